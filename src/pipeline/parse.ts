@@ -1,0 +1,67 @@
+import { CheckContext, type CompiledSchema, INEXACT } from '../schema/compile'
+import { type BatchContext, enrich } from './enrich'
+
+const PREVIEW_CHARS = 80
+
+/** Keeps integers beyond 2^53 as their source text, so no digit is lost on the way to the output. */
+function exactNumbers(_key: string, value: unknown, context: JSONReviverContext): unknown {
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && context.source !== undefined) {
+    return JSON.rawJSON(context.source)
+  }
+  return value
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? 'a string' : `a ${typeof v}`
+}
+
+/**
+ * One line -> one enriched NDJSON line, or a reason. One instance per batch; after `parse` the
+ * public fields hold the result (no object per event for the verdict).
+ * @example if (p.parse(text, n)) write(p.partition, p.json); else quarantine(p.reason)
+ */
+export class EventParser {
+  json = ''
+  /** `YYYY-MM-DD HH` of the event time: the output partition. */
+  partition = ''
+  eventTime = ''
+  reason = ''
+  private readonly ctx = new CheckContext()
+
+  constructor(
+    private readonly schema: CompiledSchema,
+    private readonly batch: BatchContext,
+  ) {}
+
+  parse(text: string, lineNo: number): boolean {
+    let record: unknown
+    try {
+      record = JSON.parse(text)
+    } catch (err) {
+      return this.reject(`not valid JSON: ${(err as Error).message.slice(0, PREVIEW_CHARS)}`)
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      return this.reject(`expected a JSON object, got ${describe(record)}`)
+    }
+    const ctx = this.ctx
+    ctx.reset()
+    let verdict = this.schema.check(record as Record<string, unknown>, ctx)
+    if (verdict === INEXACT) {
+      // Rare by design: only lines with integers beyond 2^53 (unixnano numbers) pay for the reviver.
+      record = JSON.parse(text, exactNumbers)
+      ctx.reset()
+      verdict = this.schema.check(record as Record<string, unknown>, ctx)
+    }
+    if (verdict !== null) return this.reject(verdict === INEXACT ? 'a number could not be read exactly' : verdict)
+    enrich(record as Record<string, unknown>, ctx, this.batch, lineNo)
+    this.json = JSON.stringify(record)
+    this.eventTime = ctx.eventTime
+    this.partition = ctx.eventTime.slice(0, 13)
+    return true
+  }
+
+  private reject(reason: string): false {
+    this.reason = reason
+    return false
+  }
+}
