@@ -1,8 +1,49 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+
+/** The local dev defaults of DESIGN.md, as the Worker's env in tests. */
+export const testBindings = {
+  INGEST_TOKEN: 'dev-token',
+  S3_ENDPOINT: 'http://127.0.0.1:9100',
+  S3_REGION: 'us-east-1',
+  S3_BUCKET: 'cloudflare-logs',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local-secret',
+}
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({ wrangler: { configPath: './wrangler.toml' } }),
-  ],
+  test: {
+    projects: [
+      {
+        // Everything that can run inside workerd does: the same runtime as production.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: testBindings },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          // The first request through the Worker loads its whole module graph (seconds on a
+          // busy two-core machine); the default 5 s is too tight for that one.
+          testTimeout: 15_000,
+          include: ['test/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
+          exclude: [...configDefaults.exclude, 'test/browser/**'],
+        },
+      },
+      {
+        // Drives a real Chromium against a Worker started from Node: these need Node, not workerd.
+        test: {
+          name: 'browser',
+          // After the workers project, not beside it: on two cores, workerd twice plus
+          // Chromium at once is slower than one after the other.
+          sequence: { groupOrder: 1 },
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
 })

@@ -1,0 +1,29 @@
+import { Hono } from 'hono'
+import { countersFor } from '../counters/client'
+import { DATASETS } from '../counters/datasets'
+import { statsBasicAuth } from '../middleware/stats-auth'
+import { StatusPage } from '../status/page'
+
+// The page is self-contained (inline CSS, inline SVG, no script): the policy allows nothing else.
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+}
+
+/**
+ * `GET /`: the status page, server-rendered, one card per dataset. Browsers sign in with
+ * HTTP Basic (any user name, the stats or ingest token as the password).
+ * @example app.route('/', statusPage)
+ */
+export const statusPage = new Hono<{ Bindings: Env }>().get('/', statsBasicAuth(), async (c) => {
+  const datasets = await Promise.all(
+    DATASETS.map(async (name) => {
+      const counters = countersFor(c.env, name)
+      const [stats, series] = await Promise.all([counters.stats(), counters.series()])
+      return { stats, series }
+    }),
+  )
+  return c.html(<StatusPage now={Date.now()} datasets={datasets} />, 200, SECURITY_HEADERS)
+})

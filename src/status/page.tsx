@@ -1,0 +1,220 @@
+import { raw } from 'hono/html'
+import type { Child } from 'hono/jsx'
+import type { DatasetStats, HourlyPoint } from '../counters/types'
+import { HOUR_MS, fillHours } from '../counters/hours'
+import { HourlyChart } from './chart'
+import { formatAgo, formatBytes, formatCount, formatDuration, formatRate, formatUtc } from './format'
+import { STYLES } from './styles'
+
+export const CHART_HOURS = 48
+const REFRESH_SECONDS = 60
+/** A dataset that sent nothing for this long is shown idle: Logpush pushes at least every few minutes under load. */
+const RECEIVING_WITHIN_MS = 15 * 60 * 1000
+
+export interface DatasetView {
+  stats: DatasetStats
+  series: HourlyPoint[]
+}
+
+type State = { key: 'receiving' | 'idle' | 'failing' | 'empty'; label: string }
+
+/** What an operator wants to know first: is data arriving, and is anything failing. */
+export function datasetState(s: DatasetStats, now: number): State {
+  if (s.batches === 0 && s.failures === 0) return { key: 'empty', label: 'No data yet' }
+  if (s.lastFailureAt !== null && s.lastFailureAt > (s.lastBatchAt ?? 0) && now - s.lastFailureAt < HOUR_MS) {
+    return { key: 'failing', label: 'Failing' }
+  }
+  if (s.lastBatchAt !== null && now - s.lastBatchAt < RECEIVING_WITHIN_MS) return { key: 'receiving', label: 'Receiving' }
+  return { key: 'idle', label: 'Idle' }
+}
+
+/**
+ * The whole status page: a summary across datasets, then one card per dataset.
+ * @example c.html(<StatusPage now={Date.now()} datasets={views} />)
+ */
+export function StatusPage({ now, datasets }: { now: number; datasets: DatasetView[] }) {
+  const sum = (f: (s: DatasetStats) => number) => datasets.reduce((acc, d) => acc + f(d.stats), 0)
+  const events = sum((s) => s.events)
+  const quarantined = sum((s) => s.quarantined)
+  const receiving = datasets.filter((d) => datasetState(d.stats, now).key === 'receiving').length
+  const failing = datasets.filter((d) => datasetState(d.stats, now).key === 'failing').length
+
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta http-equiv="refresh" content={String(REFRESH_SECONDS)} />
+        <meta name="color-scheme" content="light dark" />
+        <title>{failing > 0 ? `(${failing} failing) ` : ''}logpush-edge status</title>
+        <style>{raw(STYLES)}</style>
+      </head>
+      <body>
+        <header class="top">
+          <div class="wrap top-inner">
+            <div class="brand">
+              <span class="mark" aria-hidden="true" />
+              <span class="brand-name">logpush-edge</span>
+              <span class="brand-sub">Cloudflare Logpush ingestion</span>
+            </div>
+            <p class="updated">
+              Updated <time datetime={new Date(now).toISOString()}>{formatUtc(now)}</time>
+              <span class="dot-sep">·</span>
+              <span class="refresh">refreshes every {REFRESH_SECONDS} s</span>
+            </p>
+          </div>
+        </header>
+        <main class="wrap">
+          <section class="summary" aria-label="All datasets">
+            <Kpi label="Events in" metric="events" value={events} text={formatCount(events)} />
+            <Kpi label="Written" metric="written" value={sum((s) => s.written)} text={formatCount(sum((s) => s.written))} />
+            <Kpi
+              label="Quarantined"
+              metric="quarantined"
+              value={quarantined}
+              text={formatCount(quarantined)}
+              note={`${formatRate(events === 0 ? 0 : quarantined / events)} of events`}
+            />
+            <Kpi
+              label="Failed batches"
+              metric="failures"
+              value={sum((s) => s.failures)}
+              text={formatCount(sum((s) => s.failures))}
+              tone={failing > 0 ? 'bad' : undefined}
+            />
+            <Kpi
+              label="Receiving"
+              metric="receiving"
+              value={receiving}
+              text={`${receiving} of ${datasets.length}`}
+              note="datasets, last 15 min"
+            />
+          </section>
+          <section class="cards">
+            {datasets.map((d) => (
+              <DatasetCard view={d} now={now} />
+            ))}
+          </section>
+        </main>
+        <footer class="wrap foot">
+          Counts move once a batch is durably stored in S3; a retried batch is counted once. Charts show the last{' '}
+          {CHART_HOURS} hours by arrival time, in UTC. JSON: <code>GET /stats</code> with a bearer token.
+        </footer>
+      </body>
+    </html>
+  )
+}
+
+function Kpi(props: { label: string; metric: string; value: number; text: string; note?: string; tone?: 'bad' }) {
+  return (
+    <div class={`kpi${props.tone ? ` kpi-${props.tone}` : ''}`}>
+      <div class="kpi-label">{props.label}</div>
+      <div class="kpi-value" data-total={props.metric} data-value={String(props.value)}>
+        {props.text}
+      </div>
+      {props.note && <div class="kpi-note">{props.note}</div>}
+    </div>
+  )
+}
+
+function DatasetCard({ view, now }: { view: DatasetView; now: number }) {
+  const s = view.stats
+  const state = datasetState(s, now)
+  const reasons = Object.entries(s.failuresByReason)
+  return (
+    <article class={`card state-${state.key}`} data-dataset={s.dataset}>
+      <header class="card-head">
+        <h2>{s.dataset}</h2>
+        <span class={`pill pill-${state.key}`}>
+          <span class="pill-dot" />
+          {state.label}
+        </span>
+      </header>
+      <dl class="timeline">
+        <Moment label="Last batch" metric="lastBatchAt" at={s.lastBatchAt} now={now} />
+        <Moment label="Last event" metric="lastEventAt" at={s.lastEventAt} now={now} />
+        <div>
+          <dt>Ingestion lag</dt>
+          <dd data-metric="lagMs" data-value={s.lagMs === null ? '' : String(s.lagMs)}>
+            {s.lagMs === null ? '—' : formatDuration(s.lagMs)}
+          </dd>
+        </div>
+      </dl>
+      <dl class="metrics">
+        <Metric label="Events in" metric="events" value={s.events} text={formatCount(s.events)} />
+        <Metric label="Written" metric="written" value={s.written} text={formatCount(s.written)} />
+        <Metric
+          label="Quarantined"
+          metric="quarantined"
+          value={s.quarantined}
+          text={formatCount(s.quarantined)}
+          extra={
+            <span class="rate" data-metric="quarantineRate" data-value={String(s.quarantineRate)}>
+              {formatRate(s.quarantineRate)}
+            </span>
+          }
+          tone={s.quarantined > 0 ? 'warn' : undefined}
+        />
+        <Metric label="Batches" metric="batches" value={s.batches} text={formatCount(s.batches)} />
+        <Metric label="Received" metric="bytesReceived" value={s.bytesReceived} text={formatBytes(s.bytesReceived)} />
+        <Metric
+          label="Decompressed"
+          metric="bytesDecompressed"
+          value={s.bytesDecompressed}
+          text={formatBytes(s.bytesDecompressed)}
+        />
+        <Metric label="S3 objects" metric="objects" value={s.objects} text={formatCount(s.objects)} />
+        <Metric label="Duplicates" metric="duplicates" value={s.duplicates} text={formatCount(s.duplicates)} />
+        <Metric
+          label="Failed batches"
+          metric="failures"
+          value={s.failures}
+          text={formatCount(s.failures)}
+          tone={s.failures > 0 ? 'bad' : undefined}
+        />
+      </dl>
+      <HourlyChart points={fillHours(view.series, now, CHART_HOURS)} label={`Per hour, last ${CHART_HOURS} h`} />
+      <footer class="card-foot">
+        {reasons.length > 0 ? (
+          <ul class="reasons" aria-label="Failed batches by reason">
+            {reasons.map(([reason, count]) => (
+              <li data-reason={reason} data-value={String(count)}>
+                <code>{reason}</code> {formatCount(count)}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <span class="muted">No failed batches</span>
+        )}
+        <span class="muted" data-metric="validations" data-value={String(s.validations)}>
+          {formatCount(s.validations)} destination {s.validations === 1 ? 'check' : 'checks'}
+        </span>
+      </footer>
+    </article>
+  )
+}
+
+function Metric(props: { label: string; metric: string; value: number; text: string; extra?: Child; tone?: 'warn' | 'bad' }) {
+  return (
+    <div class={props.tone ? `tone-${props.tone}` : undefined}>
+      <dt>{props.label}</dt>
+      <dd>
+        <span data-metric={props.metric} data-value={String(props.value)}>
+          {props.text}
+        </span>
+        {props.extra}
+      </dd>
+    </div>
+  )
+}
+
+function Moment({ label, metric, at, now }: { label: string; metric: string; at: number | null; now: number }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd data-metric={metric} data-value={at === null ? '' : String(at)}>
+        {at === null ? '—' : <time datetime={new Date(at).toISOString()} title={formatUtc(at)}>{formatAgo(at, now)}</time>}
+      </dd>
+    </div>
+  )
+}

@@ -1,0 +1,93 @@
+import { env, exports } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { countersFor } from '../../src/counters/client'
+import { DATASETS } from '../../src/counters/datasets'
+import { HOUR_MS, hourOf } from '../../src/counters/hours'
+
+const auth = { Authorization: 'Bearer dev-token' }
+const get = (path: string, headers: Record<string, string> = auth) =>
+  exports.default.fetch(new Request(`http://edge.test${path}`, { headers }))
+
+type ErrorBody = { error: string; detail: string }
+
+describe('GET /stats', () => {
+  it('needs the bearer token', async () => {
+    const attempts: Record<string, string>[] = [{}, { Authorization: 'Bearer wrong-token' }]
+    for (const headers of attempts) {
+      const res = await get('/stats', headers)
+      expect(res.status).toBe(401)
+      expect(await res.json<ErrorBody>()).toMatchObject({ error: 'unauthorized' })
+    }
+    expect((await get('/stats/http_requests', {})).status).toBe(401)
+  })
+
+  it('lists every known dataset with its totals', async () => {
+    const res = await get('/stats')
+    expect(res.status).toBe(200)
+    const body = await res.json<{ generatedAt: number; datasets: { dataset: string; batches: number }[] }>()
+    expect(body.generatedAt).toBeTypeOf('number')
+    expect(body.datasets.map((d) => d.dataset)).toEqual([...DATASETS])
+    for (const d of body.datasets) {
+      expect(Object.keys(d).sort()).toEqual(
+        [
+          'dataset', 'batches', 'events', 'written', 'quarantined', 'bytesReceived', 'bytesDecompressed', 'objects',
+          'validations', 'duplicates', 'failures', 'failuresByReason', 'quarantineRate', 'lastBatchAt', 'lastEventAt',
+          'lagMs', 'lastFailureAt', 'lastValidationAt',
+        ].sort(),
+      )
+    }
+  })
+})
+
+describe('GET /stats/:dataset', () => {
+  it('answers one dataset with its hourly series', async () => {
+    const now = Date.now()
+    const counters = countersFor(env, 'firewall_events')
+    await counters.recordBatch({
+      batchId: 'stats-route-1',
+      dataset: 'firewall_events',
+      receivedAt: now - HOUR_MS,
+      events: 7,
+      written: 5,
+      quarantined: 2,
+      bytesReceived: 300,
+      bytesDecompressed: 2_000,
+      objects: 2,
+      maxEventTime: now - HOUR_MS - 90_000,
+    })
+    await counters.recordFailure('s3_unavailable')
+
+    const res = await get('/stats/firewall_events')
+    expect(res.status).toBe(200)
+    const body = await res.json<Record<string, unknown>>()
+    expect(body).toMatchObject({
+      dataset: 'firewall_events',
+      batches: 1,
+      events: 7,
+      quarantined: 2,
+      failures: 1,
+      failuresByReason: { s3_unavailable: 1 },
+      lagMs: 90_000,
+      series: [
+        { hour: hourOf(now - HOUR_MS), batches: 1, events: 7, written: 5, quarantined: 2, bytes: 300, failures: 0 },
+        { hour: hourOf(now), batches: 0, events: 0, written: 0, quarantined: 0, bytes: 0, failures: 1 },
+      ],
+    })
+    const all = await (await get('/stats')).json<{ datasets: { dataset: string; events: number }[] }>()
+    expect(all.datasets.find((d) => d.dataset === 'firewall_events')?.events).toBe(7)
+  })
+
+  it('answers 404 for an unknown dataset, naming the known ones', async () => {
+    const res = await get('/stats/dns_logs')
+    expect(res.status).toBe(404)
+    const body = await res.json<ErrorBody>()
+    expect(body.error).toBe('unknown_dataset')
+    for (const name of DATASETS) expect(body.detail).toContain(name)
+  })
+})
+
+describe('routes without auth', () => {
+  it('keeps /healthz open', async () => {
+    expect((await get('/healthz', {})).status).toBe(200)
+  })
+})

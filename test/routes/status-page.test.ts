@@ -1,0 +1,41 @@
+import { env, exports } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { countersFor } from '../../src/counters/client'
+import { DATASETS } from '../../src/counters/datasets'
+
+const basic = (user: string, password: string) => ({ Authorization: `Basic ${btoa(`${user}:${password}`)}` })
+const get = (headers: Record<string, string>) => exports.default.fetch(new Request('http://edge.test/', { headers }))
+
+describe('GET /', () => {
+  it('asks for HTTP Basic credentials', async () => {
+    for (const headers of [{}, basic('operator', 'wrong-token'), { Authorization: 'Bearer dev-token' }]) {
+      const res = await get(headers)
+      expect(res.status).toBe(401)
+      expect(res.headers.get('www-authenticate')).toBe('Basic realm="logpush-edge"')
+    }
+  })
+
+  it('renders a card per dataset, with no secret in it', async () => {
+    await countersFor(env, 'spectrum_events').recordBatch({
+      batchId: 'status-page-1',
+      dataset: 'spectrum_events',
+      receivedAt: Date.now() - 60_000,
+      events: 1_234,
+      written: 1_230,
+      quarantined: 4,
+      bytesReceived: 5_000,
+      bytesDecompressed: 50_000,
+      objects: 1,
+      maxEventTime: Date.now() - 120_000,
+    })
+    const res = await get(basic('anyone', 'dev-token'))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'")
+    const html = await res.text()
+    for (const name of DATASETS) expect(html).toContain(`data-dataset="${name}"`)
+    expect(html).toContain('data-metric="events" data-value="1234">1,234<')
+    expect(html).not.toContain('<script')
+    for (const secret of ['dev-token', 'local-secret']) expect(html).not.toContain(secret)
+  })
+})
