@@ -8,6 +8,7 @@
 //       reset         destroy the connection without an answer
 //       hang          never answer (the client's timeout has to fire)
 //   GET /__faults?match=faults/abc/  ->  {"seen":N,"faulted":M} for requests matching it
+//     since the first POST with that match (count 0 only watches)
 //   anything else is forwarded to the target untouched.
 import http from 'node:http'
 
