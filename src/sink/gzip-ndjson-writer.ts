@@ -23,7 +23,8 @@ export type GzipNdjsonWriterResult = ObjectWriterResult & {
 /**
  * Streams NDJSON lines into one gzip S3 object (Content-Type `application/x-ndjson`,
  * Content-Encoding `gzip`) through a `CompressionStream` and an `ObjectWriter`, with
- * bounded memory: about 64 KiB of text, a few compressor buffers and the writer's parts.
+ * bounded memory: about 64 KiB of text, at most about 1 MiB inside the compressor, and the
+ * object writer's parts (about two).
  * Web Standards only, so it runs in workerd and in Node.
  *
  * @example

@@ -155,14 +155,16 @@ export class ObjectWriter {
     return { deadline: this.#deadline, signal: this.#cancel.signal }
   }
 
+  // Never rejects: a failure is kept in #failure for the next write() or close() to throw.
   async #sendPart(body: Uint8Array): Promise<void> {
-    const partNumber = this.#parts.length + 1
-    if (partNumber > MAX_PARTS) throw new RangeError(`ObjectWriter: ${this.key} needs more than ${MAX_PARTS} parts; raise partSize`)
     // Reserve the slot now: parts are numbered in write order even while one is in flight.
-    const part = { partNumber, etag: '' }
+    const part = { partNumber: this.#parts.length + 1, etag: '' }
     this.#parts.push(part)
     try {
-      part.etag = await this.#client.uploadPart(this.key, this.#uploadId as string, partNumber, body, this.#call())
+      if (part.partNumber > MAX_PARTS) {
+        throw new RangeError(`ObjectWriter: ${this.key} needs more than ${MAX_PARTS} parts; raise partSize`)
+      }
+      part.etag = await this.#client.uploadPart(this.key, this.#uploadId as string, part.partNumber, body, this.#call())
     } catch (err) {
       this.#failure ??= err
     }

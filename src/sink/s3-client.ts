@@ -196,10 +196,9 @@ export class S3Client {
         const key = xmlText(block, 'Key')
         if (key !== undefined) keys.push(key)
       }
-      token = xmlText(xml, 'IsTruncated') === 'true' ? xmlText(xml, 'NextContinuationToken') : undefined
-      if (xmlText(xml, 'IsTruncated') === 'true' && !token) {
-        throw new S3Error({ operation: req.operation, status: 200, code: 'InvalidResponse', detail: 'truncated listing without NextContinuationToken' })
-      }
+      const truncated = xmlText(xml, 'IsTruncated') === 'true'
+      token = truncated ? xmlText(xml, 'NextContinuationToken') : undefined
+      if (truncated && !token) throw failure(req, 200, 'InvalidResponse', 'truncated listing without NextContinuationToken')
     } while (token)
     return keys
   }
@@ -248,7 +247,10 @@ export class S3Client {
     if (signal?.aborted) cancel()
     signal?.addEventListener('abort', cancel)
     try {
-      const signed = await this.#aws.sign(url, { method: req.method, headers, body: req.body, signal: controller.signal })
+      // No redirects: a signed request replayed to another host is wrong, and S3 redirects
+      // mean a misconfigured endpoint or region, which the error should say.
+      const init = { method: req.method, headers, body: req.body, signal: controller.signal, redirect: 'manual' }
+      const signed = await this.#aws.sign(url, init)
       const res = await this.#fetch(signed)
       if (!res.ok) throw errorFromXml(req, res.status, await res.text().catch(() => ''))
       return await read(res)
