@@ -1,7 +1,10 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { configDefaults, defineConfig } from 'vitest/config'
 
-/** The local dev defaults of DESIGN.md, as the Worker's env in tests. */
+/**
+ * The local dev defaults of DESIGN.md, as the Worker's env in tests: they stand in for
+ * `wrangler secret put` and the deploy-time vars. The S3 server is test/setup/s3-global.mjs's.
+ */
 export const testBindings = {
   INGEST_TOKEN: 'dev-token',
   S3_ENDPOINT: 'http://127.0.0.1:9100',
@@ -9,10 +12,14 @@ export const testBindings = {
   S3_BUCKET: 'cloudflare-logs',
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local-secret',
+  PROXY_ACCESS_KEY_ID: 'logpush',
+  PROXY_SECRET_ACCESS_KEY: 'logpush-secret',
 }
 
 export default defineConfig({
   test: {
+    // One local S3 server (and its fault proxy) for every project of the run.
+    globalSetup: ['./test/setup/s3-global.mjs'],
     projects: [
       {
         // Everything that can run inside workerd does: the same runtime as production.

@@ -1,0 +1,223 @@
+import type { S3CallOptions, S3Client, S3CompletedPart } from './s3-client'
+
+export const MIN_PART_SIZE = 5 * 1024 * 1024 // S3 rejects smaller parts, except the last one
+const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
+const MAX_PARTS = 10_000
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024
+// Cleanup gets its own time: the batch deadline may be what just ran out.
+const ABORT_BUDGET_MS = 5_000
+
+export type ObjectWriterOptions = {
+  client: S3Client
+  key: string
+  /** Bytes per multipart part, from 5 MiB (default 8 MiB); also the single-PUT limit. */
+  partSize?: number
+  contentType?: string
+  contentEncoding?: string
+  /** Epoch ms: no S3 attempt starts after it (see S3CallOptions). */
+  deadline?: number
+}
+
+export type ObjectWriterResult = {
+  key: string
+  /** Bytes stored. */
+  bytes: number
+  /** 1 for a single PUT, else the number of multipart parts (always 2 or more). */
+  parts: number
+}
+
+type State = 'open' | 'closing' | 'closed' | 'failed' | 'aborted'
+
+/**
+ * Writes one S3 object from chunks whose total size is not known in advance. Up to
+ * `partSize` bytes nothing is sent and `close()` stores them with one PUT; past it, a
+ * multipart upload starts and each full part is sent as it fills, one part in flight while
+ * the next fills, so memory stays near two parts whatever the object's size.
+ * Await each `write()` before the next: that is the backpressure.
+ *
+ * @example
+ * const out = new ObjectWriter({ client: s3, key, contentType: 'application/x-ndjson' })
+ * try {
+ *   for await (const chunk of stream) await out.write(chunk)
+ *   return await out.close() // { key, bytes, parts }
+ * } catch (err) {
+ *   await out.abort()
+ *   throw err
+ * }
+ */
+export class ObjectWriter {
+  readonly key: string
+  readonly #client: S3Client
+  readonly #partSize: number
+  readonly #headers: Record<string, string>
+  readonly #deadline: number | undefined
+  // Cancels requests in flight when the writer is aborted.
+  readonly #cancel = new AbortController()
+  #state: State = 'open'
+  #failure: unknown
+  #chunks: Uint8Array[] = []
+  #buffered = 0
+  #bytes = 0
+  #uploadId: string | undefined
+  #parts: S3CompletedPart[] = []
+  #inFlight: Promise<void> | undefined
+  #writing = false
+
+  constructor(options: ObjectWriterOptions) {
+    const partSize = options.partSize ?? DEFAULT_PART_SIZE
+    if (!options.client) throw new TypeError('ObjectWriter: option "client" is required')
+    if (typeof options.key !== 'string' || options.key === '') throw new TypeError('ObjectWriter: option "key" must be a non-empty string')
+    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+      throw new RangeError(`ObjectWriter: option "partSize" must be an integer from ${MIN_PART_SIZE} to ${MAX_PART_SIZE}`)
+    }
+    this.key = options.key
+    this.#client = options.client
+    this.#partSize = partSize
+    this.#deadline = options.deadline
+    this.#headers = {}
+    if (options.contentType) this.#headers['Content-Type'] = options.contentType
+    if (options.contentEncoding) this.#headers['Content-Encoding'] = options.contentEncoding
+  }
+
+  /** Bytes accepted so far. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** Appends `chunk` (kept by reference: do not change it afterwards). */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#check('write')
+    if (this.#writing) throw new Error('ObjectWriter: write() called before the previous write() settled')
+    if (chunk.byteLength === 0) return
+    this.#writing = true
+    try {
+      this.#chunks.push(chunk)
+      this.#buffered += chunk.byteLength
+      this.#bytes += chunk.byteLength
+      // Strictly over: a remainder of at least one byte is left for the last part.
+      while (this.#buffered > this.#partSize) {
+        await this.#settleInFlight()
+        this.#uploadId ??= await this.#client.createMultipartUpload(this.key, this.#headers, this.#call())
+        this.#inFlight = this.#sendPart(this.#take(this.#partSize))
+      }
+    } catch (err) {
+      await this.#fail(err)
+      throw err
+    } finally {
+      this.#writing = false
+    }
+  }
+
+  /** Stores what was written: one PUT, or the last part and CompleteMultipartUpload. */
+  async close(): Promise<ObjectWriterResult> {
+    this.#check('close')
+    if (this.#writing) throw new Error('ObjectWriter: close() called before the last write() settled')
+    this.#state = 'closing'
+    try {
+      if (this.#uploadId === undefined) {
+        await this.#client.putObject(this.key, this.#take(this.#buffered), this.#headers, this.#call())
+        this.#state = 'closed'
+        return { key: this.key, bytes: this.#bytes, parts: 1 }
+      }
+      await this.#settleInFlight()
+      await this.#sendPart(this.#take(this.#buffered))
+      this.#throwIfFailed()
+      await this.#client.completeMultipartUpload(this.key, this.#uploadId, this.#parts, this.#call())
+      this.#state = 'closed'
+      return { key: this.key, bytes: this.#bytes, parts: this.#parts.length }
+    } catch (err) {
+      await this.#fail(err)
+      throw err
+    }
+  }
+
+  /**
+   * Gives up: cancels requests in flight and aborts the multipart upload, so no object
+   * appears. Never rejects, as it runs on error paths; an upload it cannot abort is left
+   * to the bucket's AbortIncompleteMultipartUpload lifecycle rule.
+   */
+  async abort(reason?: unknown): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'aborted') return
+    const wasFailed = this.#state === 'failed'
+    this.#state = 'aborted'
+    this.#failure ??= reason ?? new Error('ObjectWriter aborted')
+    this.#chunks = []
+    this.#buffered = 0
+    if (!wasFailed) await this.#cleanUp()
+  }
+
+  #check(operation: string): void {
+    if (this.#state === 'failed' || this.#state === 'aborted') throw this.#failure
+    if (this.#state !== 'open') throw new Error(`ObjectWriter: ${operation}() after close()`)
+  }
+
+  #call(): S3CallOptions {
+    return { deadline: this.#deadline, signal: this.#cancel.signal }
+  }
+
+  // Never rejects: a failure is kept in #failure for the next write() or close() to throw.
+  async #sendPart(body: Uint8Array): Promise<void> {
+    // Reserve the slot now: parts are numbered in write order even while one is in flight.
+    const part = { partNumber: this.#parts.length + 1, etag: '' }
+    this.#parts.push(part)
+    try {
+      if (part.partNumber > MAX_PARTS) {
+        throw new RangeError(`ObjectWriter: ${this.key} needs more than ${MAX_PARTS} parts; raise partSize`)
+      }
+      part.etag = await this.#client.uploadPart(this.key, this.#uploadId as string, part.partNumber, body, this.#call())
+    } catch (err) {
+      this.#failure ??= err
+    }
+  }
+
+  async #settleInFlight(): Promise<void> {
+    await this.#inFlight
+    this.#inFlight = undefined
+    this.#throwIfFailed()
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure
+  }
+
+  // Removes the first `size` buffered bytes as one array (the chunks themselves when only one).
+  #take(size: number): Uint8Array {
+    const first = this.#chunks[0]
+    if (first && first.byteLength === size) {
+      this.#chunks.shift()
+      this.#buffered -= size
+      return first
+    }
+    const out = new Uint8Array(size)
+    let filled = 0
+    while (filled < size) {
+      const chunk = this.#chunks[0] as Uint8Array
+      const n = Math.min(chunk.byteLength, size - filled)
+      out.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), filled)
+      filled += n
+      if (n === chunk.byteLength) this.#chunks.shift()
+      else this.#chunks[0] = chunk.subarray(n)
+    }
+    this.#buffered -= size
+    return out
+  }
+
+  async #fail(err: unknown): Promise<void> {
+    if (this.#state === 'failed' || this.#state === 'aborted') return
+    this.#state = 'failed'
+    this.#failure ??= err
+    await this.#cleanUp()
+  }
+
+  async #cleanUp(): Promise<void> {
+    this.#cancel.abort()
+    await this.#inFlight
+    this.#inFlight = undefined
+    if (this.#uploadId === undefined) return
+    try {
+      await this.#client.abortMultipartUpload(this.key, this.#uploadId, { deadline: Date.now() + ABORT_BUDGET_MS })
+    } catch {
+      // Left to the lifecycle rule, as documented on abort().
+    }
+  }
+}

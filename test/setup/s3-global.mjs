@@ -1,0 +1,28 @@
+// Vitest globalSetup: one local S3 server (s3rver, in a temp directory) for the whole run,
+// and the fault proxy in front of it. Their URLs reach vitest.config.ts through provide().
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { startS3Server } from '../../scripts/s3-server.mjs'
+import { startFaultProxy } from './fault-proxy.mjs'
+
+const HOST = '127.0.0.1'
+const S3_PORT = 9100
+const FAULT_PROXY_PORT = 9101
+
+/** @param {import('vitest/node').TestProject} project */
+export default async function setup(project) {
+  const directory = await mkdtemp(path.join(tmpdir(), 'logpush-edge-s3-'))
+  const s3 = await startS3Server({ host: HOST, port: S3_PORT, directory, silent: true })
+  const proxy = await startFaultProxy({ host: HOST, port: FAULT_PROXY_PORT, target: s3.url }).catch(async (err) => {
+    await s3.close()
+    throw err
+  })
+  project.provide('s3Url', s3.url)
+  project.provide('faultProxyUrl', proxy.url)
+  return async () => {
+    await proxy.close()
+    await s3.close()
+    await rm(directory, { recursive: true, force: true })
+  }
+}
