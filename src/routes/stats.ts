@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { countersFor } from '../counters/client'
-import { DATASETS, isKnownDataset } from '../counters/datasets'
-import { statsBearerAuth } from '../middleware/stats-auth'
+import { knownDatasets, schemas } from '../schema/registry'
+import { bearerTokenAuth, statsTokens } from '../middleware/token-auth'
 
 /**
  * `GET /stats`: every dataset's totals. `GET /stats/:dataset`: one dataset's totals and
@@ -9,15 +9,15 @@ import { statsBearerAuth } from '../middleware/stats-auth'
  * @example app.route('/stats', statsRoutes)
  */
 export const statsRoutes = new Hono<{ Bindings: Env }>()
-  .use('*', statsBearerAuth())
+  .use('*', bearerTokenAuth(statsTokens, 'send Authorization: Bearer <token> with the stats token (STATS_TOKEN) or the ingest token'))
   .get('/', async (c) => {
-    const datasets = await Promise.all(DATASETS.map((name) => countersFor(c.env, name).stats()))
+    const datasets = await Promise.all(knownDatasets().map((name) => countersFor(c.env, name).stats()))
     return c.json({ generatedAt: Date.now(), datasets })
   })
   .get('/:dataset', async (c) => {
     const name = c.req.param('dataset')
-    if (!isKnownDataset(name)) {
-      return c.json({ error: 'unknown_dataset', detail: `no dataset "${name.slice(0, 100)}"; known: ${DATASETS.join(', ')}` }, 404)
+    if (!schemas().has(name)) {
+      return c.json({ error: 'unknown_dataset', detail: `no dataset "${name.slice(0, 100)}"; known: ${knownDatasets().join(', ')}` }, 404)
     }
     const counters = countersFor(c.env, name)
     const [stats, series] = await Promise.all([counters.stats(), counters.series()])

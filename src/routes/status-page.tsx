@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { countersFor } from '../counters/client'
-import { DATASETS } from '../counters/datasets'
-import { statsBasicAuth } from '../middleware/stats-auth'
+import { knownDatasets } from '../schema/registry'
+import { basicTokenAuth, statsTokens } from '../middleware/token-auth'
 import { StatusPage } from '../status/page'
 
 // The page is self-contained (inline CSS, inline SVG, no script): the policy allows nothing else.
@@ -17,9 +17,9 @@ const SECURITY_HEADERS = {
  * HTTP Basic (any user name, the stats or ingest token as the password).
  * @example app.route('/', statusPage)
  */
-export const statusPage = new Hono<{ Bindings: Env }>().get('/', statsBasicAuth(), async (c) => {
+export const statusPage = new Hono<{ Bindings: Env }>().get('/', basicTokenAuth(statsTokens, 'sign in with any user name and the stats token (or the ingest token) as the password'), async (c) => {
   const datasets = await Promise.all(
-    DATASETS.map(async (name) => {
+    knownDatasets().map(async (name) => {
       const counters = countersFor(c.env, name)
       const [stats, series] = await Promise.all([counters.stats(), counters.series()])
       return { stats, series }

@@ -6,11 +6,13 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestHarness, type TestHarness } from 'wrangler'
 import type { DatasetStats } from '../../src/counters/client'
-import { DATASETS } from '../../src/counters/datasets'
 import { HOUR_MS, hourOf } from '../../src/counters/hours'
 import { formatBytes, formatCount, formatDuration, formatRate } from '../../src/status/format'
 import { testBindings } from '../../vitest.config'
 import { seedCounters } from './seed'
+
+// The contract's four seed datasets, in the order the API lists them.
+const DATASETS = ['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events'] as const
 
 // Debian's chromium, driven by playwright-core: no browser download. .ci/run installs it.
 const CHROMIUM = '/usr/bin/chromium'

@@ -1,7 +1,9 @@
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { countersFor } from '../../src/counters/client'
-import { DATASETS } from '../../src/counters/datasets'
+
+// The contract's four seed datasets, in the order the API lists them.
+const DATASETS = ['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events'] as const
 
 const basic = (user: string, password: string) => ({ Authorization: `Basic ${btoa(`${user}:${password}`)}` })
 const get = (headers: Record<string, string>) => exports.default.fetch(new Request('http://edge.test/', { headers }))

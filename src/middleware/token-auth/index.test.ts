@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { isStatsToken, statsBasicAuth, statsBearerAuth } from '.'
+import { basicTokenAuth, bearerTokenAuth, ingestTokens, matchesToken, statsTokens } from '.'
 
 const base = {
   INGEST_TOKEN: 'ingest-token-1',
@@ -13,23 +13,24 @@ const base = {
 const withStatsToken = { ...base, STATS_TOKEN: 'stats-token-1' }
 
 const app = new Hono<{ Bindings: Env }>()
-  .get('/api', statsBearerAuth(), (c) => c.text('ok'))
-  .get('/page', statsBasicAuth(), (c) => c.text('ok'))
+  .get('/api', bearerTokenAuth(statsTokens, 'send Authorization: Bearer <token>'), (c) => c.text('ok'))
+  .get('/ingest', bearerTokenAuth(ingestTokens, 'send Authorization: Bearer <INGEST_TOKEN>'), (c) => c.text('ok'))
+  .get('/page', basicTokenAuth(statsTokens, 'sign in with the token as password'), (c) => c.text('ok'))
 
 const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`
 
-describe('isStatsToken', () => {
+describe('statsTokens', () => {
   it('accepts the ingest token, and the stats token when one is set', async () => {
-    expect(await isStatsToken('ingest-token-1', base)).toBe(true)
-    expect(await isStatsToken('stats-token-1', base)).toBe(false)
-    expect(await isStatsToken('stats-token-1', withStatsToken)).toBe(true)
-    expect(await isStatsToken('ingest-token-1', withStatsToken)).toBe(true)
-    expect(await isStatsToken('ingest-token-', withStatsToken)).toBe(false)
-    expect(await isStatsToken('', withStatsToken)).toBe(false)
+    expect(await matchesToken('ingest-token-1', statsTokens(base))).toBe(true)
+    expect(await matchesToken('stats-token-1', statsTokens(base))).toBe(false)
+    expect(await matchesToken('stats-token-1', statsTokens(withStatsToken))).toBe(true)
+    expect(await matchesToken('ingest-token-1', statsTokens(withStatsToken))).toBe(true)
+    expect(await matchesToken('ingest-token-', statsTokens(withStatsToken))).toBe(false)
+    expect(await matchesToken('', statsTokens(withStatsToken))).toBe(false)
   })
 })
 
-describe('statsBearerAuth', () => {
+describe('bearerTokenAuth', () => {
   it('passes a valid bearer token', async () => {
     const res = await app.request('/api', { headers: { Authorization: 'Bearer stats-token-1' } }, withStatsToken)
     expect(res.status).toBe(200)
@@ -52,7 +53,16 @@ describe('statsBearerAuth', () => {
   })
 })
 
-describe('statsBasicAuth', () => {
+describe('ingestTokens', () => {
+  it('accepts only the ingest token, never the stats token', async () => {
+    const ok = await app.request('/ingest', { headers: { Authorization: 'Bearer ingest-token-1' } }, withStatsToken)
+    expect(ok.status).toBe(200)
+    const stats = await app.request('/ingest', { headers: { Authorization: 'Bearer stats-token-1' } }, withStatsToken)
+    expect(stats.status).toBe(401)
+  })
+})
+
+describe('basicTokenAuth', () => {
   it('passes any user name with the token as the password', async () => {
     const res = await app.request('/page', { headers: { Authorization: basic('anyone', 'stats-token-1') } }, withStatsToken)
     expect(res.status).toBe(200)

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// `npm start`: a local S3-compatible server and `wrangler dev`, in one command, no accounts.
+// Ctrl-C stops both.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { startS3Server } from './s3-server.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const S3_PORT = Number(process.env.S3_PORT ?? 9000)
+const WORKER_PORT = Number(process.env.PORT ?? 8787)
+
+/** The documented local defaults, from .dev.vars.example, so the two never drift apart. */
+function localVars() {
+  const vars = {}
+  for (const line of readFileSync(new URL('../.dev.vars.example', import.meta.url), 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim())
+    if (m) vars[m[1]] = m[2]
+  }
+  vars.S3_ENDPOINT = `http://127.0.0.1:${S3_PORT}`
+  return vars
+}
+
+const s3 = await startS3Server({ port: S3_PORT, directory: `${root}.data/s3` })
+console.log(`local S3 at ${s3.url} (bucket cloudflare-logs, keys local / local-secret, data in .data/s3)`)
+
+const varArgs = Object.entries(localVars())
+  .filter(([, v]) => v !== '')
+  .flatMap(([k, v]) => ['--var', `${k}:${v}`])
+const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), ...varArgs], {
+  cwd: root,
+  stdio: 'inherit',
+})
+
+let stopping = false
+async function stop(code) {
+  if (stopping) return
+  stopping = true
+  wrangler.kill('SIGINT')
+  await s3.close()
+  process.exit(code)
+}
+process.on('SIGINT', () => stop(0))
+process.on('SIGTERM', () => stop(0))
+wrangler.on('exit', (code) => stop(code ?? 0))

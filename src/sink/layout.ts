@@ -1,0 +1,23 @@
+// Where objects land in the bucket. The contract's layout: Hive-style partitions that Athena,
+// Snowflake and DuckDB read as columns, and the batch id as the file name so a retry overwrites.
+
+/**
+ * Key of the enriched events of one batch in one hour.
+ * @example logsKey('', 'cloudflare_httprequest', '2022-05-25 13', 'ab12') // 'logs/cloudflare_httprequest/year=2022/month=05/day=25/hour=13/ab12.json.gz'
+ */
+export function logsKey(prefix: string, table: string, partition: string, batchId: string): string {
+  return `${prefix}logs/${table}/year=${partition.slice(0, 4)}/month=${partition.slice(5, 7)}/day=${partition.slice(8, 10)}/hour=${partition.slice(11, 13)}/${batchId}.json.gz`
+}
+
+/**
+ * Key of the quarantined lines of one batch; `day` is `YYYY-MM-DD`.
+ * @example quarantineKey('', 'http_requests', '2026-11-25', 'ab12') // 'quarantine/http_requests/year=2026/month=11/day=25/ab12.json.gz'
+ */
+export function quarantineKey(prefix: string, dataset: string, day: string, batchId: string): string {
+  return `${prefix}quarantine/${dataset}/year=${day.slice(0, 4)}/month=${day.slice(5, 7)}/day=${day.slice(8, 10)}/${batchId}.json.gz`
+}
+
+/** Key of a request body too large to hold in memory while its batch is processed. */
+export function stagingKey(prefix: string, id: string): string {
+  return `${prefix}staging/incoming/${id}`
+}

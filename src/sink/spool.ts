@@ -1,0 +1,111 @@
+import { BodyTooLargeError, SourceReadError } from '../pipeline/errors'
+
+/** Bytes written to one object, in order; nothing is visible before `close` resolves. */
+export interface ByteWriter {
+  write(chunk: Uint8Array): Promise<void>
+  close(): Promise<unknown>
+  abort(): Promise<void>
+}
+
+export interface SpillStore {
+  key(): string
+  open(key: string): ByteWriter
+  read(key: string): Promise<ReadableStream<Uint8Array>>
+  remove(key: string): Promise<void>
+}
+
+export interface SpooledBody {
+  /** Hex content hash of the body (and of the seed, the dataset name): the batch id. */
+  hash: string
+  bytes: number
+  /** The body again, from memory or from its staged copy. */
+  open(): Promise<ReadableStream<Uint8Array>>
+  discard(): Promise<void>
+}
+
+export interface SpoolOptions {
+  seed: string
+  maxBodyBytes: number
+  /** Bodies up to this size stay in memory; larger ones are staged in the bucket. */
+  memoryBytes: number
+  hashHexChars: number
+  spill: SpillStore
+}
+
+function hex(buffer: ArrayBuffer, chars: number): string {
+  let out = ''
+  for (const b of new Uint8Array(buffer)) out += b.toString(16).padStart(2, '0')
+  return out.slice(0, chars)
+}
+
+function streamOfChunks(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  let i = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(chunks[i++]!)
+      else controller.close()
+    },
+  })
+}
+
+/**
+ * Reads a request body once, hashing it as it passes, so the batch id (and so every object key
+ * and row id) is known before the first event is written. Small bodies stay in memory; a body
+ * over `memoryBytes` is staged in the bucket and read back, so memory stays flat.
+ * @example const body = await spoolBody(request.body, { seed: 'http_requests', ... })
+ */
+export async function spoolBody(body: ReadableStream<Uint8Array>, options: SpoolOptions): Promise<SpooledBody> {
+  const digest = new crypto.DigestStream('SHA-256')
+  const hasher = digest.getWriter()
+  await hasher.write(new TextEncoder().encode(`${options.seed}\n`))
+  const held: Uint8Array[] = []
+  let bytes = 0
+  let spillKey: string | undefined
+  let spill: ByteWriter | undefined
+  const reader = body.getReader()
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>
+      try {
+        result = await reader.read()
+      } catch (err) {
+        throw new SourceReadError(err)
+      }
+      if (result.done) break
+      const chunk = result.value
+      bytes += chunk.byteLength
+      if (bytes > options.maxBodyBytes) {
+        void reader.cancel()
+        throw new BodyTooLargeError('MAX_BODY_BYTES', options.maxBodyBytes)
+      }
+      await hasher.write(chunk)
+      if (spill) {
+        await spill.write(chunk)
+      } else {
+        held.push(chunk)
+        if (bytes > options.memoryBytes) {
+          spillKey = options.spill.key()
+          spill = options.spill.open(spillKey)
+          for (const c of held) await spill.write(c)
+          held.length = 0
+        }
+      }
+    }
+    await hasher.close()
+    if (spill) await spill.close()
+  } catch (err) {
+    await spill?.abort()
+    throw err
+  }
+  const hash = hex(await digest.digest, options.hashHexChars)
+  const staged = spillKey
+  return {
+    hash,
+    bytes,
+    open: async () => (staged === undefined ? streamOfChunks(held) : options.spill.read(staged)),
+    discard: async () => {
+      held.length = 0
+      if (staged !== undefined) await options.spill.remove(staged)
+    },
+  }
+}

@@ -1,0 +1,193 @@
+import { env, SELF } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import auditLines from '../../../shared/corpus/logpush-samples/audit_logs.ndjson?raw'
+import firewallLines from '../../../shared/corpus/logpush-samples/firewall_events.ndjson?raw'
+import httpLines from '../../../shared/corpus/logpush-samples/http_requests.ndjson?raw'
+import spectrumLines from '../../../shared/corpus/logpush-samples/spectrum_events.ndjson?raw'
+import app from '../../src/index'
+import { keysOfBatch, readObjectLines } from '../helpers/bucket'
+import { bytes, gzip } from '../helpers/streams'
+
+const TOKEN = 'dev-token'
+
+interface Ack {
+  batchId: string
+  dataset: string
+  logType: string
+  events: number
+  written: number
+  quarantined: number
+  objects: number
+  keys: string[]
+  duplicate: boolean
+}
+
+function post(dataset: string, body: BodyInit | null, headers: Record<string, string> = {}): Promise<Response> {
+  return SELF.fetch(`http://worker/logpush/${dataset}`, {
+    method: 'POST',
+    body,
+    headers: { Authorization: `Bearer ${TOKEN}`, ...headers },
+  })
+}
+
+/** Through the same app, with some settings changed (limits, a broken S3 endpoint). */
+function postWithEnv(overrides: Record<string, string>, dataset: string, body: BodyInit): Promise<Response> {
+  const req = new Request(`http://worker/logpush/${dataset}`, { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } })
+  return Promise.resolve(app.fetch(req, { ...env, ...overrides }))
+}
+
+const seeds = [
+  { dataset: 'audit_logs', table: 'cloudflare_audit', logType: 'Cloudflare.Audit', text: auditLines },
+  { dataset: 'firewall_events', table: 'cloudflare_firewall', logType: 'Cloudflare.Firewall', text: firewallLines },
+  { dataset: 'http_requests', table: 'cloudflare_httprequest', logType: 'Cloudflare.HttpRequest', text: httpLines },
+  { dataset: 'spectrum_events', table: 'cloudflare_spectrum', logType: 'Cloudflare.Spectrum', text: spectrumLines },
+]
+
+describe('POST /logpush/:dataset writes what it acknowledges', () => {
+  for (const { dataset, table, logType, text } of seeds) {
+    for (const encoding of ['gzip', 'plain'] as const) {
+      it(`${dataset}, ${encoding}: every corpus line lands in S3, enriched`, async () => {
+        // A per-test marker line keeps batches of different tests apart (distinct batch ids).
+        const body = bytes(`${text.trim()}\n`)
+        const sent = encoding === 'gzip' ? await gzip(body) : body
+        // Logpush may label gzip wrongly: the magic bytes decide, not Content-Type.
+        const res = await post(dataset, sent, { 'Content-Type': 'text/plain' })
+        expect(res.status).toBe(200)
+        const ack = (await res.json()) as Ack
+        const lines = text.trim().split('\n').length
+        expect(ack).toMatchObject({ dataset, logType, events: lines, written: lines, quarantined: 0, duplicate: false })
+        expect(ack.batchId).toMatch(/^[0-9a-f]{32}$/)
+        expect(ack.objects).toBe(ack.keys.length)
+        expect(await keysOfBatch(ack.batchId)).toEqual(ack.keys)
+        for (const key of ack.keys) expect(key).toMatch(new RegExp(`^logs/${table}/year=\\d{4}/month=\\d\\d/day=\\d\\d/hour=\\d\\d/${ack.batchId}\\.json\\.gz$`))
+        const events = (await Promise.all(ack.keys.map(readObjectLines))).flat()
+        expect(events).toHaveLength(lines)
+        for (const e of events) {
+          expect(e.p_log_type).toBe(logType)
+          expect(e.p_source_id).toBe('logpush-edge')
+          expect(e.p_row_id).toMatch(new RegExp(`^${ack.batchId.slice(0, 24)}[0-9a-f]{8}$`))
+          expect(String(e.p_event_time)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}$/)
+        }
+      })
+    }
+  }
+})
+
+const hourA = '{"ClientIP":"192.0.2.1","ClientRequestHost":"a.example.com","EdgeStartTimestamp":"2026-11-25T09:59:59.5Z","RayID":"8c1"}'
+const hourB = '{"ClientIP":"2001:DB8::1","ClientRequestHost":"b.example.com","EdgeStartTimestamp":1795600800000000000,"RayID":"8c2"}'
+
+describe('partitions, retries and quarantine', () => {
+  it('writes a batch spanning two hours as two objects, one per hour', async () => {
+    const res = await post('http_requests', await gzip(bytes(`${hourA}\n${hourB}\n`)))
+    const ack = (await res.json()) as Ack
+    expect(ack.keys).toEqual([
+      `logs/cloudflare_httprequest/year=2026/month=11/day=25/hour=09/${ack.batchId}.json.gz`,
+      `logs/cloudflare_httprequest/year=2026/month=11/day=25/hour=10/${ack.batchId}.json.gz`,
+    ])
+    const [nine, ten] = await Promise.all(ack.keys.map(readObjectLines))
+    expect(nine!.map((e) => e.p_event_time)).toEqual(['2026-11-25 09:59:59.500000000'])
+    expect(ten!.map((e) => e.p_event_time)).toEqual(['2026-11-25 10:00:00.000000000'])
+    expect(ten![0]!.p_any_ip_addresses).toEqual(['2001:db8::1'])
+  })
+
+  it('a retried batch produces the same keys and no duplicate events', async () => {
+    const body = await gzip(bytes(`${hourA.replace('8c1', 'retry-1')}\n${hourB.replace('8c2', 'retry-2')}\n`))
+    const first = (await (await post('http_requests', body)).json()) as Ack
+    const again = (await (await post('http_requests', body)).json()) as Ack
+    expect(again.batchId).toBe(first.batchId)
+    expect(again.keys).toEqual(first.keys)
+    expect(await keysOfBatch(first.batchId)).toEqual(first.keys)
+    const events = (await Promise.all(first.keys.map(readObjectLines))).flat()
+    expect(events.map((e) => e.RayID).sort()).toEqual(['retry-1', 'retry-2'])
+    expect(new Set(events.map((e) => e.p_row_id)).size).toBe(2)
+  })
+
+  it('quarantines bad lines with their reason and writes the rest', async () => {
+    const lines = [
+      '{"RayID":"q-good","EdgeStartTimestamp":"2026-11-25T08:00:00Z"}',
+      'not json at all',
+      '{"RayID":"q-no-time"}',
+      '{"RayID":"q-bad-int","EdgeStartTimestamp":"2026-11-25T08:00:00Z","EdgeResponseStatus":"99999"}',
+      '',
+      '[1,2]',
+    ]
+    const res = await post('http_requests', bytes(lines.join('\r\n')))
+    const ack = (await res.json()) as Ack
+    expect(ack).toMatchObject({ events: 5, written: 1, quarantined: 4, objects: 2 })
+    const qKey = ack.keys.find((k) => k.startsWith('quarantine/'))!
+    expect(qKey).toMatch(new RegExp(`^quarantine/http_requests/year=\\d{4}/month=\\d\\d/day=\\d\\d/${ack.batchId}\\.json\\.gz$`))
+    const quarantined = (await readObjectLines(qKey)) as { reason: string; line: number; raw: string }[]
+    expect(quarantined.map((q) => q.line)).toEqual([2, 3, 4, 6])
+    expect(quarantined[0]!.reason).toMatch(/^not valid JSON/)
+    expect(quarantined[1]!.reason).toBe('EdgeStartTimestamp: required field is missing')
+    expect(quarantined[2]!.reason).toBe('EdgeResponseStatus: expected smallint, got "99999"')
+    expect(quarantined[3]!.reason).toBe('expected a JSON object, got an array')
+    expect(quarantined[1]!.raw).toBe('{"RayID":"q-no-time"}')
+  })
+})
+
+describe('answers other than 200', () => {
+  it("answers Logpush's destination check with validation: true and writes nothing", async () => {
+    const res = await post('http_requests', await gzip(bytes('{"content":"tests"}')))
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ validation: true })
+  })
+
+  it('401 without the bearer token, with a wrong one, or with another scheme', async () => {
+    for (const headers of [{ Authorization: '' }, { Authorization: 'Bearer wrong-token' }, { Authorization: `Basic ${btoa(`x:${TOKEN}`)}` }]) {
+      const res = await SELF.fetch('http://worker/logpush/http_requests', { method: 'POST', body: hourA, headers })
+      expect(res.status).toBe(401)
+      const body = (await res.json()) as { error: string; detail: string }
+      expect(body.error).toBe('unauthorized')
+      expect(JSON.stringify(body)).not.toContain(TOKEN)
+    }
+  })
+
+  it('404 for an unknown dataset, listing the known ones', async () => {
+    const res = await post('dns_logs', bytes(hourA))
+    expect(res.status).toBe(404)
+    expect(await res.json()).toMatchObject({ error: 'unknown_dataset', datasets: ['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events'] })
+  })
+
+  it('400 for a body that is not valid gzip or not UTF-8', async () => {
+    const good = await gzip(bytes(`${hourA}\n`))
+    const truncated = good.slice(0, good.byteLength - 12)
+    const res = await post('http_requests', truncated)
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: 'undecodable_body' })
+    const latin1 = new Uint8Array([...bytes('{"RayID":"caf'), 0xe9, ...bytes('","EdgeStartTimestamp":1}\n')])
+    const res2 = await post('http_requests', latin1)
+    expect(res2.status).toBe(400)
+    expect(((await res2.json()) as { detail: string }).detail).toMatch(/UTF-8/)
+  })
+
+  it('415 for CSV output, saying NDJSON is required', async () => {
+    const res = await post('http_requests', bytes('ClientIP,RayID\n192.0.2.1,abc\n'))
+    expect(res.status).toBe(415)
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/NDJSON is required/)
+  })
+
+  it('413 over MAX_BODY_BYTES, from Content-Length or while streaming', async () => {
+    const body = bytes(`${hourA}\n`.repeat(100))
+    const res = await postWithEnv({ MAX_BODY_BYTES: '1000' }, 'http_requests', body)
+    expect(res.status).toBe(413)
+    expect(await res.json()).toMatchObject({ error: 'body_too_large' })
+  })
+
+  it('413 for a gzip bomb over MAX_DECOMPRESSED_BYTES, stopped while streaming', async () => {
+    const bomb = await gzip(new Uint8Array(32 * 1024 * 1024).fill(0x20))
+    expect(bomb.byteLength).toBeLessThan(100 * 1024)
+    const res = await postWithEnv({ MAX_DECOMPRESSED_BYTES: String(1024 * 1024) }, 'http_requests', bomb)
+    expect(res.status).toBe(413)
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/MAX_DECOMPRESSED_BYTES/)
+  })
+
+  it('503 when S3 cannot store the batch, so Logpush retries', async () => {
+    const res = await postWithEnv({ S3_ENDPOINT: 'http://127.0.0.1:1' }, 'http_requests', bytes(`${hourA}\n`))
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('30')
+    const body = await res.text()
+    expect(JSON.parse(body)).toMatchObject({ error: 'storage_unavailable' })
+    expect(body).not.toContain('local-secret')
+  })
+})

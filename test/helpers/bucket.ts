@@ -1,0 +1,26 @@
+import { expect } from 'vitest'
+import { env } from 'cloudflare:test'
+import { readConfig } from '../../src/config'
+import { s3ClientFor } from '../../src/sink/s3-stores'
+import { gunzip } from './streams'
+
+/** A client's view of the test bucket (the same local S3 server the Worker writes to). */
+export const bucket = s3ClientFor(readConfig(env))
+
+/** The NDJSON lines of a stored gzip object, parsed. */
+export async function readObjectLines(key: string): Promise<Record<string, unknown>[]> {
+  const res = await bucket.getObject(key)
+  if (!res) throw new Error(`no object ${key}`)
+  expect(res.headers.get('content-encoding')).toBe('gzip')
+  const text = new TextDecoder().decode(await gunzip(new Uint8Array(await res.arrayBuffer())))
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+}
+
+/** Every key in the bucket that belongs to a batch. */
+export async function keysOfBatch(batchId: string): Promise<string[]> {
+  const all = [...(await bucket.listKeys('logs/')), ...(await bucket.listKeys('quarantine/'))]
+  return all.filter((k) => k.includes(batchId)).sort()
+}
