@@ -23,6 +23,8 @@ export const configSchema = z.object({
   MAX_BODY_BYTES: byteCount.default(100 * 1024 * 1024),
   MAX_DECOMPRESSED_BYTES: byteCount.default(1024 * 1024 * 1024),
   MAX_LINE_BYTES: byteCount.default(1024 * 1024),
+  /** Bodies up to this size are held in memory while processed; larger ones are staged in S3. */
+  SPOOL_MEMORY_BYTES: byteCount.default(8 * 1024 * 1024),
   PROXY_ACCESS_KEY_ID: z.string().min(1).optional(),
   PROXY_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 })

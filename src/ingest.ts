@@ -6,8 +6,6 @@ import type { OutputStore } from './sink/partitioned-output'
 import { PartitionedOutput } from './sink/partitioned-output'
 import { type SpillStore, spoolBody } from './sink/spool'
 
-/** Bodies up to this size are hashed and replayed from memory; larger ones are staged in S3. */
-const SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
 const BATCH_ID_HEX_CHARS = 32
 
 export interface IngestInput {
@@ -81,7 +79,7 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
     spoolBody(input.body, {
       seed: input.dataset,
       maxBodyBytes: config.MAX_BODY_BYTES,
-      memoryBytes: SPOOL_MEMORY_BYTES,
+      memoryBytes: config.SPOOL_MEMORY_BYTES,
       hashHexChars: BATCH_ID_HEX_CHARS,
       spill: stores.spill,
     }),
@@ -95,7 +93,7 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
         await spooled.open(),
         schema,
         { batchId, logType: schema.logType, parseTime, sourceId: config.SOURCE_ID, sourceLabel: config.SOURCE_LABEL },
-        { maxDecompressedBytes: config.MAX_DECOMPRESSED_BYTES, maxLineBytes: config.MAX_LINE_BYTES },
+        { maxDecompressedBytes: config.MAX_DECOMPRESSED_BYTES, maxLineBytes: config.MAX_LINE_BYTES, paced: spooled.staged },
         output,
       ),
     )

@@ -2,6 +2,15 @@ import { BodyTooLargeError, SourceReadError, UndecodableBodyError } from './erro
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const
 
+export interface DecodeOptions {
+  maxDecompressedBytes: number
+  /**
+   * Feed the decompressor only as output is read. Costs time per read, so it is for sources
+   * that are not already in memory (a staged body read back from S3).
+   */
+  paced?: boolean
+}
+
 export interface DecodeStats {
   gzip: boolean
   decompressedBytes: number
@@ -53,14 +62,76 @@ function replay(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Arr
 }
 
 /**
+ * Gunzip that takes input only as output is needed. workerd's DecompressionStream accepts every
+ * write at once, so piping a long source into it would queue the whole compressed body in memory.
+ * Here a new input chunk is written only when a read has been waiting across a timer tick with no
+ * output; one shared tick serves many reads, so reads answered from queued output cost no timer.
+ */
+function gunzipPaced(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const gunzip = new DecompressionStream('gzip')
+  const input = gunzip.writable.getWriter()
+  const output = gunzip.readable.getReader()
+  const sourceReader = source.getReader()
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined
+  let inputDone = false
+  let tick: Promise<undefined> | undefined
+  const nextTick = (): Promise<undefined> => {
+    tick ??= new Promise((resolve) =>
+      setTimeout(() => {
+        tick = undefined
+        resolve(undefined)
+      }, 0),
+    )
+    return tick
+  }
+  // Rejections surface through `output`; this keeps them from being reported as unhandled.
+  const quiet = (p: Promise<unknown>) => void p.catch(() => undefined)
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let idleTicks = 0
+      for (;;) {
+        if (pending === undefined) {
+          pending = output.read()
+          quiet(pending)
+        }
+        // A tick passed with no output: the decompressor has nothing left to work on.
+        const ready = inputDone || idleTicks < 1 ? await Promise.race([pending, inputDone ? pending : nextTick()]) : undefined
+        if (ready !== undefined) {
+          pending = undefined
+          if (ready.done) controller.close()
+          else controller.enqueue(ready.value)
+          return
+        }
+        if (idleTicks < 1) {
+          idleTicks++
+          continue
+        }
+        idleTicks = 0
+        const next = await sourceReader.read()
+        if (next.done) {
+          inputDone = true
+          quiet(input.close())
+        } else {
+          quiet(input.write(next.value))
+        }
+      }
+    },
+    cancel(reason) {
+      quiet(output.cancel(reason))
+      return sourceReader.cancel(reason)
+    },
+  })
+}
+
+/**
  * Bytes of a Logpush body -> its NDJSON bytes. Gzip is recognised by its magic bytes, never by
  * Content-Type. The decompressed size is capped while streaming, so a gzip bomb stops early.
  * Errors surface as BodyTooLargeError, UndecodableBodyError or SourceReadError.
- * @example const ndjson = await decodeBody(request.body, { maxDecompressedBytes: 1 << 30 }, stats)
+ * @example const ndjson = await decodeBody(request.body, { maxDecompressedBytes: 1 << 30, paced: true }, stats)
  */
 export async function decodeBody(
   body: ReadableStream<Uint8Array>,
-  limits: { maxDecompressedBytes: number },
+  options: DecodeOptions,
   stats: DecodeStats,
 ): Promise<ReadableStream<Uint8Array>> {
   const reader = body.getReader()
@@ -72,9 +143,9 @@ export async function decodeBody(
   }
   stats.gzip = startsWithGzipMagic(head)
   const source = replay(head, reader)
-  const decoded = stats.gzip ? source.pipeThrough(new DecompressionStream('gzip')) : source
+  const decoded = !stats.gzip ? source : options.paced ? gunzipPaced(source) : source.pipeThrough(new DecompressionStream('gzip'))
   const decodedReader = decoded.getReader()
-  const max = limits.maxDecompressedBytes
+  const max = options.maxDecompressedBytes
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let result: ReadableStreamReadResult<Uint8Array>

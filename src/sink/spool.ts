@@ -18,6 +18,8 @@ export interface SpooledBody {
   /** Hex content hash of the body (and of the seed, the dataset name): the batch id. */
   hash: string
   bytes: number
+  /** True when the body was staged in the bucket rather than kept in memory. */
+  staged: boolean
   /** The body again, from memory or from its staged copy. */
   open(): Promise<ReadableStream<Uint8Array>>
   discard(): Promise<void>
@@ -102,6 +104,7 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, options: Spool
   return {
     hash,
     bytes,
+    staged: staged !== undefined,
     open: async () => (staged === undefined ? streamOfChunks(held) : options.spill.read(staged)),
     discard: async () => {
       held.length = 0

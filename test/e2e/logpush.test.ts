@@ -5,7 +5,7 @@ import firewallLines from '../../../shared/corpus/logpush-samples/firewall_event
 import httpLines from '../../../shared/corpus/logpush-samples/http_requests.ndjson?raw'
 import spectrumLines from '../../../shared/corpus/logpush-samples/spectrum_events.ndjson?raw'
 import app from '../../src/index'
-import { keysOfBatch, readObjectLines } from '../helpers/bucket'
+import { bucket, keysOfBatch, readObjectLines } from '../helpers/bucket'
 import { bytes, gzip } from '../helpers/streams'
 
 const TOKEN = 'dev-token'
@@ -190,4 +190,28 @@ describe('answers other than 200', () => {
     expect(JSON.parse(body)).toMatchObject({ error: 'storage_unavailable' })
     expect(body).not.toContain('local-secret')
   })
+})
+
+const SPOOL_TEST_BYTES = 256 * 1024
+
+describe('large batches', () => {
+  it('stages a body over SPOOL_MEMORY_BYTES in S3, streams it back paced, and removes the staged copy', async () => {
+    // High-entropy fields keep the gzip large enough to be staged (multipart output is sink's test).
+    const lines: string[] = []
+    const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('')
+    for (let i = 0; i < 20_000; i++) {
+      lines.push(`{"RayID":"big-${i}","EdgeStartTimestamp":${1795600800 + (i % 3000)},"ClientIP":"10.${i & 255}.${(i >> 8) & 255}.1","ClientRequestURI":"/${hex()}"}`)
+    }
+    const body = await gzip(bytes(`${lines.join('\n')}\n`))
+    expect(body.byteLength).toBeGreaterThan(SPOOL_TEST_BYTES * 1.5)
+    const res = await postWithEnv({ SPOOL_MEMORY_BYTES: String(SPOOL_TEST_BYTES) }, 'http_requests', body)
+    expect(res.status).toBe(200)
+    const ack = (await res.json()) as Ack
+    expect(ack).toMatchObject({ events: 20_000, written: 20_000, quarantined: 0, objects: 1 })
+    const events = await readObjectLines(ack.keys[0]!)
+    expect(events).toHaveLength(20_000)
+    expect(events[19_999]!.RayID).toBe('big-19999')
+    // The staged copy of the body is gone once the batch is stored.
+    expect(await bucket.listKeys('staging/')).toEqual([])
+  }, 60_000)
 })
