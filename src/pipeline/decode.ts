@@ -1,6 +1,13 @@
 import { BodyTooLargeError, SourceReadError, UndecodableBodyError } from './errors'
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const
+const GZIP_CM_DEFLATE = 8
+const GZIP_FLG_RESERVED = 0xe0
+const GZIP_HEADER_BYTES = 10
+// The smallest gzip member: a 10-byte header, an empty deflate block (2 bytes), an 8-byte trailer.
+const MIN_MEMBER_BYTES = 20
+// Bytes after a possible member start that a fresh decompressor must accept (see findMembers).
+const PROBE_BYTES = 4096
 
 export interface DecodeStats {
   gzip: boolean
@@ -52,9 +59,253 @@ function replay(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Arr
   })
 }
 
+/** The compressed bytes with look-ahead: `fill` reads from the source until enough are buffered. */
+class ByteSource {
+  private chunks: Uint8Array[]
+  private buffered: number
+  ended = false
+
+  constructor(
+    head: Uint8Array[],
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+  ) {
+    this.chunks = head
+    this.buffered = head.reduce((n, c) => n + c.byteLength, 0)
+  }
+
+  get size(): number {
+    return this.buffered
+  }
+
+  /** The first buffered chunk (empty when nothing is buffered). */
+  get head(): Uint8Array {
+    return this.chunks[0] ?? new Uint8Array(0)
+  }
+
+  async fill(n: number): Promise<void> {
+    while (this.buffered < n && !this.ended) {
+      let result: ReadableStreamReadResult<Uint8Array>
+      try {
+        result = await this.reader.read()
+      } catch (err) {
+        throw new SourceReadError(err)
+      }
+      if (result.done) this.ended = true
+      else if (result.value.byteLength > 0) {
+        this.chunks.push(result.value)
+        this.buffered += result.value.byteLength
+      }
+    }
+  }
+
+  /** A copy of the first `n` buffered bytes (fewer when fewer are buffered). */
+  peek(n: number): Uint8Array {
+    const out = new Uint8Array(Math.min(n, this.buffered))
+    let at = 0
+    for (const c of this.chunks) {
+      if (at === out.byteLength) break
+      const part = c.subarray(0, out.byteLength - at)
+      out.set(part, at)
+      at += part.byteLength
+    }
+    return out
+  }
+
+  /** Removes and returns up to `n` bytes of the first chunk. */
+  take(n: number): Uint8Array {
+    const first = this.chunks[0]!
+    if (n >= first.byteLength) {
+      this.chunks.shift()
+      this.buffered -= first.byteLength
+      return first
+    }
+    this.chunks[0] = first.subarray(n)
+    this.buffered -= n
+    return first.subarray(0, n)
+  }
+
+  cancel(reason: unknown): void {
+    this.reader.cancel(reason).catch(() => {})
+  }
+}
+
+function looksLikeGzipHeader(b: Uint8Array): boolean {
+  return b.byteLength >= GZIP_HEADER_BYTES && b[0] === GZIP_MAGIC[0] && b[1] === GZIP_MAGIC[1] && b[2] === GZIP_CM_DEFLATE && (b[3]! & GZIP_FLG_RESERVED) === 0
+}
+
+/** Index of the first byte at or after `from` that may start a gzip header, or -1. */
+function nextCandidate(b: Uint8Array, from: number): number {
+  for (let i = b.indexOf(GZIP_MAGIC[0], from); i >= 0; i = b.indexOf(GZIP_MAGIC[0], i + 1)) {
+    // A header cut by the end of the chunk is a candidate too; the caller looks further.
+    if (i + 1 >= b.byteLength || (b[i + 1] === GZIP_MAGIC[1] && (i + 2 >= b.byteLength || b[i + 2] === GZIP_CM_DEFLATE))) return i
+  }
+  return -1
+}
+
+/** Whether a fresh decompressor accepts `bytes` as the start of a gzip member. */
+async function acceptsAsMemberStart(bytes: Uint8Array): Promise<boolean> {
+  const ds = new DecompressionStream('gzip')
+  const writer = ds.writable.getWriter()
+  const reader = ds.readable.getReader()
+  const drained = (async () => {
+    for (;;) if ((await reader.read()).done) return
+  })().catch(() => {})
+  let ok: boolean
+  try {
+    await writer.write(bytes)
+    ok = true
+  } catch {
+    ok = false
+  }
+  writer.abort().catch(() => {})
+  reader.cancel().catch(() => {})
+  await drained
+  return ok
+}
+
+/** One gzip member going through its own DecompressionStream; its output is read as it comes. */
+class Member {
+  private readonly writer: WritableStreamDefaultWriter<Uint8Array>
+  private readonly pumped: Promise<void>
+
+  constructor(onOutput: (chunk: Uint8Array) => void) {
+    const ds = new DecompressionStream('gzip')
+    this.writer = ds.writable.getWriter()
+    const reader = ds.readable.getReader()
+    this.pumped = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) return
+        onOutput(value)
+      }
+    })()
+    this.pumped.catch(() => {}) // reported through write() or finish()
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return this.writer.write(bytes)
+  }
+
+  /** Ends the member; resolves once all of its output has been handed over. */
+  async finish(): Promise<void> {
+    await this.writer.close()
+    await this.pumped
+  }
+
+  abort(reason: unknown): void {
+    this.writer.abort(reason).catch(() => {})
+  }
+}
+
+/**
+ * Gzip bytes -> decompressed bytes, all members. A gzip body may hold several members back to back
+ * (RFC 1952, 2.2). workerd's DecompressionStream decodes one member and fails on the bytes after it,
+ * and no DecompressionStream tells where a member ended, so each member gets its own decompressor
+ * and the boundaries are found here: a member starts where the bytes look like a gzip header and a
+ * fresh decompressor accepts the bytes that follow (inside a member, such bytes are compressed data,
+ * which a decompressor rejects within a few bytes). The previous member is then ended; it must end
+ * cleanly there, or the body is undecodable.
+ */
+function gunzipMembers(source: ByteSource, max: number, stats: DecodeStats): ReadableStream<Uint8Array> {
+  const queue: Uint8Array[] = []
+  let failure: unknown
+  let finished = false
+  let wakeReader: (() => void) | undefined
+  const wake = () => {
+    wakeReader?.()
+    wakeReader = undefined
+  }
+
+  const onOutput = (chunk: Uint8Array) => {
+    if (failure !== undefined) return
+    stats.decompressedBytes += chunk.byteLength
+    if (stats.decompressedBytes > max) {
+      failure = new BodyTooLargeError('MAX_DECOMPRESSED_BYTES', max)
+    } else {
+      queue.push(chunk)
+    }
+    wake()
+  }
+
+  const feed = async (): Promise<void> => {
+    let member = new Member(onOutput)
+    let memberStart = 0
+    let pos = 0
+    try {
+      for (;;) {
+        await source.fill(1)
+        if (source.size === 0) break
+        if (failure !== undefined) throw failure
+        const head = source.head
+        const from = Math.max(0, memberStart + MIN_MEMBER_BYTES - pos)
+        const at = from < head.byteLength ? nextCandidate(head, from) : -1
+        if (at !== 0) {
+          const n = at < 0 ? head.byteLength : at
+          pos += n
+          await member.write(source.take(n))
+          continue
+        }
+        // The next byte may start a member: look at its header and the bytes after it.
+        await source.fill(PROBE_BYTES)
+        const ahead = source.peek(PROBE_BYTES)
+        if (looksLikeGzipHeader(ahead)) {
+          const next = nextCandidate(ahead, MIN_MEMBER_BYTES)
+          if (await acceptsAsMemberStart(next < 0 ? ahead : ahead.subarray(0, next))) {
+            await member.finish()
+            member = new Member(onOutput)
+            memberStart = pos
+          }
+        }
+        pos += 1
+        await member.write(source.take(1))
+      }
+      await member.finish()
+    } catch (err) {
+      member.abort(err)
+      source.cancel(err)
+      throw err
+    }
+  }
+
+  feed().then(
+    () => {
+      finished = true
+      wake()
+    },
+    (err: unknown) => {
+      if (failure === undefined) {
+        failure = err instanceof SourceReadError || err instanceof BodyTooLargeError ? err : new UndecodableBodyError(`body is not valid gzip: ${err instanceof Error ? err.message : String(err)}`)
+      }
+      wake()
+    },
+  )
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        if (failure !== undefined) throw failure
+        const chunk = queue.shift()
+        if (chunk) {
+          controller.enqueue(chunk)
+          return
+        }
+        if (finished) {
+          controller.close()
+          return
+        }
+        await new Promise<void>((r) => (wakeReader = r))
+      }
+    },
+    cancel(reason) {
+      failure ??= reason ?? new Error('cancelled')
+    },
+  })
+}
+
 /**
  * Bytes of a Logpush body -> its NDJSON bytes. Gzip is recognised by its magic bytes, never by
- * Content-Type. The decompressed size is capped while streaming, so a gzip bomb stops early.
+ * Content-Type; every member of a multi-member gzip body is decoded. The decompressed size is
+ * capped while streaming, so a gzip bomb stops early.
  * Errors surface as BodyTooLargeError, UndecodableBodyError or SourceReadError.
  * @example const ndjson = await decodeBody(request.body, { maxDecompressedBytes: 1 << 30 }, stats)
  */
@@ -71,32 +322,25 @@ export async function decodeBody(
     throw new SourceReadError(err)
   }
   stats.gzip = startsWithGzipMagic(head)
-  const source = replay(head, reader)
-  const decoded = stats.gzip ? source.pipeThrough(new DecompressionStream('gzip')) : source
-  const decodedReader = decoded.getReader()
   const max = limits.maxDecompressedBytes
+  if (stats.gzip) return gunzipMembers(new ByteSource(head, reader), max, stats)
+  const plainReader = replay(head, reader).getReader()
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      let result: ReadableStreamReadResult<Uint8Array>
-      try {
-        result = await decodedReader.read()
-      } catch (err) {
-        if (err instanceof SourceReadError) throw err
-        throw new UndecodableBodyError(`body is not valid gzip: ${err instanceof Error ? err.message : String(err)}`)
-      }
+      const result = await plainReader.read()
       if (result.done) {
         controller.close()
         return
       }
       stats.decompressedBytes += result.value.byteLength
       if (stats.decompressedBytes > max) {
-        void decodedReader.cancel()
+        void plainReader.cancel()
         throw new BodyTooLargeError('MAX_DECOMPRESSED_BYTES', max)
       }
       controller.enqueue(result.value)
     },
     cancel(reason) {
-      return decodedReader.cancel(reason)
+      return plainReader.cancel(reason)
     },
   })
 }
