@@ -62,7 +62,8 @@ export const schemaFileSpec = z
   .superRefine((file, ctx) => {
     const eventTime = file.fields.filter((f) => f.isEventTime)
     if (eventTime.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: `needs exactly one isEventTime field, has ${eventTime.length}` })
+      const names = eventTime.length > 0 ? ` (${eventTime.map((f) => f.name).join(', ')})` : ''
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: `needs exactly one isEventTime field, has ${eventTime.length}${names}` })
     }
     for (const [i, f] of eventTime.entries()) {
       if (f.type !== 'timestamp' || !f.required) {
