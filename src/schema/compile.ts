@@ -113,12 +113,16 @@ const checkBoolean: Checker = (v) => {
   return v === '' ? undefined : BAD
 }
 
+// Number() also reads "0x10", "0b11" and "0o7", which are no decimal floats.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+
 const checkFloat: Checker = (v) => {
-  if (typeof v === 'number') return v
+  // JSON.parse gives Infinity for 1e400, which JSON.stringify would write as null.
+  if (typeof v === 'number') return Number.isFinite(v) ? v : BAD
   if (typeof v === 'string') {
     if (v === '') return undefined
     const n = Number(v)
-    return Number.isFinite(n) && v.trim() === v ? n : BAD
+    return Number.isFinite(n) && DECIMAL.test(v) ? n : BAD
   }
   if (JSON.isRawJSON(v)) return v
   return BAD
@@ -179,6 +183,7 @@ function typeName(spec: ValueSpec): string {
 
 function preview(v: unknown): string {
   if (v === undefined) return 'nothing'
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'a number out of range'
   const text = JSON.isRawJSON(v) ? v.rawJSON : JSON.stringify(v)
   return text.length > 64 ? `${text.slice(0, 61)}...` : text
 }
