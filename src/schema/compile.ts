@@ -1,3 +1,12 @@
+// Values per column type, as the field loop below applies them:
+// - null, or no key at all: no value. A required column is then "missing"; an optional one keeps
+//   its null in the output (a JSON null is a valid empty value in every table type).
+// - "": no value in a typed column (boolean, integers, float, timestamp): the key is dropped from
+//   the output, and a required column is "empty". In a string column "" is a value and is kept.
+//   An array or map column does not take "" (nor null inside it): a bad value.
+// - A string column (and a string element of an array or map) takes numbers and booleans as their
+//   text: Logpush writes some string fields as numbers (EdgeRateLimitID: 0).
+// - json columns and unknown fields are kept as they came.
 import { canonicalIp } from './ip'
 import type { FieldSpec, IndicatorKind, SchemaFile, ValueSpec } from './spec'
 import { normalizeTimestamp } from './timestamp'
