@@ -161,6 +161,12 @@ describe('a malformed schema file', () => {
     expect(failure(`${head}  - name: has space\n    type: string\n`)).toBe('vendor_thing.yml: fields[1].name (field has space): must be an identifier, got "has space"')
   })
 
+  it('rejects a field named like a member of every object', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(failure(`${head}  - name: ${name}\n    type: string\n`)).toBe(`vendor_thing.yml: fields[1].name (field ${name}): is the name of a member of every JavaScript object, got "${name}"`)
+    }
+  })
+
   it('reports bad YAML with its line', () => {
     const msg = failure(`${head}  - name: X\n   type: : string\n`)
     expect(msg).toMatch(/^vendor_thing\.yml: not valid YAML: .*line 11/)
