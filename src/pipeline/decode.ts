@@ -6,8 +6,18 @@ const GZIP_FLG_RESERVED = 0xe0
 const GZIP_HEADER_BYTES = 10
 // The smallest gzip member: a 10-byte header, an empty deflate block (2 bytes), an 8-byte trailer.
 const MIN_MEMBER_BYTES = 20
-// Bytes after a possible member start that a fresh decompressor must accept (see findMembers).
+// Bytes after a possible member start that a fresh decompressor must accept (see gunzipMembers).
 const PROBE_BYTES = 4096
+// Flow control: DecompressionStream (in workerd) inflates all that is written at once and has no
+// backpressure, so writes are sized to make about TARGET_WRITE_OUTPUT each (deflate expands up to
+// ~1032x), and the next one waits until the output of the last has been handed over and less than
+// HIGH_WATER_BYTES waits for the reader. A gzip bomb so stops within one write of the cap.
+const FIRST_WRITE_BYTES = 4096
+const MIN_WRITE_BYTES = 256
+const MAX_WRITE_BYTES = 65536
+const TARGET_WRITE_OUTPUT = 1 << 20
+const READ_BYTES = 65536
+const HIGH_WATER_BYTES = 4 << 20
 
 export interface DecodeStats {
   gzip: boolean
@@ -163,33 +173,94 @@ async function acceptsAsMemberStart(bytes: Uint8Array): Promise<boolean> {
   return ok
 }
 
-/** One gzip member going through its own DecompressionStream; its output is read as it comes. */
+/**
+ * One gzip member going through its own DecompressionStream. `write` resolves once the output of
+ * the write has been handed to `onOutput` (as far as the runtime lets that be known, see below).
+ */
 class Member {
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>
-  private readonly pumped: Promise<void>
+  private readonly byob: ReadableStreamBYOBReader | undefined
+  private readonly pumped: Promise<void> | undefined
+  // With a BYOB reader one read is always outstanding; these describe the last one.
+  private pending: Promise<void> = Promise.resolve()
+  private settled = false
+  private full = false
+  private ended = false
+  private failure: unknown
 
-  constructor(onOutput: (chunk: Uint8Array) => void) {
+  constructor(private readonly onOutput: (chunk: Uint8Array) => void) {
     const ds = new DecompressionStream('gzip')
     this.writer = ds.writable.getWriter()
-    const reader = ds.readable.getReader()
-    this.pumped = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) return
-        onOutput(value)
-      }
-    })()
-    this.pumped.catch(() => {}) // reported through write() or finish()
+    try {
+      this.byob = ds.readable.getReader({ mode: 'byob' })
+    } catch {
+      // Node: no byte stream here, but its DecompressionStream applies backpressure itself.
+      const reader = ds.readable.getReader()
+      this.pumped = (async () => {
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) return
+          onOutput(value)
+        }
+      })()
+      this.pumped.catch(() => {}) // reported through write() or finish()
+      return
+    }
+    this.readNext()
   }
 
-  write(bytes: Uint8Array): Promise<void> {
-    return this.writer.write(bytes)
+  private readNext(): void {
+    this.settled = false
+    this.pending = this.byob!.read(new Uint8Array(READ_BYTES)).then(
+      ({ done, value }) => {
+        this.settled = true
+        if (done || !value) {
+          this.ended = true
+          return
+        }
+        this.full = value.byteLength === READ_BYTES
+        // A short read holds on to a whole READ_BYTES buffer: copy it out.
+        this.onOutput(value.byteLength < READ_BYTES / 2 ? value.slice() : value)
+      },
+      (err: unknown) => {
+        this.settled = true
+        this.failure = err
+      },
+    )
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    await this.writer.write(bytes)
+    if (!this.byob) return
+    // Hand over what the write made before writing more. The outstanding read is filled during the
+    // write (workerd settles it before the write). A full read may have left more behind, which a
+    // new read takes on the next turn of the event loop; a zero timer ends that wait when the
+    // decompressor held exactly a full read. Should a runtime settle reads later than this,
+    // nothing is lost: output only waits longer in the decompressor.
+    while (this.settled) {
+      if (this.failure !== undefined) throw this.failure
+      const more = this.full
+      this.readNext()
+      if (!more) return
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([this.pending, new Promise<void>((resolve) => (timer = setTimeout(resolve, 0)))])
+      if (timer !== undefined) clearTimeout(timer)
+    }
   }
 
   /** Ends the member; resolves once all of its output has been handed over. */
   async finish(): Promise<void> {
     await this.writer.close()
-    await this.pumped
+    if (!this.byob) {
+      await this.pumped
+      return
+    }
+    for (;;) {
+      await this.pending
+      if (this.failure !== undefined) throw this.failure
+      if (this.ended) return
+      this.readNext()
+    }
   }
 
   abort(reason: unknown): void {
@@ -208,9 +279,11 @@ class Member {
  */
 function gunzipMembers(source: ByteSource, max: number, stats: DecodeStats): ReadableStream<Uint8Array> {
   const queue: Uint8Array[] = []
+  let queued = 0
   let failure: unknown
   let finished = false
   let wakeReader: (() => void) | undefined
+  let wakeWriter: (() => void) | undefined
   const wake = () => {
     wakeReader?.()
     wakeReader = undefined
@@ -223,6 +296,7 @@ function gunzipMembers(source: ByteSource, max: number, stats: DecodeStats): Rea
       failure = new BodyTooLargeError('MAX_DECOMPRESSED_BYTES', max)
     } else {
       queue.push(chunk)
+      queued += chunk.byteLength
     }
     wake()
   }
@@ -231,16 +305,22 @@ function gunzipMembers(source: ByteSource, max: number, stats: DecodeStats): Rea
     let member = new Member(onOutput)
     let memberStart = 0
     let pos = 0
+    const writeSize = () => {
+      if (stats.decompressedBytes === 0) return FIRST_WRITE_BYTES
+      const ratio = stats.decompressedBytes / Math.max(1, pos)
+      return Math.max(MIN_WRITE_BYTES, Math.min(MAX_WRITE_BYTES, Math.floor(TARGET_WRITE_OUTPUT / ratio)))
+    }
     try {
       for (;;) {
+        while (queued > HIGH_WATER_BYTES && failure === undefined) await new Promise<void>((r) => (wakeWriter = r))
+        if (failure !== undefined) throw failure
         await source.fill(1)
         if (source.size === 0) break
-        if (failure !== undefined) throw failure
         const head = source.head
         const from = Math.max(0, memberStart + MIN_MEMBER_BYTES - pos)
         const at = from < head.byteLength ? nextCandidate(head, from) : -1
         if (at !== 0) {
-          const n = at < 0 ? head.byteLength : at
+          const n = Math.min(at < 0 ? head.byteLength : at, writeSize())
           pos += n
           await member.write(source.take(n))
           continue
@@ -286,6 +366,11 @@ function gunzipMembers(source: ByteSource, max: number, stats: DecodeStats): Rea
         if (failure !== undefined) throw failure
         const chunk = queue.shift()
         if (chunk) {
+          queued -= chunk.byteLength
+          if (queued <= HIGH_WATER_BYTES && wakeWriter) {
+            wakeWriter()
+            wakeWriter = undefined
+          }
           controller.enqueue(chunk)
           return
         }
@@ -298,6 +383,7 @@ function gunzipMembers(source: ByteSource, max: number, stats: DecodeStats): Rea
     },
     cancel(reason) {
       failure ??= reason ?? new Error('cancelled')
+      wakeWriter?.()
     },
   })
 }
