@@ -93,7 +93,7 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
         await spooled.open(),
         schema,
         { batchId, logType: schema.logType, parseTime, sourceId: config.SOURCE_ID, sourceLabel: config.SOURCE_LABEL },
-        { maxDecompressedBytes: config.MAX_DECOMPRESSED_BYTES, maxLineBytes: config.MAX_LINE_BYTES, paced: spooled.staged },
+        { maxDecompressedBytes: config.MAX_DECOMPRESSED_BYTES, maxLineBytes: config.MAX_LINE_BYTES },
         output,
       ),
     )

@@ -1,7 +1,9 @@
 import { UndecodableBodyError } from './errors'
 
 const LF = 10
+const CR = 13
 const OVERSIZE_HEAD_BYTES = 1024
+const encoder = new TextEncoder()
 
 /** Receives the non-blank lines of a batch, numbered from 1 by physical line. */
 export interface LineHandler {
@@ -25,6 +27,19 @@ function utf8Length(s: string): number {
     n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3
   }
   return n
+}
+
+/**
+ * The head kept of an over-long line: its first OVERSIZE_HEAD_BYTES, cut back to a whole character
+ * (`bytes` holds one byte more when the line goes on), a BOM dropped.
+ */
+function headOf(bytes: Uint8Array): string {
+  let end = bytes.byteLength
+  if (end > OVERSIZE_HEAD_BYTES) {
+    end = OVERSIZE_HEAD_BYTES
+    while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  }
+  return new TextDecoder('utf-8').decode(bytes.subarray(0, end))
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
@@ -51,7 +66,12 @@ export async function splitLines(stream: ReadableStream<Uint8Array>, maxLineByte
   let carry: Uint8Array[] = []
   let carryBytes = 0
   let discarding = false
-  let discardedHead = ''
+  let head: Uint8Array[] = []
+  let headBytes = 0
+  let lastByte = -1
+  // Bytes of an over-long line are dropped, but still checked: invalid UTF-8 fails the batch
+  // wherever the chunks are cut.
+  const validator = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
   const decode = (bytes: Uint8Array): string => {
     try {
@@ -63,29 +83,47 @@ export async function splitLines(stream: ReadableStream<Uint8Array>, maxLineByte
 
   const emit = async (raw: string): Promise<void> => {
     lineNo++
-    let text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
-    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-    if (isBlank(text)) return
+    let text = raw.charCodeAt(raw.length - 1) === CR ? raw.slice(0, -1) : raw
+    // Measured as a line that spans chunks is: its bytes without the line end, a BOM included.
     if (text.length * 3 > maxLineBytes) {
       const bytes = utf8Length(text)
       if (bytes > maxLineBytes) {
-        await handler.oversize(lineNo, text.slice(0, OVERSIZE_HEAD_BYTES), bytes)
+        await handler.oversize(lineNo, headOf(encoder.encode(text.slice(0, OVERSIZE_HEAD_BYTES + 1))), bytes)
         return
       }
     }
+    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    if (isBlank(text)) return
     await handler.line(text, lineNo)
   }
 
-  const takeIntoCarry = (piece: Uint8Array): void => {
-    if (discarding) {
-      carryBytes += piece.byteLength
-      return
+  const validate = (bytes: Uint8Array, last: boolean): void => {
+    try {
+      validator.decode(bytes, { stream: !last })
+    } catch {
+      throw new UndecodableBodyError(`body is not valid UTF-8 (near line ${lineNo + 1})`)
     }
-    if (carryBytes + piece.byteLength > maxLineBytes) {
-      // Keep only a head for the quarantine record; the rest is counted and dropped.
-      const headBytes = concat([...carry, piece.subarray(0, Math.max(0, OVERSIZE_HEAD_BYTES - carryBytes))], Math.min(OVERSIZE_HEAD_BYTES, carryBytes + piece.byteLength))
-      discardedHead = new TextDecoder('utf-8').decode(headBytes.subarray(0, OVERSIZE_HEAD_BYTES))
+  }
+
+  const discard = (piece: Uint8Array): void => {
+    if (headBytes <= OVERSIZE_HEAD_BYTES) {
+      const part = piece.subarray(0, OVERSIZE_HEAD_BYTES + 1 - headBytes)
+      head.push(part)
+      headBytes += part.byteLength
+    }
+    validate(piece, false)
+  }
+
+  const takeIntoCarry = (piece: Uint8Array): void => {
+    if (piece.byteLength > 0) lastByte = piece[piece.byteLength - 1]!
+    if (discarding) {
+      discard(piece)
+    } else if (carryBytes + piece.byteLength > maxLineBytes + 1) {
+      // Over the cap (one byte of room for a CR, which is not part of the line): keep only a head
+      // for the quarantine record; the rest is counted and dropped.
       discarding = true
+      for (const c of carry) discard(c)
+      discard(piece)
       carry = []
     } else {
       carry.push(piece)
@@ -95,15 +133,21 @@ export async function splitLines(stream: ReadableStream<Uint8Array>, maxLineByte
 
   const finishCarry = async (): Promise<void> => {
     if (discarding) {
+      validate(new Uint8Array(0), true)
       lineNo++
-      await handler.oversize(lineNo, discardedHead, carryBytes)
+      const endsInCr = lastByte === CR ? 1 : 0
+      // The head holds the whole line when the cap is below the head size: leave its CR out.
+      const kept = concat(head, headBytes)
+      await handler.oversize(lineNo, headOf(headBytes >= carryBytes ? kept.subarray(0, headBytes - endsInCr) : kept), carryBytes - endsInCr)
     } else if (carryBytes > 0) {
       await emit(decode(concat(carry, carryBytes)))
     }
     carry = []
     carryBytes = 0
     discarding = false
-    discardedHead = ''
+    head = []
+    headBytes = 0
+    lastByte = -1
   }
 
   const reader = stream.getReader()

@@ -2,6 +2,10 @@ import { CheckContext, type CompiledSchema, INEXACT } from '../schema/compile'
 import { type BatchContext, enrich } from './enrich'
 
 const PREVIEW_CHARS = 80
+// A JSON number of 16 or more digits may be beyond 2^53. Columns report one as INEXACT; this
+// catches those in unknown fields and json values, which no checker looks into. A match inside a
+// string only costs a second parse.
+const LONG_NUMBER = /[:,[]\s*-?\d{16}/
 
 /** Keeps integers beyond 2^53 as their source text, so no digit is lost on the way to the output. */
 function exactNumbers(_key: string, value: unknown, context: JSONReviverContext): unknown {
@@ -46,7 +50,7 @@ export class EventParser {
     const ctx = this.ctx
     ctx.reset()
     let verdict = this.schema.check(record as Record<string, unknown>, ctx)
-    if (verdict === INEXACT) {
+    if (verdict === INEXACT || (verdict === null && LONG_NUMBER.test(text))) {
       // Rare by design: only lines with integers beyond 2^53 (unixnano numbers) pay for the reviver.
       record = JSON.parse(text, exactNumbers)
       ctx.reset()

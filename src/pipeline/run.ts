@@ -14,8 +14,6 @@ export interface BatchOutput {
 export interface BatchLimits {
   maxDecompressedBytes: number
   maxLineBytes: number
-  /** The body is streamed from outside memory: decompress it paced (see decodeBody). */
-  paced?: boolean
 }
 
 export interface BatchCounts {

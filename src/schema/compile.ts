@@ -1,3 +1,12 @@
+// Values per column type, as the field loop below applies them:
+// - null, or no key at all: no value. A required column is then "missing"; an optional one keeps
+//   its null in the output (a JSON null is a valid empty value in every table type).
+// - "": no value in a typed column (boolean, integers, float, timestamp): the key is dropped from
+//   the output, and a required column is "empty". In a string column "" is a value and is kept.
+//   An array or map column does not take "" (nor null inside it): a bad value.
+// - A string column (and a string element of an array or map) takes numbers and booleans as their
+//   text: Logpush writes some string fields as numbers (EdgeRateLimitID: 0).
+// - json columns and unknown fields are kept as they came.
 import { canonicalIp } from './ip'
 import type { FieldSpec, IndicatorKind, SchemaFile, ValueSpec } from './spec'
 import { normalizeTimestamp } from './timestamp'
@@ -113,12 +122,16 @@ const checkBoolean: Checker = (v) => {
   return v === '' ? undefined : BAD
 }
 
+// Number() also reads "0x10", "0b11" and "0o7", which are no decimal floats.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+
 const checkFloat: Checker = (v) => {
-  if (typeof v === 'number') return v
+  // JSON.parse gives Infinity for 1e400, which JSON.stringify would write as null.
+  if (typeof v === 'number') return Number.isFinite(v) ? v : BAD
   if (typeof v === 'string') {
     if (v === '') return undefined
     const n = Number(v)
-    return Number.isFinite(n) && v.trim() === v ? n : BAD
+    return Number.isFinite(n) && DECIMAL.test(v) ? n : BAD
   }
   if (JSON.isRawJSON(v)) return v
   return BAD
@@ -179,6 +192,7 @@ function typeName(spec: ValueSpec): string {
 
 function preview(v: unknown): string {
   if (v === undefined) return 'nothing'
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'a number out of range'
   const text = JSON.isRawJSON(v) ? v.rawJSON : JSON.stringify(v)
   return text.length > 64 ? `${text.slice(0, 61)}...` : text
 }

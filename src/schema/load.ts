@@ -1,5 +1,8 @@
 import { parse as parseYaml } from 'yaml'
-import { type SchemaFile, schemaFileSpec } from './spec'
+import type { z } from 'zod'
+import { type SchemaFile, scalarTypes, schemaFileSpec } from './spec'
+
+const TYPE_NAMES = [...scalarTypes, 'array', 'object']
 
 /** Thrown when a schema file is not valid YAML or not a valid schema; names the file and the field. */
 export class SchemaFileError extends Error {
@@ -18,6 +21,41 @@ function fieldLabel(doc: unknown, path: PropertyKey[]): string {
   return names.length > 0 ? ` (field ${names.join('.')})` : ''
 }
 
+interface Problem {
+  path: PropertyKey[]
+  message: string
+}
+
+/**
+ * zod reports a field that fits no branch of a union as "Invalid input" and keeps each branch's
+ * issues aside. The branches whose `type` matched are the one the author meant: report theirs.
+ */
+function problems(issue: z.core.$ZodIssue, base: PropertyKey[]): Problem[] {
+  const path = [...base, ...issue.path]
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [{ path, message: issue.message }]
+  const meant = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 1 && i.path[0] === 'type'))
+  if (meant.length === 0) return [{ path: [...path, 'type'], message: `expected one of ${TYPE_NAMES.join(', ')}` }]
+  return meant.flatMap((branch) => branch.flatMap((i) => problems(i, path)))
+}
+
+function valueAt(doc: unknown, path: PropertyKey[]): unknown {
+  let node = doc
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<PropertyKey, unknown>)[key]
+  }
+  return node
+}
+
+function describeProblem(doc: unknown, { path, message }: Problem): string {
+  const where = path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message)
+  let text = missing ? `missing (expected ${missing[1]})` : message
+  const got = valueAt(doc, path)
+  if (!missing && got !== undefined && (got === null || typeof got !== 'object')) text += `, got ${JSON.stringify(got)}`
+  return `${where || '(root)'}${fieldLabel(doc, path)}: ${text}`
+}
+
 /**
  * Parses and validates one schema file.
  * @example const schema = loadSchemaFile('cloudflare_audit.yml', yamlText)
@@ -31,11 +69,8 @@ export function loadSchemaFile(fileName: string, text: string): SchemaFile {
   }
   const parsed = schemaFileSpec.safeParse(doc)
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')
-      return `${where || '(root)'}${fieldLabel(doc, issue.path)}: ${issue.message}`
-    })
-    throw new SchemaFileError(`${fileName}: ${problems.join('; ')}`)
+    const messages = parsed.error.issues.flatMap((issue) => problems(issue, [])).map((p) => describeProblem(doc, p))
+    throw new SchemaFileError(`${fileName}: ${[...new Set(messages)].join('; ')}`)
   }
   return parsed.data
 }

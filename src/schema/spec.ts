@@ -33,7 +33,12 @@ const valueSpec: z.ZodType<ValueSpec> = z.lazy(() =>
 )
 
 const fieldProps = {
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier'),
+  // Events are plain objects: a field named like an Object.prototype member (constructor,
+  // toString, __proto__) would read the inherited member when the event lacks the field.
+  name: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier')
+    .refine((n) => !(n in Object.prototype), 'is the name of a member of every JavaScript object'),
   description: z.string().optional(),
   required: z.boolean().optional(),
   indicators: z.array(z.enum(indicatorKinds)).optional(),
@@ -62,7 +67,8 @@ export const schemaFileSpec = z
   .superRefine((file, ctx) => {
     const eventTime = file.fields.filter((f) => f.isEventTime)
     if (eventTime.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: `needs exactly one isEventTime field, has ${eventTime.length}` })
+      const names = eventTime.length > 0 ? ` (${eventTime.map((f) => f.name).join(', ')})` : ''
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: `needs exactly one isEventTime field, has ${eventTime.length}${names}` })
     }
     for (const [i, f] of eventTime.entries()) {
       if (f.type !== 'timestamp' || !f.required) {

@@ -195,7 +195,7 @@ describe('answers other than 200', () => {
 const SPOOL_TEST_BYTES = 256 * 1024
 
 describe('large batches', () => {
-  it('stages a body over SPOOL_MEMORY_BYTES in S3, streams it back paced, and removes the staged copy', async () => {
+  it('stages a body over SPOOL_MEMORY_BYTES in S3, streams it back, and removes the staged copy', async () => {
     // High-entropy fields keep the gzip large enough to be staged (multipart output is sink's test).
     const lines: string[] = []
     const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('')

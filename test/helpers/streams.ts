@@ -62,3 +62,42 @@ export const batchContext: BatchContext = {
 }
 
 export const limits = { maxDecompressedBytes: 64 * 1024 * 1024, maxLineBytes: 1024 * 1024 }
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.byteLength
+  }
+  return out
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    t[n] = c >>> 0
+  }
+  return t
+})()
+
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff
+  for (let i = 0; i < data.byteLength; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+
+/** A gzip member whose deflate data is one stored block: `payload` appears in it byte for byte. */
+export function storedGzipMember(payload: Uint8Array): Uint8Array {
+  if (payload.byteLength > 0xffff) throw new Error('one stored block holds at most 65535 bytes')
+  const len = payload.byteLength
+  const header = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255])
+  const block = new Uint8Array([1, len & 0xff, len >> 8, ~len & 0xff, (~len >> 8) & 0xff])
+  const trailer = new Uint8Array(8)
+  const view = new DataView(trailer.buffer)
+  view.setUint32(0, crc32(payload), true)
+  view.setUint32(4, len, true)
+  return concatBytes(header, block, payload, trailer)
+}
