@@ -57,7 +57,7 @@ function setup(envOverrides: Record<string, string> = {}, failWith?: Error) {
   app.route('/s3', s3)
   app.route('/ownership-challenges', ownershipChallenges({ challenges }))
   const env = { ...BASE_ENV, ...envOverrides } as unknown as Env
-  return { store, batches, fetch: (request: Request) => app.fetch(request, env) }
+  return { store, batches, fetch: async (request: Request) => app.fetch(request, env) }
 }
 
 async function errorCode(response: Response) {
