@@ -181,21 +181,31 @@ function toS3Error(error: unknown): S3Error {
   return new S3Error('IncompleteBody', 'The request body could not be read to its end')
 }
 
-/** Re-emits a stream, turning its error into the one `map` returns. */
+/**
+ * Re-emits a stream, turning its error into the one `map` returns. Pulls only when asked, and a
+ * consumer that cancels (ingest refusing early) is not mistaken for a broken body.
+ */
 function guard(stream: ReadableStream<Uint8Array>, map: (error: unknown) => Error): ReadableStream<Uint8Array> {
   const reader = stream.getReader()
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read()
-        if (done) controller.close()
-        else controller.enqueue(value)
-      } catch (error) {
-        controller.error(map(error))
-      }
+  let cancelled = false
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read()
+          if (done) controller.close()
+          else controller.enqueue(value)
+        } catch (error) {
+          if (!cancelled) controller.error(map(error))
+        }
+      },
+      cancel(reason) {
+        cancelled = true
+        return reader.cancel(reason)
+      },
     },
-    cancel: (reason) => reader.cancel(reason),
-  })
+    { highWaterMark: 0 },
+  )
 }
 
 function emptyStream(): ReadableStream<Uint8Array> {
