@@ -6,18 +6,16 @@ const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 const datasetName = /^[a-z0-9_]+$/
 
-// A JSON object in a string (a secret or a plain var) or an object (a wrangler.toml table).
-const jsonObject = z.union([
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' })
-      return z.NEVER
-    }
-  }),
-  z.record(z.string(), z.unknown()),
-])
+// A JSON object in a string (a secret or a plain var) or already an object (a wrangler.toml table).
+const jsonObject = z.unknown().transform((value, ctx) => {
+  if (typeof value !== 'string') return value
+  try {
+    return JSON.parse(value) as unknown
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object' })
+    return z.NEVER
+  }
+})
 
 /**
  * The service's settings, read from the Worker's env once per isolate.

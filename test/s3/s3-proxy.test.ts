@@ -184,6 +184,15 @@ describe('bucket operations and the rest', () => {
     expect((await fetch(virtualHost)).status).toBe(200)
     expect(batches).toEqual([{ dataset: 'http_requests', text: 'vh', contentLength: 2 }])
   })
+
+  it('serves path style at the root of S3_PROXY_HOST itself, and leaves other hosts alone', async () => {
+    const { fetch, batches } = setup({ S3_PROXY_HOST: 's3.example.com' })
+    const request = await signedRequest({ path: '/cloudflare-logs/audit_logs/20261125/a.log.gz', body: 'root', headers: { host: 's3.example.com' } })
+    expect((await fetch(new Request(request.url.replace('edge.example.com', 's3.example.com'), request))).status).toBe(200)
+    expect(batches).toEqual([{ dataset: 'audit_logs', text: 'root', contentLength: 4 }])
+    const elsewhere = await signedRequest({ path: '/cloudflare-logs/audit_logs/a.log.gz', body: 'x' })
+    expect((await fetch(elsewhere)).status).toBe(404)
+  })
 })
 
 describe('ownership challenges', () => {
