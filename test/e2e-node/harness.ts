@@ -26,6 +26,8 @@ export interface Stack {
   s3Url: string
   /** Reads what landed in the real bucket. */
   store: S3Client
+  /** The Worker's console output since start, for a failing test to print. */
+  logs(): string[]
   close(): Promise<void>
 }
 
@@ -61,6 +63,7 @@ export async function startStack(vars: Record<string, string> = {}): Promise<Sta
     workerUrl,
     s3Url,
     store,
+    logs: () => harness.getLogs().map((log) => JSON.stringify(log)),
     async close() {
       store.destroy()
       await harness.close()

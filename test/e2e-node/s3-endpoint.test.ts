@@ -18,7 +18,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Stack } from './harness'
 import { INGEST_TOKEN, OUTPUT_BUCKET, PROXY_KEY, S3_PREFIX, ingestIsPlaceholder, startStack } from './harness'
 import { presignPut, signPut } from './node-signing'
@@ -34,6 +34,10 @@ let stack: Stack
 
 beforeAll(async () => {
   stack = await startStack()
+})
+
+afterEach((context) => {
+  if (context.task.result?.state === 'fail') console.error(`worker log:\n${stack.logs().slice(-20).join('\n')}`)
 })
 
 afterAll(async () => {

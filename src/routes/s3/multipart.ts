@@ -58,9 +58,15 @@ export function multipartStaging(store: ObjectStore, s3Prefix: string) {
 
   const removeAll = async (uploadId: string) => {
     const keys = await store.list(folder(uploadId))
+    const failed: string[] = []
     for (let i = 0; i < keys.length; i += DELETE_CONCURRENCY) {
-      await Promise.all(keys.slice(i, i + DELETE_CONCURRENCY).map((key) => store.delete(key)))
+      const batch = keys.slice(i, i + DELETE_CONCURRENCY)
+      const results = await Promise.allSettled(batch.map((key) => store.delete(key)))
+      results.forEach((result, j) => result.status === 'rejected' && failed.push(batch[j]!))
     }
+    // Deletes are idempotent: one more, one at a time, for those a store failed under concurrency
+    // (S3 answers the odd 500/503; s3rver races removing the emptied folder).
+    for (const key of failed) await store.delete(key)
   }
 
   return {
