@@ -28,7 +28,7 @@ export function bucketChallengeStore(store: ObjectStore, s3Prefix: string): Chal
   return {
     async put(record) {
       const body = new TextEncoder().encode(JSON.stringify(record))
-      await store.put(`${root}${record.bucket}/${record.key}.json`, body, body.length)
+      await store.put(`${root}${record.bucket}/${literalDots(record.key)}.json`, body, body.length)
     },
     async list() {
       const keys = (await store.list(root)).filter((key) => key.endsWith('.json')).slice(0, MAX_LISTED)
@@ -48,4 +48,13 @@ export function bucketChallengeStore(store: ObjectStore, s3Prefix: string): Chal
         .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt))
     },
   }
+}
+
+// A `.` or `..` segment would be folded away by URL parsing on the way to the bucket, landing the
+// record under another key: spell its dots out.
+function literalDots(key: string): string {
+  return key
+    .split('/')
+    .map((part) => (part === '.' || part === '..' ? part.replace(/\./g, '%2E') : part))
+    .join('/')
 }

@@ -1,3 +1,5 @@
+import { ConfigError } from '../../config'
+import { SigV4Error } from '../../utils/sigv4-verify'
 import { xmlDocument } from './xml'
 
 const STATUS = {
@@ -62,4 +64,16 @@ export function s3ErrorResponse(error: S3Error, requestId: string, resource: str
     ...error.detail,
   })
   return new Response(body, { status: error.status, headers })
+}
+
+/** Any error thrown under the S3 route, as the S3 error to answer; unexpected ones are logged. */
+export function toS3Error(error: unknown): S3Error {
+  if (error instanceof S3Error) return error
+  if (error instanceof SigV4Error) return new S3Error(error.code, error.message, error.detail)
+  if (error instanceof ConfigError) {
+    console.error(error.message)
+    return new S3Error('InternalError', 'The service is misconfigured; its log names the setting.')
+  }
+  console.error('s3: unexpected error', error)
+  return new S3Error('InternalError', 'We encountered an internal error. Please try again.')
 }
