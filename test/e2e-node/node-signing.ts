@@ -34,13 +34,14 @@ export interface RawRequest {
 
 /** Signs a PUT of `body` (its SHA-256 in x-amz-content-sha256), as an S3 SDK does over http. */
 export async function signPut(url: URL, body: string): Promise<RawRequest> {
+  const query = Object.fromEntries(url.searchParams)
   const signed = await signer().sign({
     method: 'PUT',
     protocol: 'http:',
     hostname: url.hostname,
     port: Number(url.port),
     path: url.pathname,
-    query: {},
+    query,
     headers: { host: url.host, 'content-length': String(Buffer.byteLength(body)) },
     body,
   })

@@ -193,6 +193,17 @@ describe('multipart upload', () => {
     })
   })
 
+  it('a part whose body was swapped after signing is refused and not staged', async () => {
+    const s3 = client()
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }))
+    const url = new URL(`/s3/${BUCKET}/${key}?partNumber=1&uploadId=${UploadId}`, stack.workerUrl)
+    const signed = await signPut(url, 'x'.repeat(100_000))
+    const response = await fetch(url, { method: 'PUT', headers: signed.headers, body: 'y'.repeat(100_000) })
+    expect(await rawStatus(response)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' })
+    expect(await storedKeys(`${S3_PREFIX}staging/s3-proxy/${UploadId}/`)).toEqual([`${S3_PREFIX}staging/s3-proxy/${UploadId}/upload.json`])
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId }))
+  })
+
   needsIngest('Complete streams the parts as one batch through the pipeline and removes the staging', async () => {
     const s3 = client()
     const lines = gzipSync(Buffer.from(sampleHttpRequests(50)))

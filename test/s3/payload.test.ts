@@ -103,6 +103,24 @@ describe('openPayload, signed payload hash', () => {
     expect([error.code, error.status]).toEqual(['XAmzContentSHA256Mismatch', 400])
   })
 
+  it('holds the last bytes back until the checks pass, so a fixed-length store never completes a bad body', async () => {
+    const body = 'x'.repeat(1000)
+    const signed = await signedRequest({ path: '/s3/logs/a/b', body })
+    const verified = await verifySigV4(signed, { credentials: { accessKeyId: 'logpush', secretAccessKey: 'logpush-secret' } })
+    const payload = openPayload(new Request(signed, { body: 'y'.repeat(1000) }), verified, { maxBytes: 2000 })
+    const reader = payload.body.getReader()
+    let received = 0
+    const error = await (async () => {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) return undefined
+        received += value.length
+      }
+    })().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'XAmzContentSHA256Mismatch' })
+    expect(received).toBeLessThan(1000)
+  })
+
   it('refuses a declared length over the cap before reading a byte', async () => {
     const request = await signedRequest({ path: '/s3/logs/a/b', body: 'x'.repeat(101) })
     const verified = await verifySigV4(request, { credentials: { accessKeyId: 'logpush', secretAccessKey: 'logpush-secret' } })

@@ -91,12 +91,15 @@ export function multipartStaging(store: ObjectStore, s3Prefix: string) {
         throw error
       }
       const target = partKey(uploadId, partNumber)
-      try {
-        await store.put(target, payload.body, payload.length)
-      } catch (error) {
+      // A part that failed its checks leaves no part behind: the last bytes wait for the checks,
+      // so S3 never completes it, but a store that keeps a cut-short body (s3rver does) must not.
+      const discard = async (error: unknown): Promise<never> => {
+        const receipts = await store.list(`${target}.etag-`)
+        await Promise.allSettled([target, ...receipts].map((stale) => store.delete(stale)))
         throw payload.failure() ?? error
       }
-      const digest = await payload.done
+      await store.put(target, payload.body, payload.length).catch(discard)
+      const digest = await payload.done.catch(discard)
       const receipt = `${target}.etag-${digest.md5}-${digest.bytes}`
       const stale = (await store.list(`${target}.etag-`)).filter((other) => other !== receipt)
       await store.put(receipt, new Uint8Array(), 0)

@@ -158,7 +158,7 @@ async function completeUpload(request: S3Request, deps: S3ProxyDeps): Promise<Re
       headers = batchHeaders(await deps.ingest(c.env, { dataset, body: upload.body, receivedAt, contentLength: upload.length }))
     } catch (error) {
       // Staged parts stay: the client may retry Complete, or Abort to remove them.
-      throw ingestError(error, { failure: () => (error instanceof S3Error ? error : undefined) })
+      throw ingestError(error, { failure: () => undefined })
     }
   }
   // The batch is durable; removing the staging objects need not hold the answer back.

@@ -21,7 +21,10 @@ export interface PayloadDigest {
 }
 
 export interface Payload {
-  /** The object's bytes, decoded from aws-chunked if need be; errors if any check fails at the end. */
+  /**
+   * The object's bytes, decoded from aws-chunked if need be. The last chunk is held back until
+   * every check passed; if one fails, the stream errors instead.
+   */
   body: ReadableStream<Uint8Array>
   /** The object's size as the client declared it. */
   length: number
@@ -96,6 +99,7 @@ export function openPayload(request: Request, verified: SigV4Verified, options: 
   const sha256 = HEX_SHA256.test(mode) ? streamingDigest('SHA-256') : undefined
   const flexible = checksum ? createChecksum(checksum.algorithm) : undefined
   let bytes = 0
+  let held: Uint8Array | undefined
   let result: PayloadDigest | undefined
   let resolveDone!: (digest: PayloadDigest) => void
   let rejectDone!: (reason: unknown) => void
@@ -118,9 +122,10 @@ export function openPayload(request: Request, verified: SigV4Verified, options: 
       await md5.update(chunk)
       await sha256?.update(chunk)
       await flexible?.update(chunk)
-      controller.enqueue(chunk)
+      if (held) controller.enqueue(held)
+      held = chunk
     },
-    async flush() {
+    async flush(controller) {
       if (bytes !== length) fail(new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header'))
       const md5Bytes = await md5.digest()
       if (sha256 && toHex(await sha256.digest()) !== mode) {
@@ -139,6 +144,9 @@ export function openPayload(request: Request, verified: SigV4Verified, options: 
         }
         echoed = { header: checksum.header, value: actual }
       }
+      // Only now does the consumer get the last bytes: a store writing a fixed length cannot have
+      // committed an object whose checks failed.
+      if (held) controller.enqueue(held)
       result = { md5: toHex(md5Bytes), bytes, checksum: echoed }
       resolveDone(result)
     },
