@@ -16,9 +16,12 @@ export const testBindings = {
   PROXY_SECRET_ACCESS_KEY: 'logpush-secret',
 }
 
+// Tests that need Node (a browser, real S3 clients): they start the Worker on a port themselves.
+const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**']
+
 export default defineConfig({
   test: {
-    // One local S3 server (and its fault proxy) for every project of the run.
+    // One local S3 server (and its fault proxy) for the run.
     globalSetup: ['./test/setup/s3-global.mjs'],
     projects: [
       {
@@ -35,19 +38,18 @@ export default defineConfig({
           // busy two-core machine); the default 5 s is too tight for that one.
           testTimeout: 15_000,
           include: ['test/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
-          exclude: [...configDefaults.exclude, 'test/browser/**'],
+          exclude: [...configDefaults.exclude, ...NODE_TESTS],
         },
       },
       {
-        // Drives a real Chromium against a Worker started from Node: these need Node, not workerd.
         test: {
-          name: 'browser',
+          name: 'node',
           // After the workers project, not beside it: on two cores, workerd twice plus
           // Chromium at once is slower than one after the other.
           sequence: { groupOrder: 1 },
-          include: ['test/browser/**/*.test.ts'],
+          include: NODE_TESTS.map((dir) => `${dir}/*.test.ts`),
           environment: 'node',
-          testTimeout: 30_000,
+          testTimeout: 60_000,
           hookTimeout: 120_000,
         },
       },

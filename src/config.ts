@@ -2,6 +2,21 @@ import { z } from 'zod'
 
 const byteCount = z.coerce.number().int().positive()
 
+const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/
+const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+const datasetName = /^[a-z0-9_]+$/
+
+// A JSON object in a string (a secret or a plain var) or already an object (a wrangler.toml table).
+const jsonObject = z.unknown().transform((value, ctx) => {
+  if (typeof value !== 'string') return value
+  try {
+    return JSON.parse(value) as unknown
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object' })
+    return z.NEVER
+  }
+})
+
 /**
  * The service's settings, read from the Worker's env once per isolate.
  * Secrets (keys, tokens) come from `wrangler secret put` or `.dev.vars`, never wrangler.toml.
@@ -27,6 +42,18 @@ export const configSchema = z.object({
   SPOOL_MEMORY_BYTES: byteCount.default(8 * 1024 * 1024),
   PROXY_ACCESS_KEY_ID: z.string().min(1).optional(),
   PROXY_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  // Virtual-host style S3 (`<bucket>.<S3_PROXY_HOST>`) and path style at the root of this host.
+  S3_PROXY_HOST: z.string().toLowerCase().regex(hostname, 'must be a host name without scheme or port').optional(),
+  // Comma-separated bucket names the S3 endpoint answers for; unset: any valid bucket name.
+  S3_PROXY_BUCKETS: z
+    .string()
+    .transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(bucketName, 'must be S3 bucket names')).min(1))
+    .optional(),
+  // Object key prefix -> dataset, e.g. {"cloudflare/http/": "http_requests"}; longest prefix wins.
+  S3_PROXY_DATASETS: jsonObject
+    .pipe(z.record(z.string().min(1), z.string().regex(datasetName, 'must map prefixes to dataset names')))
+    .optional(),
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -1,17 +1,30 @@
 import { Hono } from 'hono'
+import { readConfig } from './config'
 import { healthRoutes } from './routes/health'
 import { onError } from './routes/errors'
+import { ingestAndCount } from './routes/ingest-and-count'
 import { logpushRoutes } from './routes/logpush'
+import { ownershipChallenges } from './routes/ownership-challenges'
+import { s3Proxy, s3VirtualHost } from './routes/s3'
+import { bucketChallengeStore } from './routes/s3/challenges'
+import { interimS3Client } from './routes/s3/interim-s3-client'
+import { objectStoreFromClient } from './routes/s3/object-store'
 import { statsRoutes } from './routes/stats'
 import { statusPage } from './routes/status-page'
-import { s3Stores } from './sink/s3-stores'
 
 type AppEnv = { Bindings: Env }
 
+const bucket = (env: Env) => objectStoreFromClient(interimS3Client(readConfig(env)))
+const challenges = (env: Env) => bucketChallengeStore(bucket(env), readConfig(env).S3_PREFIX)
+const s3 = s3Proxy({ ingest: ingestAndCount, staging: bucket, challenges })
+
 const app = new Hono<AppEnv>()
 
+app.use('*', s3VirtualHost(s3))
 app.route('/healthz', healthRoutes())
-app.route('/logpush', logpushRoutes({ stores: s3Stores }))
+app.route('/logpush', logpushRoutes())
+app.route('/s3', s3)
+app.route('/ownership-challenges', ownershipChallenges({ challenges }))
 app.route('/stats', statsRoutes)
 app.route('/', statusPage)
 

@@ -1,4 +1,5 @@
 import type { Config } from './config'
+import { BodyTooLargeError } from './pipeline/errors'
 import { runPipeline } from './pipeline/run'
 import { schemas, knownDatasets } from './schema/registry'
 import { formatMillis } from './schema/timestamp'
@@ -13,6 +14,8 @@ export interface IngestInput {
   body: ReadableStream<Uint8Array>
   /** ms epoch when the request arrived: p_parse_time and the quarantine day. */
   receivedAt: number
+  /** The declared body size, when the sender gave one: a body over the cap is refused unread. */
+  contentLength?: number
 }
 
 export interface BatchResult {
@@ -74,6 +77,10 @@ function isBatchError(err: unknown): boolean {
 export async function ingestBatch(config: Config, stores: BatchStores, input: IngestInput): Promise<BatchResult | ValidationResult> {
   const schema = schemas().get(input.dataset)
   if (!schema) throw new UnknownDatasetError(input.dataset)
+  if (input.contentLength !== undefined && input.contentLength > config.MAX_BODY_BYTES) {
+    await input.body.cancel().catch(() => undefined)
+    throw new BodyTooLargeError('MAX_BODY_BYTES', config.MAX_BODY_BYTES)
+  }
 
   const spooled = await wrapStore(() =>
     spoolBody(input.body, {

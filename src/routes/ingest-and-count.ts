@@ -1,0 +1,30 @@
+import { readConfig } from '../config'
+import { countFailure, countStoredBatch, countValidation } from '../counters/record'
+import { type BatchResult, type IngestInput, ingestBatch, UnknownDatasetError, type ValidationResult } from '../ingest'
+import { schemas } from '../schema/registry'
+import { s3Stores } from '../sink/s3-stores'
+import { failureReason } from './errors'
+
+/**
+ * One batch from any edge (the Logpush HTTP destination, the S3-compatible endpoint): ingest it
+ * into the configured bucket, then count the outcome in the dataset's counters. `duplicate` says
+ * whether the counters had seen the batch id before.
+ * @example const result = await ingestAndCount(c.env, { dataset, body, receivedAt })
+ */
+export async function ingestAndCount(env: Env, input: IngestInput): Promise<BatchResult | ValidationResult> {
+  // Unknown names are refused before anything is counted: counters exist per known dataset only.
+  if (!schemas().has(input.dataset)) throw new UnknownDatasetError(input.dataset)
+  const config = readConfig(env)
+  let result: BatchResult | ValidationResult
+  try {
+    result = await ingestBatch(config, s3Stores(config), input)
+  } catch (err) {
+    await countFailure(env, input.dataset, failureReason(err))
+    throw err
+  }
+  if (result.validation) {
+    await countValidation(env, input.dataset)
+    return result
+  }
+  return { ...result, duplicate: await countStoredBatch(env, result, input.receivedAt) }
+}
