@@ -3,11 +3,11 @@ import { configDefaults, defineConfig } from 'vitest/config'
 
 /**
  * The local dev defaults of DESIGN.md, as the Worker's env in tests: they stand in for
- * `wrangler secret put` and the deploy-time vars. The S3 server is test/setup/s3-global.mjs's.
+ * `wrangler secret put` and the deploy-time vars. S3_ENDPOINT is the S3 server that
+ * test/setup/s3-global.mjs starts on a free port (`inject('s3Url')`).
  */
 export const testBindings = {
   INGEST_TOKEN: 'dev-token',
-  S3_ENDPOINT: 'http://127.0.0.1:9100',
   S3_REGION: 'us-east-1',
   S3_BUCKET: 'cloudflare-logs',
   AWS_ACCESS_KEY_ID: 'local',
@@ -27,10 +27,10 @@ export default defineConfig({
       {
         // Everything that can run inside workerd does: the same runtime as production.
         plugins: [
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: testBindings },
-          }),
+            miniflare: { bindings: { ...testBindings, S3_ENDPOINT: inject('s3Url') } },
+          })),
         ],
         test: {
           name: 'workers',

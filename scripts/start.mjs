@@ -27,7 +27,9 @@ console.log(`local S3 at ${s3.url} (bucket cloudflare-logs, keys local / local-s
 const varArgs = Object.entries(localVars())
   .filter(([, v]) => v !== '')
   .flatMap(([k, v]) => ['--var', `${k}:${v}`])
-const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), ...varArgs], {
+// wrangler's own entry under this Node (no npx or shell between), so a signal reaches it directly.
+const wranglerBin = fileURLToPath(new URL('../node_modules/wrangler/bin/wrangler.js', import.meta.url))
+const wrangler = spawn(process.execPath, [wranglerBin, 'dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT), ...varArgs], {
   cwd: root,
   stdio: 'inherit',
 })

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestHarness, type TestHarness } from 'wrangler'
 import type { DatasetStats } from '../../src/counters/client'
 import { HOUR_MS, hourOf } from '../../src/counters/hours'
@@ -26,6 +26,7 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ]
+const INGESTED_FIXTURES = ['http_requests.unixnano.ndjson.gz', 'http_requests.rfc3339.ndjson', 'bad-lines.ndjson']
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts')
 const TOKEN = testBindings.INGEST_TOKEN
 const SECRETS = [testBindings.INGEST_TOKEN, testBindings.AWS_SECRET_ACCESS_KEY]
@@ -42,10 +43,16 @@ let stats: StatsBody
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`)
   // The real Worker from wrangler.toml in workerd, on a free port, with the test secrets.
-  server = createTestHarness({ workers: [{ configPath: './wrangler.toml', secrets: testBindings }] })
+  server = createTestHarness({ workers: [{ configPath: './wrangler.toml', secrets: { ...testBindings, S3_ENDPOINT: inject('s3Url') } }] })
   base = (await server.listen()).url
-  // Seeded through the same client and RPC the ingest route uses, against the running Worker's DOs.
+  // Two days of history, seeded through the same client and RPC the ingest route uses...
   await seedCounters(await server.getWorker<Env>().getEnv(), Date.now())
+  // ...and real batches through the Logpush route, into the local S3 server, for the current hour.
+  for (const fixture of INGESTED_FIXTURES) {
+    const body = await readFile(join(import.meta.dirname, '..', '..', 'fixtures', fixture))
+    const posted = await fetch(new URL('/logpush/http_requests', base), { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } })
+    expect(posted.status, fixture).toBe(200)
+  }
 
   const res = await fetch(new URL('/stats', base), { headers: { Authorization: `Bearer ${TOKEN}` } })
   expect(res.status).toBe(200)

@@ -2,19 +2,27 @@
 // and the fault proxy in front of it. Their URLs reach vitest.config.ts through provide().
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import net from 'node:net'
 import path from 'node:path'
 import { startS3Server } from '../../scripts/s3-server.mjs'
 import { startFaultProxy } from './fault-proxy.mjs'
 
 const HOST = '127.0.0.1'
-const S3_PORT = 9100
-const FAULT_PROXY_PORT = 9101
+
+/** A port nobody listens on now: runs in parallel (other worktrees, CI beside a dev server) never collide. */
+async function freePort() {
+  const server = net.createServer()
+  await new Promise((resolve) => server.listen(0, HOST, resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
 
 /** @param {import('vitest/node').TestProject} project */
 export default async function setup(project) {
   const directory = await mkdtemp(path.join(tmpdir(), 'logpush-edge-s3-'))
-  const s3 = await startS3Server({ host: HOST, port: S3_PORT, directory, silent: true })
-  const proxy = await startFaultProxy({ host: HOST, port: FAULT_PROXY_PORT, target: s3.url }).catch(async (err) => {
+  const s3 = await startS3Server({ host: HOST, port: await freePort(), directory, silent: true })
+  const proxy = await startFaultProxy({ host: HOST, port: await freePort(), target: s3.url }).catch(async (err) => {
     await s3.close()
     throw err
   })
