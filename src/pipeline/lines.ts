@@ -1,3 +1,4 @@
+import { concatBytes } from '../utils/bytes'
 import { UndecodableBodyError } from './errors'
 
 const LF = 10
@@ -40,17 +41,6 @@ function headOf(bytes: Uint8Array): string {
     while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
   }
   return new TextDecoder('utf-8').decode(bytes.subarray(0, end))
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
 }
 
 /**
@@ -137,10 +127,10 @@ export async function splitLines(stream: ReadableStream<Uint8Array>, maxLineByte
       lineNo++
       const endsInCr = lastByte === CR ? 1 : 0
       // The head holds the whole line when the cap is below the head size: leave its CR out.
-      const kept = concat(head, headBytes)
+      const kept = concatBytes(head, headBytes)
       await handler.oversize(lineNo, headOf(headBytes >= carryBytes ? kept.subarray(0, headBytes - endsInCr) : kept), carryBytes - endsInCr)
     } else if (carryBytes > 0) {
-      await emit(decode(concat(carry, carryBytes)))
+      await emit(decode(concatBytes(carry, carryBytes)))
     }
     carry = []
     carryBytes = 0

@@ -1,4 +1,5 @@
 import { EMPTY_SHA256, sha256Hex } from './sigv4-verify'
+import { concatBytes } from './bytes'
 
 const PAYLOAD_ALGORITHM = 'AWS4-HMAC-SHA256-PAYLOAD'
 const TRAILER_ALGORITHM = 'AWS4-HMAC-SHA256-TRAILER'
@@ -76,7 +77,7 @@ export function awsChunkedDecoder(options: AwsChunkedOptions): AwsChunkedDecoder
 
   const verifyChunk = async (data: Uint8Array[]) => {
     if (!signing) return
-    const bytes = concat(data)
+    const bytes = concatBytes(data)
     const stringToSign = [
       PAYLOAD_ALGORITHM,
       signing.amzDate,
@@ -194,18 +195,6 @@ function latin1(bytes: Uint8Array): string {
   let text = ''
   for (const byte of bytes) text += String.fromCharCode(byte)
   return text
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!
-  const total = parts.reduce((sum, part) => sum + part.length, 0)
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
 }
 
 // Both sides are hex signatures of the same length when valid; no early exit on a mismatch.

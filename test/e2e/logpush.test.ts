@@ -5,22 +5,14 @@ import firewallLines from '../../../shared/corpus/logpush-samples/firewall_event
 import httpLines from '../../../shared/corpus/logpush-samples/http_requests.ndjson?raw'
 import spectrumLines from '../../../shared/corpus/logpush-samples/spectrum_events.ndjson?raw'
 import app from '../../src/index'
+import type { BatchResult } from '../../src/ingest'
 import { bucket, keysOfBatch, readObjectLines } from '../helpers/bucket'
 import { bytes, gzip } from '../helpers/streams'
 
 const TOKEN = 'dev-token'
 
-interface Ack {
-  batchId: string
-  dataset: string
-  logType: string
-  events: number
-  written: number
-  quarantined: number
-  objects: number
-  keys: string[]
-  duplicate: boolean
-}
+/** The acknowledgement body of POST /logpush/:dataset. */
+type Ack = Pick<BatchResult, 'batchId' | 'dataset' | 'logType' | 'events' | 'written' | 'quarantined' | 'objects' | 'keys' | 'duplicate'>
 
 function post(dataset: string, body: BodyInit | null, headers: Record<string, string> = {}): Promise<Response> {
   return SELF.fetch(`http://worker/logpush/${dataset}`, {
