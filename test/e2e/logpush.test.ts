@@ -5,6 +5,7 @@ import firewallLines from '../../../shared/corpus/logpush-samples/firewall_event
 import httpLines from '../../../shared/corpus/logpush-samples/http_requests.ndjson?raw'
 import spectrumLines from '../../../shared/corpus/logpush-samples/spectrum_events.ndjson?raw'
 import app from '../../src/index'
+import type { DatasetStats } from '../../src/counters/client'
 import type { BatchResult } from '../../src/ingest'
 import { bucket, keysOfBatch, readObjectLines } from '../helpers/bucket'
 import { bytes, gzip } from '../helpers/streams'
@@ -26,6 +27,11 @@ function post(dataset: string, body: BodyInit | null, headers: Record<string, st
 function postWithEnv(overrides: Record<string, string>, dataset: string, body: BodyInit): Promise<Response> {
   const req = new Request(`http://worker/logpush/${dataset}`, { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } })
   return Promise.resolve(app.fetch(req, { ...env, ...overrides }))
+}
+
+async function datasetStats(dataset: string): Promise<DatasetStats> {
+  const res = await SELF.fetch(`http://worker/stats/${dataset}`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+  return (await res.json()) as DatasetStats
 }
 
 const seeds = [
@@ -88,6 +94,8 @@ describe('partitions, retries and quarantine', () => {
     const again = (await (await post('http_requests', body)).json()) as Ack
     expect(again.batchId).toBe(first.batchId)
     expect(again.keys).toEqual(first.keys)
+    // The counters saw this batch id before: the answer says so, and nothing is counted twice.
+    expect([first.duplicate, again.duplicate]).toEqual([false, true])
     expect(await keysOfBatch(first.batchId)).toEqual(first.keys)
     const events = (await Promise.all(first.keys.map(readObjectLines))).flat()
     expect(events.map((e) => e.RayID).sort()).toEqual(['retry-1', 'retry-2'])
@@ -174,13 +182,30 @@ describe('answers other than 200', () => {
     expect(((await res.json()) as { detail: string }).detail).toMatch(/MAX_DECOMPRESSED_BYTES/)
   })
 
-  it('503 when S3 cannot store the batch, so Logpush retries', async () => {
-    const res = await postWithEnv({ S3_ENDPOINT: 'http://127.0.0.1:1' }, 'http_requests', bytes(`${hourA}\n`))
+  it('503 when S3 cannot store the batch, so Logpush retries; counted only as a failure', async () => {
+    const before = await datasetStats('spectrum_events')
+    const res = await postWithEnv({ S3_ENDPOINT: 'http://127.0.0.1:1' }, 'spectrum_events', bytes('{"Timestamp":"2026-11-25T10:00:00Z"}\n'))
     expect(res.status).toBe(503)
     expect(res.headers.get('retry-after')).toBe('30')
     const body = await res.text()
     expect(JSON.parse(body)).toMatchObject({ error: 'storage_unavailable' })
     expect(body).not.toContain('local-secret')
+    const after = await datasetStats('spectrum_events')
+    expect(after.failuresByReason.storage_unavailable).toBe((before.failuresByReason.storage_unavailable ?? 0) + 1)
+    expect([after.batches, after.events, after.written]).toEqual([before.batches, before.events, before.written])
+  })
+
+  it('GET /healthz names a missing or bad setting, never a value', async () => {
+    const ok = await SELF.fetch('http://worker/healthz')
+    expect(ok.status).toBe(200)
+    const broken = await app.fetch(new Request('http://worker/healthz'), { ...env, S3_ENDPOINT: undefined, MAX_LINE_BYTES: 'lots' } as unknown as Env)
+    expect(broken.status).toBe(503)
+    const body = await broken.text()
+    expect(JSON.parse(body)).toMatchObject({ ok: false, error: 'misconfigured' })
+    expect(body).toContain('S3_ENDPOINT')
+    expect(body).toContain('MAX_LINE_BYTES')
+    expect(body).not.toContain('local-secret')
+    expect(body).not.toContain('dev-token')
   })
 })
 
