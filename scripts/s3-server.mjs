@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Local S3-compatible server for `npm start` and the tests: s3rver 3.7 with the project's bucket
-// and key pair, plus the one S3 call it lacks (AbortMultipartUpload).
+// and key pair, plus the one S3 call it lacks (AbortMultipartUpload) and S3's refusal of a PUT
+// without Content-Length.
 //
 //   node scripts/s3-server.mjs [--host 127.0.0.1] [--port 9000] [--directory ./.data/s3]
 //
@@ -113,6 +114,11 @@ async function serve({ host, port, directory, silent }) {
         sendError(res, 500, 'InternalError', 'We encountered an internal error. Please try again.')
       })
       return
+    }
+    // S3 stores only what it can size up front; s3rver would take a chunked body too.
+    if (req.method === 'PUT' && req.headers['content-length'] === undefined) {
+      req.resume()
+      return sendError(res, 411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.')
     }
     s3rverHandler(req, res)
   })
