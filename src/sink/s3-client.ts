@@ -9,6 +9,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 // Budget for one call (all its attempts and back-off) when the caller gives no deadline.
 const DEFAULT_BUDGET_MS = 60_000
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
 const encoder = new TextEncoder()
 
 export type S3ClientOptions = {
@@ -51,7 +52,7 @@ type S3Request = {
   key?: string
   query?: Record<string, string>
   headers?: HeadersInit
-  body?: Uint8Array
+  body?: Uint8Array | OneShotBody
 }
 
 /**
@@ -100,6 +101,40 @@ export class S3Client {
   async putObject(key: string, body: Uint8Array, headers?: HeadersInit, call?: S3CallOptions): Promise<string> {
     const req: S3Request = { operation: 'PutObject', method: 'PUT', key, headers, body }
     return this.#send(req, call, async (res) => requireEtag(req, res))
+  }
+
+  /**
+   * PutObject from a stream of exactly `length` bytes, sent as it arrives (never buffered) with
+   * `Content-Length` and an unsigned payload hash (`UNSIGNED-PAYLOAD`): TLS guards the bytes, and
+   * the caller checks them as they pass. A stream cannot be replayed, so the call is retried only
+   * while no byte of it has been read; once the body started flowing, the first failure is final
+   * (workerd's fetch reads a body as soon as it starts, so there it is one attempt; a caller that
+   * must retry sends the bytes again). Timeout, deadline and `S3Error`s are as for `putObject`;
+   * the timeout covers sending the body. A stream that fails, or ends short of or runs past
+   * `length`, fails the call with code `IncompleteBody`. The client owns `body`: it is cancelled
+   * if the call fails before reading it to the end.
+   *
+   * @example
+   * await s3.putObjectStream(key, request.body!, Number(request.headers.get('content-length')))
+   */
+  async putObjectStream(
+    key: string,
+    body: ReadableStream<Uint8Array>,
+    length: number,
+    headers?: HeadersInit,
+    call?: S3CallOptions,
+  ): Promise<string> {
+    if (!Number.isSafeInteger(length) || length < 0) {
+      await body.cancel().catch(() => {})
+      throw new TypeError(`PutObject ${key}: length must be a non-negative integer`)
+    }
+    const stream = new OneShotBody(body, length)
+    const req: S3Request = { operation: 'PutObject', method: 'PUT', key, headers, body: stream }
+    try {
+      return await this.#send(req, call, async (res) => requireEtag(req, res))
+    } finally {
+      await stream.release()
+    }
   }
 
   /** CreateMultipartUpload: `headers` (Content-Type, Content-Encoding) apply to the final object. */
@@ -209,8 +244,11 @@ export class S3Client {
     const deadline = call.deadline ?? Date.now() + this.#budgetMs
     const url = this.#url(req)
     const headers = new Headers(req.headers)
-    // The payload hash is signed, so S3 rejects a body damaged on the way.
-    headers.set('X-Amz-Content-Sha256', req.body ? await sha256Hex(req.body) : EMPTY_SHA256)
+    const stream = req.body instanceof OneShotBody ? req.body : undefined
+    const bytes = req.body instanceof Uint8Array ? req.body : undefined
+    // A buffered payload's hash is signed, so S3 rejects a body damaged on the way; a stream's
+    // hash is known only at its end, after the headers went out.
+    headers.set('X-Amz-Content-Sha256', stream ? UNSIGNED_PAYLOAD : bytes ? await sha256Hex(bytes) : EMPTY_SHA256)
     let last: S3Error | undefined
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now()
@@ -223,7 +261,7 @@ export class S3Client {
         last = toS3Error(req, err)
       }
       const delay = this.#backoff(attempt)
-      if (!last.retryable || attempt > this.#retries || Date.now() + delay >= deadline) {
+      if (!last.retryable || stream?.started || attempt > this.#retries || Date.now() + delay >= deadline) {
         throw last.withAttempts(attempt)
       }
       await sleep(delay, call.signal)
@@ -249,7 +287,8 @@ export class S3Client {
     try {
       // No redirects: a signed request replayed to another host is wrong, and S3 redirects
       // mean a misconfigured endpoint or region, which the error should say.
-      const init = { method: req.method, headers, body: req.body, signal: controller.signal, redirect: 'manual' }
+      const body = req.body instanceof OneShotBody ? req.body.open() : req.body
+      const init = { method: req.method, headers, body, signal: controller.signal, redirect: 'manual' }
       const signed = await this.#aws.sign(url, init)
       const res = await this.#fetch(signed)
       if (!res.ok) throw errorFromXml(req, res.status, await res.text().catch(() => ''))
@@ -258,6 +297,8 @@ export class S3Client {
       if (err instanceof S3Error) throw err
       if (signal?.aborted) throw failure(req, 0, 'Aborted', 'cancelled by the caller', err)
       if (controller.signal.aborted) throw failure(req, 0, 'TimeoutError', `no answer within ${timeoutMs} ms`, err)
+      const broken = req.body instanceof OneShotBody ? req.body.failure : undefined
+      if (broken) throw failure(req, 0, 'IncompleteBody', broken.message, broken.cause)
       throw failure(req, 0, 'NetworkError', err instanceof Error ? err.message : String(err), err)
     } finally {
       clearTimeout(timer)
@@ -278,6 +319,72 @@ export class S3Client {
         .join('&')
     }
     return url
+  }
+}
+
+/**
+ * A stream body for one call: each attempt reads it through a fresh stream of the declared
+ * length (workerd then sends Content-Length), pulled only as fetch sends, so `started` tells
+ * whether a retry could still send every byte.
+ */
+class OneShotBody {
+  readonly length: number
+  /** A read was asked of the caller's stream: from here on the call cannot be repeated. */
+  started = false
+  failure: { message: string; cause?: unknown } | undefined
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>
+  #sent = 0
+  #finished = false
+
+  constructor(stream: ReadableStream<Uint8Array>, length: number) {
+    this.length = length
+    this.#reader = stream.getReader()
+  }
+
+  /** The body for one attempt. */
+  open(): ReadableStream<Uint8Array> {
+    let live = true
+    return new ReadableStream<Uint8Array>(
+      {
+        expectedLength: this.length,
+        pull: async (controller) => {
+          this.started = true
+          const fail = (message: string, cause?: unknown) => {
+            this.failure = { message, cause }
+            controller.error(new Error(message, { cause }))
+          }
+          let chunk: ReadableStreamReadResult<Uint8Array>
+          try {
+            chunk = await this.#reader.read()
+          } catch (err) {
+            if (live) fail(`the body stream failed: ${err instanceof Error ? err.message : String(err)}`, err)
+            return
+          }
+          if (!live) return
+          if (chunk.done) {
+            this.#finished = true
+            if (this.#sent < this.length) return fail(`the body stream ended after ${this.#sent} of ${this.length} bytes`)
+            return controller.close()
+          }
+          this.#sent += chunk.value.byteLength
+          if (this.#sent > this.length) return fail(`the body stream ran past its length of ${this.length} bytes`)
+          controller.enqueue(chunk.value)
+        },
+        // fetch gave up on this attempt; the caller's stream stays open for a retry or release().
+        cancel: () => {
+          live = false
+        },
+      },
+      // Nothing is read ahead of what fetch sends.
+      { highWaterMark: 0 },
+    )
+  }
+
+  /** Cancels the caller's stream unless it was read to its end. */
+  async release(): Promise<void> {
+    if (this.#finished) return
+    this.#finished = true
+    await this.#reader.cancel(this.failure?.cause).catch(() => {})
   }
 }
 

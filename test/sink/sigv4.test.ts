@@ -31,13 +31,15 @@ async function referenceAuthorization(request: Request): Promise<{ authorization
   const amzDate = request.headers.get('x-amz-date') as string
   const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`)
   const headers: Record<string, string> = { host: url.host }
-  // Everything but the payload hash, which the reference computes from the body itself.
+  // Everything but the payload hash, which the reference computes from the body itself, unless
+  // the payload is unsigned (a stream): the reference then signs the header as given.
+  const unsigned = request.headers.get('x-amz-content-sha256') === 'UNSIGNED-PAYLOAD'
   for (const [name, value] of request.headers) {
-    if (name !== 'authorization' && name !== 'x-amz-content-sha256') headers[name] = value
+    if (name !== 'authorization' && (unsigned || name !== 'x-amz-content-sha256')) headers[name] = value
   }
   const query: Record<string, string> = {}
   for (const [name, value] of url.searchParams) query[name] = value
-  const body = request.body ? new Uint8Array(await request.clone().arrayBuffer()) : undefined
+  const body = request.body && !unsigned ? new Uint8Array(await request.clone().arrayBuffer()) : undefined
   const signed = await reference.sign(
     { method: request.method, protocol: url.protocol, hostname: url.hostname, path: url.pathname, query, headers, body },
     // aws4fetch leaves Content-Type out of the signature, which SigV4 allows.
@@ -63,6 +65,14 @@ describe('SigV4 signatures match an independent implementation', () => {
     })
     await expectSameSignature(sent[0])
     expect(new URL(sent[0]!.url).pathname).toBe("/cloudflare-logs/logs/cloudflare_http/year%3D2026/a%20b%2Bc%281%29%2A%21%27%C3%A9~.json.gz")
+  })
+
+  it('PutObject from a stream, with an unsigned payload', async () => {
+    const { s3, sent } = capturing(() => new Response(null, { headers: { ETag: '"e"' } }))
+    const body = new Blob(['{"a":1}\n']).stream()
+    await s3.putObjectStream('staging/s3-proxy/0123/part-00001', body, 8, { 'Content-Type': 'application/octet-stream' })
+    expect(sent[0]?.headers.get('x-amz-content-sha256')).toBe('UNSIGNED-PAYLOAD')
+    await expectSameSignature(sent[0])
   })
 
   it('multipart calls: an empty-valued query parameter, upload ids and an XML body', async () => {
