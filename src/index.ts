@@ -7,14 +7,14 @@ import { logpushRoutes } from './routes/logpush'
 import { ownershipChallenges } from './routes/ownership-challenges'
 import { s3Proxy, s3VirtualHost } from './routes/s3'
 import { bucketChallengeStore } from './routes/s3/challenges'
-import { interimS3Client } from './routes/s3/interim-s3-client'
 import { objectStoreFromClient } from './routes/s3/object-store'
 import { statsRoutes } from './routes/stats'
 import { statusPage } from './routes/status-page'
+import { s3ClientFor } from './sink/s3-stores'
 
 type AppEnv = { Bindings: Env }
 
-const bucket = (env: Env) => objectStoreFromClient(interimS3Client(readConfig(env)))
+const bucket = (env: Env) => objectStoreFromClient(s3ClientFor(readConfig(env)))
 const challenges = (env: Env) => bucketChallengeStore(bucket(env), readConfig(env).S3_PREFIX)
 const s3 = s3Proxy({ ingest: ingestAndCount, staging: bucket, challenges })
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -192,6 +192,17 @@ describe('multipart upload', () => {
     })
   })
 
+  it('stages a part of several MB, streamed through to the bucket', async () => {
+    const s3 = client()
+    const body = randomBytes(6 * 1024 * 1024 + 1)
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }))
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: body }))
+    expect(ETag).toBe(`"${md5(body)}"`)
+    const staged = await stack.store.send(new GetObjectCommand({ Bucket: OUTPUT_BUCKET, Key: `${S3_PREFIX}staging/s3-proxy/${UploadId}/part-00001` }))
+    expect(Buffer.from(await staged.Body!.transformToByteArray()).equals(body)).toBe(true)
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId }))
+  })
+
   it('a part whose body was swapped after signing is refused and not staged', async () => {
     const s3 = client()
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }))
@@ -293,7 +304,7 @@ describe('aws CLI', () => {
   })
 })
 
-function md5(text: string): string {
+function md5(text: string | Uint8Array): string {
   return createHash('md5').update(text).digest('hex')
 }
 

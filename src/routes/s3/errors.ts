@@ -1,4 +1,5 @@
 import { ConfigError } from '../../config'
+import { S3Error as BucketError } from '../../sink/s3-error'
 import { SigV4Error } from '../../utils/sigv4-verify'
 import { xmlDocument } from './xml'
 
@@ -70,6 +71,12 @@ export function s3ErrorResponse(error: S3Error, requestId: string, resource: str
 export function toS3Error(error: unknown): S3Error {
   if (error instanceof S3Error) return error
   if (error instanceof SigV4Error) return new S3Error(error.code, error.message, error.detail)
+  if (error instanceof BucketError) {
+    // The real bucket failed a call (after the client's retries): like a batch ingest could not
+    // store, the sender keeps its data and tries again later.
+    console.error('s3: bucket call failed:', error.message)
+    return new S3Error('ServiceUnavailable', 'The storage behind this endpoint failed; please retry.')
+  }
   if (error instanceof ConfigError) {
     console.error(error.message)
     return new S3Error('InternalError', 'The service is misconfigured; its log names the setting.')

@@ -1,3 +1,5 @@
+import type { S3Client } from '../../sink/s3-client'
+
 /**
  * The few object operations the S3 route needs from the real bucket: staging multipart parts and
  * keeping ownership challenges. Keys are full object keys (S3_PREFIX included).
@@ -11,32 +13,27 @@ export interface ObjectStore {
 }
 
 /**
- * The subset of the sink's `S3Client` (src/sink/s3-client.ts) the adapter calls. Its `putObject`
- * must take a stream body when `content-length` is given, or parts would be buffered.
+ * The bucket behind the sink's S3 client as the route's ObjectStore: bytes in memory go up with
+ * `putObject` (payload signed, retried), streams with `putObjectStream` (sent as they arrive,
+ * not retried once flowing). Failures are the client's `S3Error`s.
+ * @example objectStoreFromClient(s3ClientFor(readConfig(env)))
  */
-export interface S3ObjectClient {
-  putObject(key: string, body: Uint8Array | ReadableStream<Uint8Array>, headers?: Record<string, string>): Promise<unknown>
-  getObject(key: string): Promise<Response | null>
-  deleteObject(key: string): Promise<unknown>
-  listKeys(prefix: string): Promise<string[]>
-}
-
-/**
- * Adapts an S3 client to the ObjectStore this route depends on.
- * @example objectStoreFromClient(new S3Client(config))
- */
-export function objectStoreFromClient(client: S3ObjectClient): ObjectStore {
+export function objectStoreFromClient(client: S3Client): ObjectStore {
   return {
     async put(key, body, length) {
-      await client.putObject(key, body, { 'content-length': String(length) })
+      if (!(body instanceof Uint8Array)) {
+        await client.putObjectStream(key, body, length)
+        return
+      }
+      if (body.byteLength !== length) throw new RangeError(`put ${key}: ${body.byteLength} bytes given as ${length}`)
+      await client.putObject(key, body)
     },
     async get(key) {
       const response = await client.getObject(key)
-      return response?.body ?? null
+      if (!response) return null
+      return response.body ?? new Blob().stream()
     },
-    async delete(key) {
-      await client.deleteObject(key)
-    },
+    delete: (key) => client.deleteObject(key),
     list: (prefix) => client.listKeys(prefix),
   }
 }
