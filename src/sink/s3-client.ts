@@ -1,6 +1,6 @@
 import { AwsClient } from 'aws4fetch'
 import { S3Error } from './s3-error'
-import { escapeXml, xmlBlocks, xmlText } from './s3-xml'
+import { xmlBlocks, xmlDocument, xmlText } from '../utils/s3-xml'
 
 const DEFAULT_RETRIES = 3 // 4 attempts in all
 const DEFAULT_BASE_DELAY_MS = 100
@@ -156,10 +156,8 @@ export class S3Client {
 
   /** CompleteMultipartUpload: joins the parts in order; resolves to the object's ETag. */
   async completeMultipartUpload(key: string, uploadId: string, parts: S3CompletedPart[], call?: S3CallOptions): Promise<string> {
-    const xml = parts
-      .map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${escapeXml(p.etag)}</ETag></Part>`)
-      .join('')
-    const body = encoder.encode(`<CompleteMultipartUpload>${xml}</CompleteMultipartUpload>`)
+    const xml = xmlDocument('CompleteMultipartUpload', { Part: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) })
+    const body = encoder.encode(xml)
     const req: S3Request = {
       operation: 'CompleteMultipartUpload', method: 'POST', key, query: { uploadId }, body,
       headers: { 'Content-Type': 'application/xml' },

@@ -1,7 +1,7 @@
 import { S3Error } from './errors'
 import type { S3ProxyDeps, S3Request } from './context'
 import { notImplemented, only, xmlResponse } from './context'
-import { xmlDocument } from './xml'
+import { xmlDocument } from '../../utils/s3-xml'
 
 const MAX_LIST_KEYS = 1000
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../config'
 import { S3Error as BucketError } from '../../sink/s3-error'
+import { xmlDocument } from '../../utils/s3-xml'
 import { SigV4Error } from '../../utils/sigv4-verify'
-import { xmlDocument } from './xml'
 
 const STATUS = {
   AccessDenied: 403,

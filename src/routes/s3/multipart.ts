@@ -1,8 +1,8 @@
+import type { S3CompletedPart } from '../../sink/s3-client'
 import { toHex } from '../../utils/sigv4-verify'
 import { S3Error } from './errors'
 import type { ObjectStore } from './object-store'
 import type { Payload } from './payload'
-import type { CompletedPart } from './xml'
 
 const FOLDER = 'staging/s3-proxy/'
 const MARKER = 'upload.json'
@@ -109,7 +109,7 @@ export function multipartStaging(store: ObjectStore, s3Prefix: string) {
     },
 
     /** Checks the client's part list against the receipts and opens the parts as one body. */
-    async complete(bucket: string, key: string, uploadId: string, parts: CompletedPart[]): Promise<CompletedUpload> {
+    async complete(bucket: string, key: string, uploadId: string, parts: S3CompletedPart[]): Promise<CompletedUpload> {
       await marker(bucket, key, uploadId)
       if (parts.length === 0) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.')
       for (let i = 1; i < parts.length; i++) {

@@ -1,4 +1,5 @@
 import type { BatchResult, ValidationResult } from '../../ingest'
+import { xmlDocument } from '../../utils/s3-xml'
 import type { S3ProxyDeps, S3Request } from './context'
 import { afterResponse, notImplemented, only, xmlResponse } from './context'
 import { datasetForKey, isOwnershipChallenge } from './dataset'
@@ -6,7 +7,7 @@ import { S3Error, toS3Error } from './errors'
 import { multipartStaging } from './multipart'
 import { openPayload } from './payload'
 import type { Payload } from './payload'
-import { parseCompleteMultipartUpload, xmlDocument } from './xml'
+import { parseCompleteMultipartUpload } from './xml'
 
 const MAX_CHALLENGE_BYTES = 64 * 1024
 const MAX_COMPLETE_XML_BYTES = 1024 * 1024
