@@ -1,6 +1,7 @@
 import { AwsClient } from 'aws4fetch'
 import { S3Error } from './s3-error'
 import { xmlBlocks, xmlDocument, xmlText } from '../utils/s3-xml'
+import { EMPTY_SHA256, sha256Hex, UNSIGNED_PAYLOAD, uriEncode } from '../utils/sigv4-verify'
 
 const DEFAULT_RETRIES = 3 // 4 attempts in all
 const DEFAULT_BASE_DELAY_MS = 100
@@ -8,9 +9,8 @@ const MAX_DELAY_MS = 2_000
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 // Budget for one call (all its attempts and back-off) when the caller gives no deadline.
 const DEFAULT_BUDGET_MS = 60_000
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
-const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
 const encoder = new TextEncoder()
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
 export type S3ClientOptions = {
   /** `https://s3.us-east-1.amazonaws.com`, `http://127.0.0.1:9000`: requests are path-style. */
@@ -313,7 +313,7 @@ export class S3Client {
     let url = req.key === undefined ? this.#base : `${this.#base}/${encodeKey(req.key)}`
     if (req.query) {
       url += '?' + Object.entries(req.query)
-        .map(([name, value]) => (value === '' ? encodeRfc3986(name) : `${encodeRfc3986(name)}=${encodeRfc3986(value)}`))
+        .map(([name, value]) => (value === '' ? uriEncode(name) : `${uriEncode(name)}=${uriEncode(value)}`))
         .join('&')
     }
     return url
@@ -401,7 +401,7 @@ function checkOptions(options: S3ClientOptions): void {
   if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') throw bad('endpoint', 'must be an http(s) URL')
   if (endpoint.username || endpoint.password) throw bad('endpoint', 'must not carry credentials')
   if (endpoint.search || endpoint.hash) throw bad('endpoint', 'must not have a query or fragment')
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) throw bad('bucket', 'must be a valid S3 bucket name')
+  if (!isBucketName(options.bucket)) throw bad('bucket', 'must be a valid S3 bucket name')
   for (const name of ['retries', 'baseDelayMs', 'requestTimeoutMs', 'budgetMs'] as const) {
     const value = options[name]
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw bad(name, 'must be a non-negative integer')
@@ -410,24 +410,18 @@ function checkOptions(options: S3ClientOptions): void {
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw bad('fetch', 'must be a function')
 }
 
+/** S3's rule for a bucket name (lower case, digits, dots and hyphens, 3 to 63 long). */
+export function isBucketName(name: string): boolean {
+  return BUCKET_NAME.test(name)
+}
+
 /** URI-encodes an object key segment by segment, as S3 and SigV4 expect. */
 export function encodeKey(key: string): string {
   if (key === '') throw new TypeError('S3 object key must not be empty')
   const segments = key.split('/')
   // URLs resolve '.' and '..' segments (even percent-encoded), which would change the key.
   if (segments.some((s) => s === '.' || s === '..')) throw new TypeError('S3 object key must not have "." or ".." segments')
-  return segments.map(encodeRfc3986).join('/')
-}
-
-function encodeRfc3986(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-}
-
-async function sha256Hex(body: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
-  let hex = ''
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0')
-  return hex
+  return segments.map(uriEncode).join('/')
 }
 
 async function discard(res: Response): Promise<void> {

@@ -3,12 +3,13 @@ import { timingSafeEqual } from 'hono/utils/buffer'
 const ALGORITHM = 'AWS4-HMAC-SHA256'
 const SIGV4A_ALGORITHM = 'AWS4-ECDSA-P256-SHA256'
 const TERMINATOR = 'aws4_request'
-const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
 const MAX_SKEW_MS = 15 * 60 * 1000
 const MAX_EXPIRES_S = 7 * 24 * 60 * 60
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
 const HEX_SIGNATURE = /^[0-9a-f]{64}$/
 
+/** The payload hash of a request whose body is not signed (a stream, a presigned URL). */
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
 
 export type SigV4ErrorCode =
@@ -266,7 +267,8 @@ export function uriEncode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
-function decodeLenient(text: string): string {
+/** `decodeURIComponent`, or the text as it is where it is not valid percent-encoding. */
+export function decodeLenient(text: string): string {
   try {
     return decodeURIComponent(text)
   } catch {

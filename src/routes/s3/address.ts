@@ -1,6 +1,6 @@
+import { isBucketName } from '../../sink/s3-client'
+import { decodeLenient } from '../../utils/sigv4-verify'
 import { S3Error } from './errors'
-
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
 /**
  * Bucket and key of a request: `<bucket>.<S3_PROXY_HOST>/<key>`, `<S3_PROXY_HOST>/<bucket>/<key>`,
@@ -17,11 +17,11 @@ export function resolveAddress(request: Request, url: URL, proxyHost: string | u
   }
   if (bucket === undefined) {
     const slash = path.indexOf('/', 1)
-    bucket = decode(slash < 0 ? path.slice(1) : path.slice(1, slash))
+    bucket = decodeLenient(slash < 0 ? path.slice(1) : path.slice(1, slash))
     path = slash < 0 ? '/' : path.slice(slash)
   }
   if (!bucket) return undefined
-  return { bucket, key: decode(path.slice(1)) }
+  return { bucket, key: decodeLenient(path.slice(1)) }
 }
 
 export function hostOf(request: Request, url: URL): string {
@@ -29,14 +29,6 @@ export function hostOf(request: Request, url: URL): string {
 }
 
 export function checkBucket(bucket: string, allowed: string[] | undefined) {
-  if (!BUCKET_NAME.test(bucket)) throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.')
+  if (!isBucketName(bucket)) throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.')
   if (allowed && !allowed.includes(bucket)) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist')
-}
-
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
 }
