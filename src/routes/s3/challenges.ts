@@ -50,8 +50,8 @@ export function bucketChallengeStore(store: ObjectStore, s3Prefix: string): Chal
   }
 }
 
-// A `.` or `..` segment would be folded away by URL parsing on the way to the bucket, landing the
-// record under another key: spell its dots out.
+// URL parsing would fold a `.` or `..` segment away on the way to the bucket, so the S3 client
+// refuses such keys: spell their dots out.
 function literalDots(key: string): string {
   return key
     .split('/')
