@@ -21,7 +21,8 @@ export type SigV4ErrorCode =
   | 'RequestTimeTooSkewed'
   | 'SignatureDoesNotMatch'
 
-const STATUS: Record<SigV4ErrorCode, number> = {
+/** The HTTP status S3 answers each verification failure with. */
+export const SIGV4_ERROR_STATUS: Record<SigV4ErrorCode, number> = {
   AccessDenied: 403,
   AuthorizationHeaderMalformed: 400,
   AuthorizationQueryParametersError: 400,
@@ -42,7 +43,7 @@ export class SigV4Error extends Error {
     readonly detail: Record<string, string> = {},
   ) {
     super(message)
-    this.status = STATUS[code]
+    this.status = SIGV4_ERROR_STATUS[code]
   }
 }
 

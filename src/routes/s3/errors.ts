@@ -1,31 +1,25 @@
 import { ConfigError } from '../../config'
 import { S3Error as BucketError } from '../../sink/s3-error'
 import { xmlDocument } from '../../utils/s3-xml'
-import { SigV4Error } from '../../utils/sigv4-verify'
+import { SIGV4_ERROR_STATUS, SigV4Error } from '../../utils/sigv4-verify'
 
 const STATUS = {
-  AccessDenied: 403,
-  AuthorizationHeaderMalformed: 400,
-  AuthorizationQueryParametersError: 400,
+  ...SIGV4_ERROR_STATUS,
   BadDigest: 400,
   EntityTooLarge: 400,
   IncompleteBody: 400,
   InternalError: 500,
-  InvalidAccessKeyId: 403,
   InvalidArgument: 400,
   InvalidBucketName: 400,
   InvalidDigest: 400,
   InvalidPart: 400,
   InvalidPartOrder: 400,
-  InvalidRequest: 400,
   MalformedXML: 400,
   MissingContentLength: 411,
   NoSuchBucket: 404,
   NoSuchUpload: 404,
   NotImplemented: 501,
-  RequestTimeTooSkewed: 403,
   ServiceUnavailable: 503,
-  SignatureDoesNotMatch: 403,
   XAmzContentSHA256Mismatch: 400,
 } as const
 
