@@ -5,7 +5,14 @@ const PREVIEW_CHARS = 80
 // A JSON number of 16 or more digits may be beyond 2^53. Columns report one as INEXACT; this
 // catches those in unknown fields and json values, which no checker looks into. A match inside a
 // string only costs a second parse.
-const LONG_NUMBER = /[:,[]\s*-?\d{16}/
+const LONG_NUMBERS = /[:,[]\s*-?\d{16}/g
+
+function countLongNumbers(text: string): number {
+  LONG_NUMBERS.lastIndex = 0
+  let n = 0
+  while (LONG_NUMBERS.exec(text) !== null) n++
+  return n
+}
 
 /** Keeps integers beyond 2^53 as their source text, so no digit is lost on the way to the output. */
 function exactNumbers(_key: string, value: unknown, context: JSONReviverContext): unknown {
@@ -49,9 +56,11 @@ export class EventParser {
     }
     const ctx = this.ctx
     ctx.reset()
+    ctx.source = text
     let verdict = this.schema.check(record as Record<string, unknown>, ctx)
-    if (verdict === INEXACT || (verdict === null && LONG_NUMBER.test(text))) {
-      // Rare by design: only lines with integers beyond 2^53 (unixnano numbers) pay for the reviver.
+    if (verdict === INEXACT || (verdict === null && countLongNumbers(text) > ctx.exactNumbers)) {
+      // Rare by design: columns read their long numbers back from the text; only a long number
+      // elsewhere (an unknown field, inside json or an array) makes the line pay for the reviver.
       record = JSON.parse(text, exactNumbers)
       ctx.reset()
       verdict = this.schema.check(record as Record<string, unknown>, ctx)

@@ -32,6 +32,34 @@ export class CheckContext {
   badValue: unknown = undefined
   /** The reason a nested struct gave, to be prefixed with the field's name. */
   nestedReason = ''
+  /** The event's JSON text, where the exact digits of a number beyond 2^53 are read back. */
+  source = ''
+  /** How many such numbers were read back from `source` for this event. */
+  exactNumbers = 0
+
+  /**
+   * The source digits of a column's number that JSON.parse rounded, found after its key in the
+   * text; undefined when they cannot be told apart for sure (the caller then re-parses the line).
+   */
+  exactNumber(name: string, value: number): RawJSON | undefined {
+    const text = this.source
+    const key = `"${name}":`
+    // The last occurrence, as JSON.parse keeps the last of duplicate keys.
+    const at = text.lastIndexOf(key)
+    if (at < 0) return undefined
+    let i = at + key.length
+    while (text.charCodeAt(i) === 32) i++
+    const start = i
+    if (text.charCodeAt(i) === 45 /* - */) i++
+    while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++
+    const end = text.charCodeAt(i)
+    if (end === 46 /* . */ || end === 101 /* e */ || end === 69 /* E */) return undefined
+    const digits = text.slice(start, i)
+    // The same key inside a nested value could come last: its digits must be this very number.
+    if (digits.length < 2 || Number(digits) !== value) return undefined
+    this.exactNumbers++
+    return JSON.rawJSON(digits)
+  }
 
   reset(): void {
     if (this.ip.length) this.ip = []
@@ -40,6 +68,7 @@ export class CheckContext {
     if (this.email.length) this.email = []
     if (this.username.length) this.username = []
     this.eventTime = ''
+    this.exactNumbers = 0
   }
 }
 
@@ -248,14 +277,22 @@ function fieldsChecker(fields: CompiledField[]): (record: Record<string, unknown
   return (record, ctx) => {
     for (let i = 0; i < n; i++) {
       const f = fields[i]!
-      const v = record[f.name]
+      let v = record[f.name]
       if (v === undefined || v === null) {
         if (f.required) return `${f.name}: required field is missing`
         continue
       }
       ctx.where = ''
       ctx.nestedReason = ''
-      const out = f.check(v, ctx)
+      let out = f.check(v, ctx)
+      if (out === INEXACT && typeof v === 'number') {
+        // Unixnano timestamps are beyond 2^53: read their digits back rather than re-parse the line.
+        const exact = ctx.exactNumber(f.name, v)
+        if (exact !== undefined) {
+          v = exact
+          out = f.check(exact, ctx)
+        }
+      }
       if (out === INEXACT) return INEXACT
       if (out === BAD) {
         if (ctx.nestedReason !== '') return `${f.name}.${ctx.nestedReason}`
