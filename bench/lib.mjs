@@ -13,6 +13,7 @@ const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
 export const OUT_DIR = join(HERE, 'out')
 const BUNDLE = join(OUT_DIR, 'pipeline.mjs')
+export const PROFILE_BUNDLE = join(OUT_DIR, 'pipeline-profile.mjs')
 /** Output is handed to gzip in pieces of about this many characters (like a sink filling a part). */
 const SINK_FLUSH_CHARS = 128 * 1024
 const READ_CHUNK_BYTES = 64 * 1024
@@ -25,12 +26,16 @@ export const SCHEMA_OF = {
   audit_logs: 'audit_logs',
 }
 
-/** Bundles bench/entry.ts (the pipeline, schemas as text) for Node with esbuild. */
-export async function buildBundle() {
+/**
+ * Bundles bench/entry.ts (the pipeline, schemas as text) for Node with esbuild. With `probes`, the
+ * profiling variant: JSON.parse/stringify go through named functions (bench/probes.mjs).
+ */
+export async function buildBundle({ probes = false } = {}) {
   const esbuild = await import('esbuild')
+  const outfile = probes ? PROFILE_BUNDLE : BUNDLE
   await esbuild.build({
     entryPoints: [join(HERE, 'entry.ts')],
-    outfile: BUNDLE,
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -40,13 +45,17 @@ export async function buildBundle() {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
+    ...(probes && {
+      define: { 'JSON.parse': 'benchJsonParse', 'JSON.stringify': 'benchJsonStringify' },
+      inject: [join(HERE, 'probes.mjs')],
+    }),
   })
-  return BUNDLE
+  return outfile
 }
 
 /** The bundled pipeline module and the compiled schemas (read from schemas/ as text). */
-export async function loadPipeline() {
-  const mod = await import(pathToFileURL(BUNDLE).href)
+export async function loadPipeline({ probes = false } = {}) {
+  const mod = await import(pathToFileURL(probes ? PROFILE_BUNDLE : BUNDLE).href)
   const dir = join(ROOT, 'schemas')
   const files = {}
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.yml'))) files[name] = readFileSync(join(dir, name), 'utf8')
@@ -56,6 +65,28 @@ export async function loadPipeline() {
 /** A gzip file as a Web stream, read from disk in 64 KiB pieces: never the whole file in memory. */
 export function fileBody(file) {
   return Readable.toWeb(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }))
+}
+
+/**
+ * The same file, gunzipped here with one awaited write at a time, so that no more compressed input
+ * is read than zlib has taken. `body.pipeThrough(new DecompressionStream('gzip'))` in Node 22 does
+ * not hold back: the writable side's high-water mark is 65536 chunks, so pipeTo reads the whole
+ * compressed body ahead of a slower consumer. The memory runs use this to tell that apart from the
+ * rest of the pipeline (runPipeline sees plain NDJSON and passes it through).
+ */
+export function pacedGunzipBody(file) {
+  const source = fileBody(file).getReader()
+  const gunzip = new DecompressionStream('gzip')
+  const writer = gunzip.writable.getWriter()
+  const feed = async () => {
+    for (;;) {
+      const { done, value } = await source.read()
+      if (done) return writer.close()
+      await writer.write(value)
+    }
+  }
+  feed().catch((err) => writer.abort(err))
+  return gunzip.readable
 }
 
 export function batchContext(logType) {

@@ -11,7 +11,7 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { DATASETS, ensureDataset } from './generate.mjs'
-import { SCHEMA_OF, buildBundle, fileBody, floor, gc, loadPipeline, median, pipeline, timed } from './lib.mjs'
+import { SCHEMA_OF, buildBundle, fileBody, floor, gc, loadPipeline, median, pacedGunzipBody, pipeline, timed } from './lib.mjs'
 
 const MB = 1e6
 const MIB = 1024 * 1024
@@ -34,6 +34,8 @@ function parseArgs(argv) {
     else if (k === 'sizes') opts.sizes = v.split(',')
     else if (k === 'memory') opts.memory = v ? v.split(',') : []
     else if (k === 'no-memory') opts.memory = []
+    else if (k === 'no-throughput') opts.datasets = []
+    else if (k === 'gunzip') opts.gunzip = v
     else if (k === 'runs') opts.runs = Number(v)
     else if (k === 'memory-child') opts.memoryChild = v
     else throw new Error(`unknown option ${a}`)
@@ -186,12 +188,14 @@ parentPort.on('message', (m) => {
 })
 `
 
-async function memoryChild(size, level) {
+/** `gunzip`: 'pipeline' (the gzip body goes to runPipeline, as in production) or 'paced' (see pacedGunzipBody). */
+async function memoryChild(size, level, gunzip) {
+  const body = gunzip === 'paced' ? pacedGunzipBody : fileBody
   const pipe = await loadPipeline()
   const schema = pipe.schemas.get('http_requests')
   const warm = await ensureDataset('http_requests', WARMUP_LINES)
   const data = await ensureDataset('http_requests', size)
-  await pipeline(pipe.mod, schema, fileBody(warm.file), level, MEMORY_LIMITS)
+  await pipeline(pipe.mod, schema, body(warm.file), level, MEMORY_LIMITS)
 
   const sampler = new Worker(RSS_SAMPLER, { eval: true })
   const message = () => new Promise((resolve) => sampler.once('message', resolve))
@@ -212,7 +216,7 @@ async function memoryChild(size, level) {
     heapSamples++
   }, SAMPLE_HEAP_MS)
   const t0 = performance.now()
-  const result = await pipeline(pipe.mod, schema, fileBody(data.file), level, MEMORY_LIMITS)
+  const result = await pipeline(pipe.mod, schema, body(data.file), level, MEMORY_LIMITS)
   const wallMs = performance.now() - t0
   clearInterval(heapTimer)
   sampler.postMessage('stop')
@@ -220,6 +224,7 @@ async function memoryChild(size, level) {
   await sampler.terminate()
   return {
     size,
+    gunzip,
     lines: data.lines,
     mb: data.bytes / MB,
     written: result.written,
@@ -234,9 +239,9 @@ async function memoryChild(size, level) {
   }
 }
 
-function runMemoryChild(size, level) {
+function runMemoryChild(size, level, gunzip) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), `--memory-child=${size}`, `--level=${level}`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), `--memory-child=${size}`, `--level=${level}`, `--gunzip=${gunzip}`], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (c) => {
       out += c
@@ -254,7 +259,7 @@ function runMemoryChild(size, level) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2))
   if (opts.memoryChild) {
-    console.log(JSON.stringify(await memoryChild(opts.memoryChild, opts.level)))
+    console.log(JSON.stringify(await memoryChild(opts.memoryChild, opts.level, opts.gunzip)))
     return
   }
   const started = performance.now()
@@ -280,8 +285,12 @@ async function main() {
 
   const mem = []
   for (const size of opts.memory) {
-    const m = await runMemoryChild(size, opts.level)
+    // As in production (the gzip body into runPipeline), then with the gunzip paced by the bench.
+    const m = await runMemoryChild(size, opts.level, 'pipeline')
+    // (--quick skips the paced run: a 20 MB batch is 2 MB of gzip, too little to show the difference.)
+    const paced = opts.quick ? null : await runMemoryChild(size, opts.level, 'paced')
     mem.push(m)
+    if (paced) mem.push(paced)
     const k = size.toLowerCase()
     Object.assign(figures, {
       [`peak_rss_mb_${k}`]: round(m.peakRssOverBaselineMb),
@@ -289,6 +298,11 @@ async function main() {
       [`peak_external_mb_${k}`]: round(m.peakExternalOverBaselineMb),
       [`baseline_rss_mb_${k}`]: round(m.baselineRssMb),
       [`memory_run_events_per_s_${k}`]: round(m.eventsPerS, 0),
+      ...(paced && {
+        [`peak_rss_mb_${k}_paced_gunzip`]: round(paced.peakRssOverBaselineMb),
+        [`peak_heap_mb_${k}_paced_gunzip`]: round(paced.peakHeapOverBaselineMb),
+        [`peak_external_mb_${k}_paced_gunzip`]: round(paced.peakExternalOverBaselineMb),
+      }),
     })
   }
   figures.loadavg_1m_end = round(loadavg()[0], 2)
@@ -300,10 +314,11 @@ async function main() {
   for (const r of rows) console.log(formatRow(r))
   if (mem.length) {
     console.log('\nmemory (http_requests through the pipeline into the gzip null sink, fresh process, streamed from disk)')
-    console.log(`${'batch'.padStart(7)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)}`)
+    console.log("gunzip 'pipeline': the gzip body into runPipeline as in production; 'paced': gunzipped by the bench one awaited write at a time")
+    console.log(`${'batch'.padStart(7)} ${'gunzip'.padStart(9)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)}`)
     for (const m of mem) {
       console.log(
-        `${m.size.padStart(7)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)}`,
+        `${m.size.padStart(7)} ${m.gunzip.padStart(9)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)}`,
       )
     }
   }
