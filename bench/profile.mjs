@@ -108,9 +108,10 @@ function stageOf(frame, moduleOf) {
   if (fn === '(idle)') return IDLE
   if (fn === '(program)' || fn === '(root)') return 'V8 / native, unattributed'
   if (fn === 'runMicrotasks') return 'microtask loop (resuming async functions, promise jobs)'
-  if (url === '') return null // a native frame: charged to its nearest JavaScript caller
+  // Native frames and Buffer helpers are charged to their caller (the sink's Buffer.from, zlib's allocUnsafe).
+  if (url === '' || url === 'node:buffer' || url === 'node:internal/buffer') return null
   if (url.endsWith('pipeline-profile.mjs')) return FILE_STAGES[moduleOf(lineNumber)] ?? `bundle: ${moduleOf(lineNumber)}`
-  if (url.endsWith('bench/lib.mjs') || url === 'node:buffer') return 'sink: join lines + UTF-8 encode (bench output)'
+  if (url.endsWith('bench/lib.mjs')) return 'sink: join lines + UTF-8 encode (bench output)'
   if (/zlib/.test(url)) return 'zlib JS glue on the main thread (gzip writes, gunzip callbacks)'
   if (/webstreams/.test(url)) return 'Web Streams machinery (decode, DecompressionStream, toWeb)'
   if (/internal\/(streams|fs)|node:stream|node:fs/.test(url)) return 'Node streams / fs read'
