@@ -1,0 +1,12 @@
+// What the benchmark needs from the pipeline, bundled by bench/run.mjs (esbuild) into bench/out/.
+export { runPipeline } from '../src/pipeline/run'
+export type { BatchCounts, BatchLimits, BatchOutput } from '../src/pipeline/run'
+export type { BatchContext } from '../src/pipeline/enrich'
+export { enrich } from '../src/pipeline/enrich'
+export { splitLines } from '../src/pipeline/lines'
+export { decodeBody } from '../src/pipeline/decode'
+export { EventParser } from '../src/pipeline/parse'
+export { CheckContext, INEXACT } from '../src/schema/compile'
+export { compileRegistry } from '../src/schema/registry'
+export { normalizeTimestamp } from '../src/schema/timestamp'
+export { canonicalIp } from '../src/schema/ip'

@@ -1,0 +1,491 @@
+// Realistic Logpush batches for the benchmark: gzip NDJSON, generated once into bench/out/ and
+// streamed (never a whole batch in memory). Deterministic: the same name always gives the same bytes.
+//
+//   node bench/generate.mjs http_requests 100000      # lines
+//   node bench/generate.mjs http_requests 100MB       # uncompressed bytes (for the memory runs)
+//
+// Datasets: http_requests (unixnano numbers, Logpush's API default), http_requests_rfc3339 (the
+// same events with RFC 3339 strings, the dashboard default), firewall_events, audit_logs.
+
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createGzip } from 'node:zlib'
+
+const GENERATOR_VERSION = 1
+/** Logpush does not document its gzip level; zlib's default is what Go and most producers use. */
+const INPUT_GZIP_LEVEL = 6
+const FLUSH_CHARS = 1 << 20
+const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'out')
+/** Every batch spans four minutes across an hour boundary, so it writes two partitions. */
+const BATCH_START_NS = 1795600680n * 1_000_000_000n // 2026-11-25 09:58:00 UTC
+const BATCH_SPAN_NS = 240n * 1_000_000_000n
+/** For byte targets: a rough line size, only to spread the timestamps over the span. */
+const APPROX_LINE_BYTES = { http_requests: 2700, http_requests_rfc3339: 2700, firewall_events: 950, audit_logs: 1000 }
+
+export const DATASETS = ['http_requests', 'http_requests_rfc3339', 'firewall_events', 'audit_logs']
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic randomness
+
+function rng(seed) {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function tools(seed) {
+  const r = rng(seed)
+  const int = (lo, hi) => lo + Math.floor(r() * (hi - lo + 1))
+  const pick = (xs) => xs[Math.floor(r() * xs.length)]
+  /** [[weight, value], ...] */
+  const weighted = (pairs) => {
+    const total = pairs.reduce((a, [w]) => a + w, 0)
+    return () => {
+      let x = r() * total
+      for (const [w, v] of pairs) if ((x -= w) < 0) return v
+      return pairs[pairs.length - 1][1]
+    }
+  }
+  /** Heavy-tailed pick: a few values are very common (top talkers), most are rare. */
+  const zipf = (xs) => () => xs[Math.min(xs.length - 1, Math.floor(xs.length * r() ** 3))]
+  const logNormal = (median, sigma) => () => Math.round(median * Math.exp(sigma * gauss()))
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
+  const hex = (n) => {
+    let s = ''
+    for (let i = 0; i < n; i++) s += '0123456789abcdef'[Math.floor(r() * 16)]
+    return s
+  }
+  const chance = (p) => r() < p
+  return { r, int, pick, weighted, zipf, logNormal, hex, chance }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value pools
+
+function ipv4(t) {
+  return `${t.pick([1, 5, 23, 31, 37, 45, 62, 66, 81, 91, 103, 109, 151, 176, 185, 188, 203, 212])}.${t.int(0, 255)}.${t.int(0, 255)}.${t.int(1, 254)}`
+}
+
+function ipv6(t) {
+  const prefix = t.pick(['2001:db8', '2a02:810d', '2600:1700', '2406:da14', '2a01:e0a', '2003:c9'])
+  const groups = [t.hex(4), t.hex(4), t.hex(4)].map((g) => g.replace(/^0+(?=.)/, ''))
+  return t.chance(0.5) ? `${prefix}:${groups[0]}::${t.hex(3).replace(/^0+(?=.)/, '')}` : `${prefix}:${groups.join(':')}:${t.hex(4).replace(/^0+(?=.)/, '')}:${t.hex(4).replace(/^0+(?=.)/, '')}:${t.hex(2)}`
+}
+
+function pools(t) {
+  const zones = ['example.com', 'shop-example.net', 'api-example.io', 'media-example.org', 'example.co.uk', 'blog-example.dev', 'status-example.com', 'cdn-example.net']
+  const sub = ['www', 'api', 'static', 'img', 'shop', 'auth', 'm', 'assets', 'app', 'docs']
+  const hosts = []
+  for (const z of zones) for (const s of sub) hosts.push({ host: `${s}.${z}`, zone: z, zoneId: 100000000 + zones.indexOf(z) * 7919 })
+  for (const z of zones) hosts.push({ host: z, zone: z, zoneId: 100000000 + zones.indexOf(z) * 7919 })
+  const clientIps = []
+  for (let i = 0; i < 5000; i++) clientIps.push(t.chance(0.22) ? ipv6(t) : ipv4(t))
+  const originIps = []
+  for (let i = 0; i < 40; i++) originIps.push(t.chance(0.15) ? ipv6(t) : ipv4(t))
+  const edgeIps = []
+  for (let i = 0; i < 200; i++) edgeIps.push(t.chance(0.3) ? `2a06:98c0:3600::${t.hex(3).replace(/^0+(?=.)/, '')}` : `${t.pick(['172.70', '162.158', '172.71', '104.23'])}.${t.int(0, 255)}.${t.int(1, 254)}`)
+  const userAgents = [
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.81 Mobile Safari/537.36',
+    'Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0',
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0',
+    'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+    'Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.69 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    'curl/8.5.0',
+    'python-requests/2.32.3',
+    'okhttp/4.12.0',
+    'Go-http-client/2.0',
+    'Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1',
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
+    'Dalvik/2.1.0 (Linux; U; Android 13; SM-S911B Build/TP1A.220624.014)',
+    'ExampleApp/5.31.0 (iPhone; iOS 18.1; Scale/3.00)',
+    '',
+  ]
+  const ja3 = []
+  for (let i = 0; i < 60; i++) ja3.push(t.hex(32))
+  const ruleIds = []
+  for (let i = 0; i < 30; i++) ruleIds.push(t.hex(32))
+  return { hosts, clientIps, originIps, edgeIps, userAgents, ja3, ruleIds }
+}
+
+const COUNTRIES = [[35, 'us'], [8, 'de'], [7, 'gb'], [6, 'fr'], [6, 'in'], [5, 'jp'], [5, 'br'], [4, 'ca'], [4, 'nl'], [3, 'au'], [3, 'sg'], [3, 'cn'], [2, 'se'], [2, 'pl'], [2, 'es'], [5, 'xx']]
+const COLOS = [['FRA', 18], ['LHR', 23], ['IAD', 7], ['SJC', 16], ['NRT', 32], ['SIN', 47], ['CDG', 19], ['AMS', 20], ['ORD', 9], ['DFW', 10], ['GRU', 77], ['BOM', 101]]
+const ASNS = [13335, 15169, 7922, 3320, 16509, 8075, 4134, 14618, 701, 209, 20115, 12389, 3215, 2856, 6830, 9009]
+const STATUS = [[72, 200], [8, 304], [5, 404], [3, 301], [3, 302], [2, 206], [2, 403], [1, 204], [1, 400], [1, 401], [0.7, 500], [0.6, 502], [0.4, 503], [0.3, 429]]
+const METHODS = [[84, 'GET'], [10, 'POST'], [2, 'HEAD'], [2, 'OPTIONS'], [1, 'PUT'], [0.6, 'DELETE'], [0.4, 'PATCH']]
+const CONTENT = [[30, 'text/html'], [25, 'application/json'], [12, 'image/webp'], [10, 'application/javascript'], [7, 'text/css'], [6, 'image/png'], [4, 'image/jpeg'], [3, 'font/woff2'], [3, 'text/plain']]
+const CACHE = [[45, 'hit'], [20, 'miss'], [25, 'dynamic'], [4, 'expired'], [3, 'revalidated'], [2, 'bypass'], [1, 'unknown']]
+const WORDS = ['products', 'users', 'orders', 'search', 'cart', 'checkout', 'static', 'images', 'assets', 'blog', 'docs', 'api', 'v1', 'v2', 'account', 'login', 'settings', 'media', 'feed', 'comments']
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+function path(t) {
+  const kind = t.r()
+  if (kind < 0.15) return '/'
+  if (kind < 0.4) return `/${t.pick(['static', 'assets'])}/${t.pick(['js', 'css', 'img', 'fonts'])}/${t.pick(['app', 'vendor', 'main', 'chunk', 'logo', 'hero'])}.${t.hex(8)}.${t.pick(['js', 'css', 'webp', 'png', 'woff2'])}`
+  if (kind < 0.7) return `/api/${t.pick(['v1', 'v2'])}/${t.pick(WORDS)}/${t.int(1, 9999999)}${t.chance(0.5) ? `/${t.pick(WORDS)}` : ''}`
+  return `/${t.pick(WORDS)}/${t.pick(WORDS)}-${t.pick(WORDS)}-${t.int(1, 99999)}`
+}
+
+function query(t) {
+  if (!t.chance(0.3)) return ''
+  const n = t.int(1, 4)
+  const parts = []
+  for (let i = 0; i < n; i++) parts.push(`${t.pick(['q', 'page', 'sort', 'utm_source', 'utm_campaign', 'id', 'lang', 'ref', 'session'])}=${t.chance(0.5) ? t.int(1, 500) : t.hex(t.int(4, 24))}`)
+  return `?${parts.join('&')}`
+}
+
+function httpDate(secs) {
+  const d = new Date(secs * 1000)
+  const p2 = (n) => String(n).padStart(2, '0')
+  return `${DAYS[d.getUTCDay()]}, ${p2(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} GMT`
+}
+
+/** A timestamp in the job's format: unixnano as an exact JSON number, or RFC 3339 (seconds). */
+function timestamp(ns, format) {
+  if (format === 'unixnano') return JSON.rawJSON(ns.toString())
+  return new Date(Number(ns / 1_000_000n)).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/** Builds objects with their keys sorted, as Logpush writes them. */
+function sortedKeys(obj) {
+  const out = {}
+  for (const k of Object.keys(obj).sort()) out[k] = obj[k]
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Datasets
+
+function httpRequests(format, expected) {
+  const t = tools(1)
+  const p = pools(t)
+  const host = t.zipf(p.hosts)
+  const clientIp = t.zipf(p.clientIps)
+  const country = t.weighted(COUNTRIES)
+  const status = t.weighted(STATUS)
+  const method = t.weighted(METHODS)
+  const content = t.weighted(CONTENT)
+  const cache = t.weighted(CACHE)
+  const bodyBytes = t.logNormal(9000, 1.6)
+  const reqBytes = t.logNormal(1400, 0.5)
+  const ttfb = t.logNormal(40, 1.1)
+  const botSrc = t.weighted([[60, 'Machine Learning'], [20, 'Heuristics'], [5, 'Verified Bot'], [10, 'Not Computed'], [5, 'JS Fingerprinting']])
+  const protocol = t.weighted([[55, 'HTTP/2'], [30, 'HTTP/1.1'], [15, 'HTTP/3']])
+  const device = t.weighted([[55, 'desktop'], [40, 'mobile'], [5, 'tablet']])
+  return (i) => {
+    const start = BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(t.int(0, 999_999))
+    const edgeMs = ttfb()
+    const end = start + BigInt(edgeMs) * 1_000_000n + BigInt(t.int(0, 999_999))
+    const h = host()
+    const st = status()
+    const ct = content()
+    const cs = cache()
+    const fromOrigin = cs !== 'hit'
+    const body = st === 304 || st === 204 ? 0 : bodyBytes()
+    const [colo, coloId] = t.pick(COLOS)
+    const pth = path(t)
+    const firewalled = t.chance(0.05)
+    const ray = t.hex(16)
+    const worker = t.chance(0.1)
+    const textual = ct.startsWith('text') || ct.includes('json') || ct.includes('javascript')
+    return sortedKeys({
+      BotScore: t.chance(0.8) ? t.int(30, 99) : t.int(1, 29),
+      BotScoreSrc: botSrc(),
+      BotTags: t.chance(0.9) ? [] : [t.pick(['bing', 'googlebot', 'api', 'crawler'])],
+      CacheCacheStatus: cs,
+      CacheResponseBytes: body + t.int(300, 900),
+      CacheResponseStatus: st,
+      CacheTieredFill: t.chance(0.08),
+      ClientASN: t.pick(ASNS),
+      ClientCountry: country(),
+      ClientDeviceType: device(),
+      ClientIP: clientIp(),
+      ClientIPClass: t.chance(0.85) ? 'noRecord' : t.pick(['searchEngine', 'monitoringService', 'clean', 'badHost', 'tor']),
+      ClientMTLSAuthCertFingerprint: '',
+      ClientMTLSAuthStatus: 'unknown',
+      ClientRequestBytes: reqBytes(),
+      ClientRequestHost: h.host,
+      ClientRequestMethod: method(),
+      ClientRequestPath: pth,
+      ClientRequestProtocol: protocol(),
+      ClientRequestReferer: t.chance(0.4) ? '' : `https://${t.pick(p.hosts).host}${path(t)}${query(t)}`,
+      ClientRequestScheme: t.chance(0.97) ? 'https' : 'http',
+      ClientRequestSource: t.chance(0.95) ? 'eyeball' : t.pick(['edgeWorkerFetch', 'edgeWorkerCacheAPI']),
+      ClientRequestURI: pth + query(t),
+      ClientRequestUserAgent: t.pick(p.userAgents),
+      ClientSSLCipher: t.pick(['AEAD-AES128-GCM-SHA256', 'AEAD-AES256-GCM-SHA384', 'AEAD-CHACHA20-POLY1305-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256']),
+      ClientSSLProtocol: t.chance(0.8) ? 'TLSv1.3' : 'TLSv1.2',
+      ClientSrcPort: t.int(1024, 65535),
+      ClientTCPRTTMs: t.int(1, 250),
+      ClientXRequestedWith: t.chance(0.95) ? '' : 'XMLHttpRequest',
+      EdgeCFConnectingO2O: false,
+      EdgeColoCode: colo,
+      EdgeColoID: coloId,
+      EdgeEndTimestamp: timestamp(end, format),
+      EdgePathingOp: t.chance(0.95) ? 'wl' : 'ban',
+      EdgePathingSrc: t.chance(0.95) ? 'macro' : 'filterBasedFirewall',
+      EdgePathingStatus: t.chance(0.9) ? 'nr' : t.pick(['dnsErr', 'captchaNew', 'unknown']),
+      EdgeRateLimitAction: '',
+      EdgeRateLimitID: 0,
+      EdgeRequestHost: h.host,
+      EdgeResponseBodyBytes: body,
+      EdgeResponseBytes: body + t.int(300, 900),
+      EdgeResponseCompressionRatio: textual ? Math.round((1 + t.r() * 3.5) * 100) / 100 : 0,
+      EdgeResponseContentType: ct,
+      EdgeResponseStatus: st,
+      EdgeServerIP: t.pick(p.edgeIps),
+      EdgeStartTimestamp: timestamp(start, format),
+      EdgeTimeToFirstByteMs: edgeMs,
+      FirewallMatchesActions: firewalled ? [t.pick(['log', 'block', 'challenge', 'skip'])] : [],
+      FirewallMatchesRuleIDs: firewalled ? [t.pick(p.ruleIds)] : [],
+      FirewallMatchesSources: firewalled ? [t.pick(['firewallManaged', 'firewallCustom', 'rateLimit'])] : [],
+      JA3Hash: t.pick(p.ja3),
+      OriginDNSResponseTimeMs: fromOrigin ? t.int(0, 30) : 0,
+      OriginIP: fromOrigin ? t.pick(p.originIps) : '',
+      OriginRequestHeaderSendDurationMs: fromOrigin ? t.int(0, 3) : 0,
+      OriginResponseBytes: fromOrigin ? body + t.int(200, 600) : 0,
+      OriginResponseDurationMs: fromOrigin ? edgeMs - t.int(0, Math.max(0, edgeMs - 1)) : 0,
+      OriginResponseHTTPExpires: fromOrigin && t.chance(0.3) ? httpDate(1795600800 + t.int(0, 86400)) : '',
+      OriginResponseHTTPLastModified: fromOrigin && t.chance(0.4) ? httpDate(1795600800 - t.int(0, 86400 * 90)) : '',
+      OriginResponseStatus: fromOrigin ? st : 0,
+      OriginResponseTime: fromOrigin ? edgeMs * 1_000_000 : 0,
+      OriginSSLProtocol: fromOrigin ? t.pick(['TLSv1.3', 'TLSv1.2', 'none']) : 'unknown',
+      ParentRayID: worker ? t.hex(16) : '00',
+      RayID: ray,
+      RequestHeaders: t.chance(0.6) ? {} : { 'accept-language': t.pick(['en-US,en;q=0.9', 'de-DE,de;q=0.9,en;q=0.8', 'fr-FR,fr;q=0.9']), 'x-forwarded-proto': 'https' },
+      ResponseHeaders: t.chance(0.7) ? {} : { 'cf-cache-status': cs.toUpperCase(), server: 'cloudflare' },
+      SecurityLevel: t.pick(['med', 'med', 'off', 'high']),
+      SmartRouteColoID: 0,
+      UpperTierColoID: t.chance(0.3) ? t.pick(COLOS)[1] : 0,
+      WAFAction: 'unknown',
+      WAFFlags: '0',
+      WAFMatchedVar: '',
+      WAFProfile: 'unknown',
+      WAFRuleID: '',
+      WAFRuleMessage: '',
+      WorkerCPUTime: worker ? t.int(200, 50000) : 0,
+      WorkerStatus: worker ? 'ok' : 'unknown',
+      WorkerSubrequest: worker && t.chance(0.5),
+      WorkerSubrequestCount: worker ? t.int(0, 6) : 0,
+      ZoneID: h.zoneId,
+      ZoneName: h.zone,
+      // Fields Cloudflare added after the schema was written: kept, not dropped.
+      BotDetectionIDs: t.chance(0.9) ? [] : [t.int(1, 200000000)],
+      ClientCity: t.pick(['frankfurt', 'london', 'ashburn', 'tokyo', 'singapore', 'paris', 'sao paulo', 'mumbai']),
+      ClientRegionCode: t.pick(['HE', 'ENG', 'VA', '13', '01', 'IDF', 'SP', 'MH']),
+      ContentScanObjResults: [],
+      Cookies: {},
+      JSDetectionPassed: t.pick(['passed', 'failed', 'missing']),
+      LeakedCredentialCheckResult: 'none',
+      OriginResponseHeaderReceiveDurationMs: fromOrigin ? t.int(1, 400) : 0,
+      OriginTCPHandshakeDurationMs: fromOrigin ? t.int(0, 30) : 0,
+      OriginTLSHandshakeDurationMs: fromOrigin ? t.int(0, 60) : 0,
+      SecurityAction: firewalled ? 'log' : 'unknown',
+      SecurityRuleID: firewalled ? t.pick(p.ruleIds) : '',
+    })
+  }
+}
+
+function firewallEvents(expected) {
+  const t = tools(2)
+  const p = pools(t)
+  const host = t.zipf(p.hosts)
+  const clientIp = t.zipf(p.clientIps)
+  const country = t.weighted(COUNTRIES)
+  const action = t.weighted([[40, 'block'], [25, 'managed_challenge'], [15, 'log'], [10, 'skip'], [6, 'jschallenge'], [4, 'challenge']])
+  const source = t.weighted([[40, 'firewallManaged'], [30, 'firewallCustom'], [15, 'rateLimit'], [10, 'botFight'], [5, 'securityLevel']])
+  return (i) => {
+    const ns = BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(t.int(0, 999_999))
+    const h = host()
+    const ref = t.pick(p.hosts)
+    const pth = path(t)
+    const act = action()
+    return sortedKeys({
+      Action: act,
+      ClientASN: t.pick(ASNS),
+      ClientASNDescription: t.pick(['CLOUDFLARENET', 'GOOGLE', 'COMCAST-7922', 'DTAG', 'AMAZON-02', 'MICROSOFT-CORP', 'CHINANET-BACKBONE']),
+      ClientCountry: country(),
+      ClientIP: clientIp(),
+      ClientIPClass: t.chance(0.8) ? 'noRecord' : t.pick(['searchEngine', 'badHost', 'tor', 'scan']),
+      ClientRefererHost: t.chance(0.5) ? '' : ref.host,
+      ClientRefererPath: t.chance(0.5) ? '' : path(t),
+      ClientRefererQuery: query(t),
+      ClientRefererScheme: t.chance(0.5) ? '' : 'https',
+      ClientRequestHost: h.host,
+      ClientRequestMethod: t.chance(0.8) ? 'GET' : 'POST',
+      ClientRequestPath: pth,
+      ClientRequestProtocol: t.pick(['HTTP/1.1', 'HTTP/2', 'HTTP/3']),
+      ClientRequestQuery: query(t),
+      ClientRequestScheme: 'https',
+      ClientRequestUserAgent: t.pick(p.userAgents),
+      Datetime: timestamp(ns, 'unixnano'),
+      Description: t.pick(['Block bad bots', 'Rate limit /login', 'SQLi - Body', 'Challenge non-EU', 'Log API access']),
+      EdgeColoCode: t.pick(COLOS)[0],
+      EdgeResponseStatus: act === 'log' || act === 'skip' ? 200 : 403,
+      Kind: 'firewall',
+      MatchIndex: t.int(0, 3),
+      Metadata: t.chance(0.5) ? {} : { filter: t.hex(32), type: 'customer', ...(t.chance(0.3) ? { ruleset_version: String(t.int(1, 90)) } : {}) },
+      OriginResponseStatus: act === 'log' || act === 'skip' ? 200 : 0,
+      OriginatorRayID: t.chance(0.9) ? '00' : t.hex(16),
+      RayID: t.hex(16),
+      Ref: t.chance(0.7) ? '' : t.hex(8),
+      RuleID: t.pick(p.ruleIds),
+      Source: source(),
+    })
+  }
+}
+
+function auditLogs(expected) {
+  const t = tools(3)
+  const actors = []
+  for (let i = 0; i < 40; i++) actors.push({ id: t.hex(32), email: `${t.pick(['alice', 'bob', 'carol', 'dave', 'erin', 'ops', 'sre', 'ci-bot'])}${i}@example.com`, ip: t.chance(0.25) ? ipv6(t) : ipv4(t) })
+  const owners = []
+  for (let i = 0; i < 5; i++) owners.push(t.hex(32))
+  const action = t.weighted([[30, 'update'], [20, 'create'], [10, 'delete'], [20, 'login'], [10, 'token_create'], [10, 'purge']])
+  const record = (type = t.pick(['A', 'AAAA', 'CNAME', 'TXT', 'MX'])) => ({
+    id: t.hex(32),
+    type,
+    name: `${t.pick(['www', 'api', 'mail', '_dmarc'])}.example.com`,
+    content: type === 'A' ? ipv4(t) : type === 'AAAA' ? ipv6(t) : type === 'TXT' ? 'v=spf1 include:_spf.example.com ~all' : `${t.pick(['mx1', 'lb', 'origin'])}.example.net`,
+    proxiable: true,
+    proxied: t.chance(0.7),
+    ttl: t.pick([1, 300, 3600]),
+    locked: false,
+    meta: { auto_added: false, managed_by_apps: false, managed_by_argo_tunnel: false, source: 'primary' },
+    comment: null,
+    tags: t.chance(0.5) ? [] : ['env:prod', `team:${t.pick(['web', 'api', 'infra'])}`],
+  })
+  return (i) => {
+    const ns = BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(t.int(0, 999_999))
+    const a = t.pick(actors)
+    const act = action()
+    const resourceType = act === 'login' ? 'account' : t.pick(['dns.record', 'zone.settings', 'firewall.rule', 'account.member', 'worker.script'])
+    const before = act === 'create' ? {} : record()
+    const after = act === 'delete' ? {} : { ...record(), id: before.id ?? t.hex(32) }
+    return sortedKeys({
+      ActionResult: t.chance(0.97),
+      ActionType: act,
+      ActorEmail: a.email,
+      ActorID: a.id,
+      ActorIP: a.ip,
+      ActorType: t.chance(0.9) ? 'user' : t.pick(['admin', 'Cloudflare']),
+      ID: `${t.hex(8)}-${t.hex(4)}-4${t.hex(3)}-a${t.hex(3)}-${t.hex(12)}`,
+      Interface: t.pick(['UI', 'API', 'API', 'Terraform']),
+      Metadata: { zone_name: t.pick(['example.com', 'shop-example.net']), zone_id: t.hex(32), ...(t.chance(0.5) ? { token_name: 'ci', token_tag: t.hex(32) } : { request_id: t.hex(16), path: `/client/v4/zones/${t.hex(32)}/dns_records` }) },
+      NewValue: act === 'login' ? null : after,
+      OldValue: act === 'login' ? null : before,
+      OwnerID: t.pick(owners),
+      ResourceID: t.hex(32),
+      ResourceType: resourceType,
+      When: timestamp(ns, 'unixnano'),
+    })
+  }
+}
+
+function lineMaker(dataset, expectedLines) {
+  const expected = BigInt(Math.max(1, Math.round(expectedLines)))
+  switch (dataset) {
+    case 'http_requests':
+      return httpRequests('unixnano', expected)
+    case 'http_requests_rfc3339':
+      return httpRequests('rfc3339', expected)
+    case 'firewall_events':
+      return firewallEvents(expected)
+    case 'audit_logs':
+      return auditLogs(expected)
+    default:
+      throw new Error(`unknown dataset ${dataset}; known: ${DATASETS.join(', ')}`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** `100000` lines, or `100MB` / `1GB` uncompressed bytes (decimal). */
+export function parseSize(size) {
+  const m = /^(\d+)(MB|GB)?$/i.exec(String(size))
+  if (!m) throw new Error(`bad size ${size}: lines (100000) or bytes (100MB, 1GB)`)
+  const n = Number(m[1])
+  if (!m[2]) return { lines: n, label: labelLines(n) }
+  return { bytes: n * (m[2].toUpperCase() === 'GB' ? 1e9 : 1e6), label: `${n}${m[2].toLowerCase()}` }
+}
+
+function labelLines(n) {
+  return n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}m` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n)
+}
+
+/**
+ * The cached gzip file for a dataset and size, generated on first use. Returns its path and facts.
+ * @example const { file, lines, bytes } = await ensureDataset('http_requests', '100000')
+ */
+export async function ensureDataset(dataset, size, log = () => {}) {
+  const want = parseSize(size)
+  mkdirSync(OUT_DIR, { recursive: true })
+  const base = join(OUT_DIR, `${dataset}-${want.label}.v${GENERATOR_VERSION}`)
+  const file = `${base}.ndjson.gz`
+  const metaFile = `${base}.json`
+  if (existsSync(file) && existsSync(metaFile)) return { file, ...JSON.parse(readFileSync(metaFile, 'utf8')) }
+
+  log(`generating ${dataset} ${want.label} -> ${file}`)
+  const started = performance.now()
+  const make = lineMaker(dataset, want.lines ?? want.bytes / (APPROX_LINE_BYTES[dataset] ?? 1000))
+  const gz = createGzip({ level: INPUT_GZIP_LEVEL })
+  const tmp = `${file}.tmp`
+  const sink = createWriteStream(tmp)
+  let compressed = 0
+  gz.on('data', (c) => {
+    compressed += c.length
+  })
+  gz.pipe(sink)
+  const done = new Promise((resolve, reject) => {
+    sink.on('finish', resolve)
+    sink.on('error', reject)
+    gz.on('error', reject)
+  })
+  let lines = 0
+  let bytes = 0
+  let buf = ''
+  const flush = async () => {
+    const chunk = Buffer.from(buf)
+    buf = ''
+    bytes += chunk.length
+    if (!gz.write(chunk)) await new Promise((resolve) => gz.once('drain', resolve))
+  }
+  for (;;) {
+    if (want.lines !== undefined ? lines >= want.lines : bytes + buf.length >= want.bytes) break
+    const line = JSON.stringify(make(lines))
+    // Byte targets are approximate by at most one line (lines are ASCII, so chars = bytes).
+    if (want.bytes !== undefined && bytes + buf.length + line.length + 1 > want.bytes) break
+    buf += line + '\n'
+    lines++
+    if (buf.length >= FLUSH_CHARS) await flush()
+  }
+  if (buf.length) await flush()
+  gz.end()
+  await done
+  renameSync(tmp, file)
+  const meta = { dataset, size: want.label, lines, bytes, compressedBytes: compressed, gzipLevel: INPUT_GZIP_LEVEL, generator: GENERATOR_VERSION }
+  writeFileSync(metaFile, JSON.stringify(meta))
+  log(`  ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB -> ${(compressed / 1e6).toFixed(1)} MB gzip in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  return { file, ...meta }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [dataset, size] = process.argv.slice(2)
+  if (!dataset || !size) {
+    console.error(`usage: node bench/generate.mjs <${DATASETS.join('|')}> <lines|100MB|1GB>`)
+    process.exit(2)
+  }
+  const meta = await ensureDataset(dataset, size, (m) => console.error(m))
+  console.log(JSON.stringify(meta))
+}

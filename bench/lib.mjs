@@ -1,0 +1,254 @@
+// Shared parts of the benchmark: the bundled pipeline, the gzip null sink, the floor, timing.
+
+import { once } from 'node:events'
+import { createReadStream, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { createGzip } from 'node:zlib'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = join(HERE, '..')
+export const OUT_DIR = join(HERE, 'out')
+const BUNDLE = join(OUT_DIR, 'pipeline.mjs')
+export const PROFILE_BUNDLE = join(OUT_DIR, 'pipeline-profile.mjs')
+/** Output is handed to gzip in pieces of about this many characters (like a sink filling a part). */
+const SINK_FLUSH_CHARS = 128 * 1024
+const READ_CHUNK_BYTES = 64 * 1024
+
+/** Bench dataset -> the Logpush dataset whose schema parses it. */
+export const SCHEMA_OF = {
+  http_requests: 'http_requests',
+  http_requests_rfc3339: 'http_requests',
+  firewall_events: 'firewall_events',
+  audit_logs: 'audit_logs',
+}
+
+/**
+ * Bundles bench/entry.ts (the pipeline, schemas as text) for Node with esbuild. With `probes`, the
+ * profiling variant: JSON.parse/stringify go through named functions (bench/probes.mjs).
+ */
+export async function buildBundle({ probes = false } = {}) {
+  const esbuild = await import('esbuild')
+  const outfile = probes ? PROFILE_BUNDLE : BUNDLE
+  await esbuild.build({
+    entryPoints: [join(HERE, 'entry.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    loader: { '.yml': 'text' },
+    // yaml and zod load from node_modules as they are; only our TypeScript (and the schema texts) is bundled.
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    ...(probes && {
+      define: { 'JSON.parse': 'benchJsonParse', 'JSON.stringify': 'benchJsonStringify' },
+      inject: [join(HERE, 'probes.mjs')],
+    }),
+  })
+  return outfile
+}
+
+/** The bundled pipeline module and the compiled schemas (read from schemas/ as text). */
+export async function loadPipeline({ probes = false } = {}) {
+  const mod = await import(pathToFileURL(probes ? PROFILE_BUNDLE : BUNDLE).href)
+  const dir = join(ROOT, 'schemas')
+  const files = {}
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.yml'))) files[name] = readFileSync(join(dir, name), 'utf8')
+  return { mod, schemas: mod.compileRegistry(files) }
+}
+
+/** A gzip file as a Web stream, read from disk in 64 KiB pieces: never the whole file in memory. */
+export function fileBody(file) {
+  return Readable.toWeb(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }))
+}
+
+/**
+ * The same file, gunzipped here with one awaited write at a time, so that no more compressed input
+ * is read than zlib has taken. `body.pipeThrough(new DecompressionStream('gzip'))` in Node 22 does
+ * not hold back: the writable side's high-water mark is 65536 chunks, so pipeTo reads the whole
+ * compressed body ahead of a slower consumer. The memory runs use this to tell that apart from the
+ * rest of the pipeline (runPipeline sees plain NDJSON and passes it through).
+ */
+export function pacedGunzipBody(file) {
+  const source = fileBody(file).getReader()
+  const gunzip = new DecompressionStream('gzip')
+  const writer = gunzip.writable.getWriter()
+  const feed = async () => {
+    for (;;) {
+      const { done, value } = await source.read()
+      if (done) return writer.close()
+      await writer.write(value)
+    }
+  }
+  feed().catch((err) => writer.abort(err))
+  return gunzip.readable
+}
+
+export function batchContext(logType) {
+  return {
+    batchId: '9f2c4e1ab37d5c08e6f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7',
+    logType,
+    parseTime: '2026-11-25 10:05:00.000000000',
+    sourceId: 'bench-source',
+    sourceLabel: 'bench',
+  }
+}
+
+/**
+ * One gzip stream whose output is counted and dropped. Lines are joined into pieces before they go
+ * to zlib; `line` returns a promise only when zlib asks the writer to wait.
+ */
+export class GzipNull {
+  bytesIn = 0
+  bytesOut = 0
+  #parts = []
+  #chars = 0
+  #gz
+  #ended
+
+  constructor(level) {
+    this.#gz = createGzip({ level })
+    this.#gz.on('data', (c) => {
+      this.bytesOut += c.length
+    })
+    this.#ended = once(this.#gz, 'end')
+  }
+
+  line(text) {
+    this.#parts.push(text)
+    this.#chars += text.length + 1
+    if (this.#chars >= SINK_FLUSH_CHARS) return this.flush()
+  }
+
+  flush() {
+    if (this.#parts.length === 0) return
+    const buf = Buffer.from(`${this.#parts.join('\n')}\n`)
+    this.#parts = []
+    this.#chars = 0
+    this.bytesIn += buf.length
+    if (!this.#gz.write(buf)) return once(this.#gz, 'drain')
+  }
+
+  async end() {
+    await this.flush()
+    this.#gz.end()
+    await this.#ended
+  }
+}
+
+/** The pipeline's BatchOutput for the bench: one GzipNull per partition, one for quarantine. */
+export class NullOutput {
+  partitions = new Map()
+  quarantined = 0
+  firstQuarantine = ''
+  #level
+  #lastKey = ''
+  #last = null
+  #quarantine = null
+
+  constructor(level) {
+    this.#level = level
+  }
+
+  event(partition, json) {
+    if (partition !== this.#lastKey) {
+      let sink = this.partitions.get(partition)
+      if (!sink) this.partitions.set(partition, (sink = new GzipNull(this.#level)))
+      this.#last = sink
+      this.#lastKey = partition
+    }
+    return this.#last.line(json)
+  }
+
+  quarantine(record) {
+    this.quarantined++
+    if (this.firstQuarantine === '') this.firstQuarantine = record.slice(0, 300)
+    this.#quarantine ??= new GzipNull(this.#level)
+    return this.#quarantine.line(record)
+  }
+
+  async end() {
+    for (const sink of this.partitions.values()) await sink.end()
+    if (this.#quarantine) await this.#quarantine.end()
+  }
+
+  get bytesOut() {
+    let n = this.#quarantine?.bytesOut ?? 0
+    for (const s of this.partitions.values()) n += s.bytesOut
+    return n
+  }
+}
+
+/**
+ * The floor: what any receiver must at least do. gunzip -> split lines -> JSON.parse ->
+ * JSON.stringify -> gzip at the same level, no schema work, with the same platform pieces the
+ * pipeline uses (DecompressionStream, TextDecoder) and the same gzip sink.
+ */
+export async function floor(body, level) {
+  const reader = body.pipeThrough(new DecompressionStream('gzip')).getReader()
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  const out = new GzipNull(level)
+  let events = 0
+  let bytes = 0
+  let carry = ''
+  const take = async (text) => {
+    const lines = text.split('\n')
+    carry = lines.pop()
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]
+      if (line.length === 0) continue
+      events++
+      const wait = out.line(JSON.stringify(JSON.parse(line)))
+      if (wait) await wait
+    }
+  }
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    bytes += value.byteLength
+    await take(carry + decoder.decode(value, { stream: true }))
+  }
+  await take(`${carry}${decoder.decode()}\n`)
+  await out.end()
+  return { events, written: events, quarantined: 0, decompressedBytes: bytes, bytesOut: out.bytesOut, partitions: 1 }
+}
+
+/** The pipeline into the gzip null sink. */
+export async function pipeline(mod, schema, body, level, limits) {
+  const out = new NullOutput(level)
+  const counts = await mod.runPipeline(body, schema, batchContext(schema.logType), limits, out)
+  await out.end()
+  return { ...counts, bytesOut: out.bytesOut, partitions: out.partitions.size, firstQuarantine: out.firstQuarantine }
+}
+
+let gcFn
+/** A full GC between runs, so one run's garbage is not collected on the next one's clock. */
+export function gc() {
+  if (!gcFn) {
+    setFlagsFromString('--expose-gc')
+    gcFn = runInNewContext('gc')
+  }
+  gcFn()
+}
+
+/** Runs `fn` once after a GC; wall ms and process CPU ms (all threads: zlib runs on the libuv pool). */
+export async function timed(fn) {
+  gc()
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  const result = await fn()
+  const wallMs = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, result }
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}

@@ -1,0 +1,329 @@
+// npm run bench [-- --quick] [--level=6] [--datasets=http_requests,...] [--sizes=10k,100k,1m] [--no-memory]
+//
+// For each dataset and size: the floor (gunzip -> split -> JSON.parse -> JSON.stringify -> gzip, no
+// schema work) and the pipeline (runPipeline into a gzip null sink), in the same process and run,
+// interleaved. Then peak memory while streaming a 100 MB and a 1 GB http_requests batch from disk,
+// each in a fresh process. Prints a table and, last, one JSON line with every figure. It reports;
+// it never fails on a threshold.
+
+import { spawn } from 'node:child_process'
+import { cpus, loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { DATASETS, ensureDataset } from './generate.mjs'
+import { SCHEMA_OF, buildBundle, fileBody, floor, gc, loadPipeline, median, pacedGunzipBody, pipeline, timed } from './lib.mjs'
+
+const MB = 1e6
+const MIB = 1024 * 1024
+const SIZES = { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 }
+/** Throughput runs go past Logpush's 1 GB cap (1M http_requests lines are ~2.7 GB), so raise it. */
+const THROUGHPUT_LIMITS = { maxDecompressedBytes: 8 * 1024 ** 3, maxLineBytes: 1024 * 1024 }
+/** The memory runs use the service's defaults (wrangler.toml): 1 GiB decompressed, 1 MiB lines. */
+const MEMORY_LIMITS = { maxDecompressedBytes: 1024 ** 3, maxLineBytes: 1024 * 1024 }
+const WARMUP_LINES = '3000'
+const SAMPLE_RSS_MS = 2
+const SAMPLE_HEAP_MS = 5
+
+function parseArgs(argv) {
+  const opts = { quick: false, level: 6, datasets: DATASETS, sizes: ['10k', '100k', '1m'], memory: ['100MB', '1GB'], runs: 3 }
+  for (const a of argv) {
+    const [k, v] = a.replace(/^--/, '').split('=')
+    if (k === 'quick') Object.assign(opts, { quick: true, sizes: ['10k'], memory: ['20MB'], runs: 2 })
+    else if (k === 'level') opts.level = Number(v)
+    else if (k === 'datasets') opts.datasets = v.split(',')
+    else if (k === 'sizes') opts.sizes = v.split(',')
+    else if (k === 'memory') opts.memory = v ? v.split(',') : []
+    else if (k === 'no-memory') opts.memory = []
+    else if (k === 'no-throughput') opts.datasets = []
+    else if (k === 'gunzip') opts.gunzip = v
+    else if (k === 'runs') opts.runs = Number(v)
+    else if (k === 'memory-child') opts.memoryChild = v
+    else throw new Error(`unknown option ${a}`)
+  }
+  return opts
+}
+
+const log = (m) => process.stderr.write(`${m}\n`)
+const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null)
+
+// ---------------------------------------------------------------------------------------------
+// Throughput
+
+async function throughput(opts, pipe, figures, rows) {
+  for (const dataset of opts.datasets) {
+    const schema = pipe.schemas.get(SCHEMA_OF[dataset])
+    if (!schema) throw new Error(`no schema for ${dataset}`)
+    // Warm-up on a small batch so that the first measured run is not the one that JIT-compiles.
+    const warm = await ensureDataset(dataset, WARMUP_LINES, log)
+    await floor(fileBody(warm.file), opts.level)
+    await pipeline(pipe.mod, schema, fileBody(warm.file), opts.level, THROUGHPUT_LIMITS)
+
+    for (const size of opts.sizes) {
+      const lines = SIZES[size]
+      if (!lines) throw new Error(`unknown size ${size}; known: ${Object.keys(SIZES).join(', ')}`)
+      const data = await ensureDataset(dataset, String(lines), log)
+      const runs = size === '1m' ? 1 : opts.runs
+      const f = []
+      const p = []
+      let last
+      for (let r = 0; r < runs; r++) {
+        f.push(await timed(() => floor(fileBody(data.file), opts.level)))
+        p.push((last = await timed(() => pipeline(pipe.mod, schema, fileBody(data.file), opts.level, THROUGHPUT_LIMITS))))
+      }
+      const got = last.result
+      if (got.events !== data.lines || got.written !== data.lines) {
+        log(`WARNING ${dataset} ${size}: ${data.lines} lines, pipeline saw ${got.events}, wrote ${got.written}, quarantined ${got.quarantined}; first: ${got.firstQuarantine}`)
+      }
+      if (f[0].result.events !== data.lines) log(`WARNING ${dataset} ${size}: floor saw ${f[0].result.events} of ${data.lines} lines`)
+
+      const row = summarise(dataset, size, data, f, p)
+      rows.push(row)
+      const k = `${dataset}_${size}`
+      Object.assign(figures, {
+        [`events_per_s_${k}`]: round(row.p.evps, 0),
+        [`mb_per_s_${k}`]: round(row.p.mbps),
+        [`cpu_ms_per_10k_${k}`]: round(row.p.cpu10k),
+        [`floor_events_per_s_${k}`]: round(row.f.evps, 0),
+        [`floor_mb_per_s_${k}`]: round(row.f.mbps),
+        [`floor_cpu_ms_per_10k_${k}`]: round(row.f.cpu10k),
+        [`ratio_${k}`]: round(row.ratio, 3),
+        [`ratio_median_${k}`]: round(row.ratioMedian, 3),
+        [`ratio_cpu_${k}`]: round(row.ratioCpu, 3),
+        [`noise_pct_${k}`]: round(row.noise),
+        [`out_gzip_mb_${k}`]: round(got.bytesOut / MB, 2),
+        [`in_mb_${k}`]: round(data.bytes / MB, 1),
+      })
+      log(formatRow(row))
+    }
+    // The headline ratio of a dataset: its 100k figure (best of N), else the largest size run.
+    const headline = ['100k', '1m', '10k'].find((s) => opts.sizes.includes(s))
+    figures[`ratio_${dataset}`] = figures[`ratio_${dataset}_${headline}`]
+    figures[`ratio_cpu_${dataset}`] = figures[`ratio_cpu_${dataset}_${headline}`]
+  }
+}
+
+function summarise(dataset, size, data, f, p) {
+  const side = (runs) => {
+    const walls = runs.map((r) => r.wallMs)
+    const best = Math.min(...walls)
+    const med = median(walls)
+    const cpu = Math.min(...runs.map((r) => r.cpuMs))
+    return {
+      evps: data.lines / (best / 1000),
+      evpsMedian: data.lines / (med / 1000),
+      mbps: data.bytes / MB / (best / 1000),
+      cpu10k: (cpu / data.lines) * 1e4,
+      bestMs: best,
+      medianMs: med,
+      runs: runs.length,
+    }
+  }
+  const F = side(f)
+  const P = side(p)
+  return {
+    dataset,
+    size,
+    lines: data.lines,
+    mb: data.bytes / MB,
+    f: F,
+    p: P,
+    ratio: P.evps / F.evps,
+    ratioMedian: P.evpsMedian / F.evpsMedian,
+    ratioCpu: F.cpu10k / P.cpu10k,
+    // Machine noise: how far the median run is from the best one, the worse of the two sides.
+    noise: Math.max((F.medianMs / F.bestMs - 1) * 100, (P.medianMs / P.bestMs - 1) * 100),
+  }
+}
+
+const COLUMNS = [
+  ['dataset', 22],
+  ['size', 5],
+  ['MB in', 7],
+  ['floor ev/s', 11],
+  ['pipe ev/s', 10],
+  ['floor MB/s', 10],
+  ['pipe MB/s', 9],
+  ['floor cpu/10k', 13],
+  ['pipe cpu/10k', 12],
+  ['ratio', 6],
+  ['ratio cpu', 9],
+  ['best/median ms (floor | pipe)', 34],
+]
+
+function header() {
+  return COLUMNS.map(([h, w]) => h.padStart(w)).join(' ')
+}
+
+function formatRow(r) {
+  const cells = [
+    r.dataset,
+    r.size,
+    r.mb.toFixed(0),
+    Math.round(r.f.evps).toLocaleString('en-US'),
+    Math.round(r.p.evps).toLocaleString('en-US'),
+    r.f.mbps.toFixed(1),
+    r.p.mbps.toFixed(1),
+    `${r.f.cpu10k.toFixed(0)} ms`,
+    `${r.p.cpu10k.toFixed(0)} ms`,
+    r.ratio.toFixed(2),
+    r.ratioCpu.toFixed(2),
+    `${r.f.bestMs.toFixed(0)}/${r.f.medianMs.toFixed(0)} | ${r.p.bestMs.toFixed(0)}/${r.p.medianMs.toFixed(0)} (n=${r.p.runs})`,
+  ]
+  return cells.map((c, i) => String(c).padStart(COLUMNS[i][1])).join(' ')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory: each batch in a fresh process, RSS sampled from a worker thread (it keeps sampling while
+// the main thread is busy), heap sampled on the main thread.
+
+const RSS_SAMPLER = `
+const { parentPort } = require('node:worker_threads')
+let peak = 0
+let samples = 0
+const tick = () => { const r = process.memoryUsage.rss(); if (r > peak) peak = r; samples++ }
+const timer = setInterval(tick, ${SAMPLE_RSS_MS})
+parentPort.on('message', (m) => {
+  if (m === 'start') { peak = 0; tick(); parentPort.postMessage('started') }
+  else { clearInterval(timer); tick(); parentPort.postMessage({ peak, samples }) }
+})
+`
+
+/** `gunzip`: 'pipeline' (the gzip body goes to runPipeline, as in production) or 'paced' (see pacedGunzipBody). */
+async function memoryChild(size, level, gunzip) {
+  const body = gunzip === 'paced' ? pacedGunzipBody : fileBody
+  const pipe = await loadPipeline()
+  const schema = pipe.schemas.get('http_requests')
+  const warm = await ensureDataset('http_requests', WARMUP_LINES)
+  const data = await ensureDataset('http_requests', size)
+  await pipeline(pipe.mod, schema, body(warm.file), level, MEMORY_LIMITS)
+
+  const sampler = new Worker(RSS_SAMPLER, { eval: true })
+  const message = () => new Promise((resolve) => sampler.once('message', resolve))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  gc()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  gc()
+  const base = process.memoryUsage()
+  sampler.postMessage('start')
+  await message()
+  let heapPeak = base.heapUsed
+  let extPeak = base.external
+  let heapSamples = 0
+  const heapTimer = setInterval(() => {
+    const m = process.memoryUsage()
+    if (m.heapUsed > heapPeak) heapPeak = m.heapUsed
+    if (m.external > extPeak) extPeak = m.external
+    heapSamples++
+  }, SAMPLE_HEAP_MS)
+  const t0 = performance.now()
+  const result = await pipeline(pipe.mod, schema, body(data.file), level, MEMORY_LIMITS)
+  const wallMs = performance.now() - t0
+  clearInterval(heapTimer)
+  sampler.postMessage('stop')
+  const rss = await message()
+  await sampler.terminate()
+  return {
+    size,
+    gunzip,
+    lines: data.lines,
+    mb: data.bytes / MB,
+    written: result.written,
+    baselineRssMb: base.rss / MIB,
+    peakRssOverBaselineMb: (rss.peak - base.rss) / MIB,
+    peakRssMb: rss.peak / MIB,
+    peakHeapOverBaselineMb: (heapPeak - base.heapUsed) / MIB,
+    peakExternalOverBaselineMb: (extPeak - base.external) / MIB,
+    rssSamples: rss.samples,
+    heapSamples,
+    eventsPerS: data.lines / (wallMs / 1000),
+  }
+}
+
+function runMemoryChild(size, level, gunzip) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), `--memory-child=${size}`, `--level=${level}`, `--gunzip=${gunzip}`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (c) => {
+      out += c
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`memory run ${size} exited with ${code}`))
+      else resolve(JSON.parse(out.trim().split('\n').pop()))
+    })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2))
+  if (opts.memoryChild) {
+    console.log(JSON.stringify(await memoryChild(opts.memoryChild, opts.level, opts.gunzip)))
+    return
+  }
+  const started = performance.now()
+  await buildBundle()
+  const load0 = loadavg()
+  // Generate everything first (cached in bench/out/), so that no generation runs beside a measurement.
+  for (const d of opts.datasets) for (const n of [WARMUP_LINES, ...opts.sizes.map((s) => String(SIZES[s]))]) await ensureDataset(d, n, log)
+  for (const m of opts.memory) await ensureDataset('http_requests', m, log)
+
+  const pipe = await loadPipeline()
+  const figures = {
+    node: process.version,
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model ?? 'unknown',
+    gzip_level: opts.level,
+    loadavg_1m_start: round(loadavg()[0], 2),
+  }
+  const rows = []
+  log(`\nnode ${process.version}, ${cpus().length} x ${figures.cpu_model}, load average ${load0.map((x) => x.toFixed(2)).join(' ')}, output gzip level ${opts.level}`)
+  log('best of N runs (N=1 for 1m); cpu = process CPU (all threads) per 10k events; ratio = pipeline events/s / floor events/s')
+  log(header())
+  await throughput(opts, pipe, figures, rows)
+
+  const mem = []
+  for (const size of opts.memory) {
+    // As in production (the gzip body into runPipeline), then with the gunzip paced by the bench.
+    const m = await runMemoryChild(size, opts.level, 'pipeline')
+    // (--quick skips the paced run: a 20 MB batch is 2 MB of gzip, too little to show the difference.)
+    const paced = opts.quick ? null : await runMemoryChild(size, opts.level, 'paced')
+    mem.push(m)
+    if (paced) mem.push(paced)
+    const k = size.toLowerCase()
+    Object.assign(figures, {
+      [`peak_rss_mb_${k}`]: round(m.peakRssOverBaselineMb),
+      [`peak_heap_mb_${k}`]: round(m.peakHeapOverBaselineMb),
+      [`peak_external_mb_${k}`]: round(m.peakExternalOverBaselineMb),
+      [`baseline_rss_mb_${k}`]: round(m.baselineRssMb),
+      [`memory_run_events_per_s_${k}`]: round(m.eventsPerS, 0),
+      ...(paced && {
+        [`peak_rss_mb_${k}_paced_gunzip`]: round(paced.peakRssOverBaselineMb),
+        [`peak_heap_mb_${k}_paced_gunzip`]: round(paced.peakHeapOverBaselineMb),
+        [`peak_external_mb_${k}_paced_gunzip`]: round(paced.peakExternalOverBaselineMb),
+      }),
+    })
+  }
+  figures.loadavg_1m_end = round(loadavg()[0], 2)
+  figures.total_s = round((performance.now() - started) / 1000)
+
+  // The table, on stdout.
+  console.log(`\nlogpush-edge bench: node ${process.version}, ${figures.cpus} x ${figures.cpu_model}, gzip level ${opts.level}, load average ${figures.loadavg_1m_start} -> ${figures.loadavg_1m_end}`)
+  console.log(header())
+  for (const r of rows) console.log(formatRow(r))
+  if (mem.length) {
+    console.log('\nmemory (http_requests through the pipeline into the gzip null sink, fresh process, streamed from disk)')
+    console.log("gunzip 'pipeline': the gzip body into runPipeline as in production; 'paced': gunzipped by the bench one awaited write at a time")
+    console.log(`${'batch'.padStart(7)} ${'gunzip'.padStart(9)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)}`)
+    for (const m of mem) {
+      console.log(
+        `${m.size.padStart(7)} ${m.gunzip.padStart(9)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)}`,
+      )
+    }
+  }
+  console.log('')
+  console.log(JSON.stringify(figures))
+}
+
+await main()
