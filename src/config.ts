@@ -1,6 +1,10 @@
 import { z } from 'zod'
 
 const byteCount = z.coerce.number().int().positive()
+const millis = z.coerce.number().int().positive()
+// S3 (and R2, MinIO) refuse multipart parts under 5 MiB, except the last one.
+const MIN_PART_BYTES = 5 * 1024 * 1024
+const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024
 
 const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
@@ -40,6 +44,12 @@ export const configSchema = z.object({
   MAX_LINE_BYTES: byteCount.default(1024 * 1024),
   /** Bodies up to this size are held in memory while processed; larger ones are staged in S3. */
   SPOOL_MEMORY_BYTES: byteCount.default(8 * 1024 * 1024),
+  /** One S3 request, up to its response headers; a request that takes longer is retried. */
+  S3_REQUEST_TIMEOUT_MS: millis.default(30_000),
+  /** All S3 work of one batch, retries included: keep it below the sender's own timeout. */
+  S3_BATCH_BUDGET_MS: millis.default(60_000),
+  /** Multipart part size, and the largest object sent with one PUT; each open object holds about two parts. */
+  S3_PART_BYTES: byteCount.min(MIN_PART_BYTES, 'must be at least 5 MiB (5242880): S3 refuses smaller parts').max(MAX_PART_BYTES).default(8 * 1024 * 1024),
   PROXY_ACCESS_KEY_ID: z.string().min(1).optional(),
   PROXY_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   // Virtual-host style S3 (`<bucket>.<S3_PROXY_HOST>`) and path style at the root of this host.

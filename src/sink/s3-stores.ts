@@ -5,9 +5,6 @@ import { logsKey, quarantineKey, stagingKey } from './layout'
 import { ObjectWriter } from './object-writer'
 import { S3Client } from './s3-client'
 
-/** S3 work of one batch must end well before Logpush gives up on the request and retries. */
-const BATCH_BUDGET_MS = 60_000
-
 const clients = new WeakMap<Config, S3Client>()
 
 /** One S3 client per configuration (per isolate): aws4fetch caches its signing keys. */
@@ -20,6 +17,8 @@ export function s3ClientFor(config: Config): S3Client {
       bucket: config.S3_BUCKET,
       accessKeyId: config.AWS_ACCESS_KEY_ID,
       secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
+      requestTimeoutMs: config.S3_REQUEST_TIMEOUT_MS,
+      budgetMs: config.S3_BATCH_BUDGET_MS,
     })
     clients.set(config, client)
   }
@@ -32,18 +31,20 @@ export function s3ClientFor(config: Config): S3Client {
  */
 export function s3Stores(config: Config): BatchStores {
   const client = s3ClientFor(config)
-  const deadline = Date.now() + BATCH_BUDGET_MS
+  // S3 work of one batch must end well before Logpush gives up on the request and retries.
+  const deadline = Date.now() + config.S3_BATCH_BUDGET_MS
+  const partSize = config.S3_PART_BYTES
   const prefix = config.S3_PREFIX
   return {
     output: ({ dataset, table, day, batchId }) => ({
       logsKey: (partition) => logsKey(prefix, table, partition, batchId),
       quarantineKey: () => quarantineKey(prefix, dataset, day, batchId),
-      open: (key) => new GzipNdjsonWriter({ client, key, deadline }),
+      open: (key) => new GzipNdjsonWriter({ client, key, deadline, partSize }),
       remove: (key) => client.deleteObject(key),
     }),
     spill: {
       key: () => stagingKey(prefix, crypto.randomUUID()),
-      open: (key) => new ObjectWriter({ client, key, deadline }),
+      open: (key) => new ObjectWriter({ client, key, deadline, partSize }),
       read: async (key) => {
         const res = await client.getObject(key)
         if (!res?.body) throw new Error(`staged body ${key} is missing`)
