@@ -28,8 +28,12 @@ export function faultyS3Options(overrides: Partial<S3ClientOptions> = {}): S3Cli
 
 export type Fault = {
   match: string
+  /** Only requests with this method (default: any). */
+  method?: string
   count?: number
-  mode?: 'status' | 'after-forward' | 'reset' | 'hang'
+  /** Let this many matching requests through before the first fault (fail only the Nth: skip N-1). */
+  skip?: number
+  mode?: 'status' | 'after-forward' | 'reset' | 'hang' | 'truncate'
   status?: number
   code?: string
 }
@@ -40,12 +44,14 @@ export async function injectFault(fault: Fault): Promise<void> {
 }
 
 /** Starts counting the requests that match, without failing any. */
-export async function watch(match: string): Promise<void> {
-  await injectFault({ match, count: 0 })
+export async function watch(match: string, method?: string): Promise<void> {
+  await injectFault({ match, method, count: 0 })
 }
 
-export async function faultStats(match: string): Promise<{ seen: number; faulted: number }> {
-  const res = await fetch(`${inject('faultProxyUrl')}/__faults?match=${encodeURIComponent(match)}`)
+export async function faultStats(match: string, method?: string): Promise<{ seen: number; faulted: number }> {
+  const query = new URLSearchParams({ match })
+  if (method) query.set('method', method)
+  const res = await fetch(`${inject('faultProxyUrl')}/__faults?${query}`)
   return res.json()
 }
 
