@@ -5,6 +5,21 @@ const millis = z.coerce.number().int().positive()
 // S3 (and R2, MinIO) refuse multipart parts under 5 MiB, except the last one.
 const MIN_PART_BYTES = 5 * 1024 * 1024
 const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+/**
+ * The smallest multipart part the S3 endpoint takes: S3's 5 MiB, except for a server on this
+ * machine (the local s3rver accepts any size), so that tests and `npm start` reach the
+ * multipart path with kilobytes rather than megabytes.
+ * @example minPartBytes('https://s3.us-east-1.amazonaws.com') // 5242880
+ */
+export function minPartBytes(endpoint: string): number {
+  try {
+    return LOOPBACK_HOSTS.has(new URL(endpoint).hostname) ? 1 : MIN_PART_BYTES
+  } catch {
+    return MIN_PART_BYTES
+  }
+}
 
 const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
@@ -49,7 +64,7 @@ export const configSchema = z.object({
   /** All S3 work of one batch, retries included: keep it below the sender's own timeout. */
   S3_BATCH_BUDGET_MS: millis.default(60_000),
   /** Multipart part size, and the largest object sent with one PUT; each open object holds about two parts. */
-  S3_PART_BYTES: byteCount.min(MIN_PART_BYTES, 'must be at least 5 MiB (5242880): S3 refuses smaller parts').max(MAX_PART_BYTES).default(8 * 1024 * 1024),
+  S3_PART_BYTES: byteCount.max(MAX_PART_BYTES).default(8 * 1024 * 1024),
   PROXY_ACCESS_KEY_ID: z.string().min(1).optional(),
   PROXY_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   // Virtual-host style S3 (`<bucket>.<S3_PROXY_HOST>`) and path style at the root of this host.
@@ -64,6 +79,10 @@ export const configSchema = z.object({
   S3_PROXY_DATASETS: jsonObject
     .pipe(z.record(z.string().min(1), z.string().regex(datasetName, 'must map prefixes to dataset names')))
     .optional(),
+}).superRefine((config, ctx) => {
+  if (config.S3_PART_BYTES < minPartBytes(config.S3_ENDPOINT)) {
+    ctx.addIssue({ code: 'custom', path: ['S3_PART_BYTES'], message: `must be at least 5 MiB (${MIN_PART_BYTES}): S3 refuses smaller parts (only a server on 127.0.0.1 or localhost may take less)` })
+  }
 })
 
 export type Config = z.infer<typeof configSchema>

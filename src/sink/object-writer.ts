@@ -10,8 +10,10 @@ const ABORT_BUDGET_MS = 5_000
 export type ObjectWriterOptions = {
   client: S3Client
   key: string
-  /** Bytes per multipart part, from 5 MiB (default 8 MiB); also the single-PUT limit. */
+  /** Bytes per multipart part, from `minPartSize` (default 8 MiB); also the single-PUT limit. */
   partSize?: number
+  /** The server's smallest part: S3's 5 MiB (the default); lower only for a local test server. */
+  minPartSize?: number
   contentType?: string
   contentEncoding?: string
   /** Epoch ms: no S3 attempt starts after it (see S3CallOptions). */
@@ -65,10 +67,12 @@ export class ObjectWriter {
 
   constructor(options: ObjectWriterOptions) {
     const partSize = options.partSize ?? DEFAULT_PART_SIZE
+    const minPartSize = options.minPartSize ?? MIN_PART_SIZE
     if (!options.client) throw new TypeError('ObjectWriter: option "client" is required')
     if (typeof options.key !== 'string' || options.key === '') throw new TypeError('ObjectWriter: option "key" must be a non-empty string')
-    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
-      throw new RangeError(`ObjectWriter: option "partSize" must be an integer from ${MIN_PART_SIZE} to ${MAX_PART_SIZE}`)
+    if (!Number.isInteger(minPartSize) || minPartSize < 1) throw new RangeError('ObjectWriter: option "minPartSize" must be a positive integer')
+    if (!Number.isInteger(partSize) || partSize < minPartSize || partSize > MAX_PART_SIZE) {
+      throw new RangeError(`ObjectWriter: option "partSize" must be an integer from ${minPartSize} to ${MAX_PART_SIZE}`)
     }
     this.key = options.key
     this.#client = options.client

@@ -1,4 +1,4 @@
-import type { Config } from '../config'
+import { type Config, minPartBytes } from '../config'
 import type { BatchStores } from '../ingest'
 import { GzipNdjsonWriter } from './gzip-ndjson-writer'
 import { logsKey, quarantineKey, stagingKey } from './layout'
@@ -34,17 +34,18 @@ export function s3Stores(config: Config): BatchStores {
   // S3 work of one batch must end well before Logpush gives up on the request and retries.
   const deadline = Date.now() + config.S3_BATCH_BUDGET_MS
   const partSize = config.S3_PART_BYTES
+  const minPartSize = minPartBytes(config.S3_ENDPOINT)
   const prefix = config.S3_PREFIX
   return {
     output: ({ dataset, table, day, batchId }) => ({
       logsKey: (partition) => logsKey(prefix, table, partition, batchId),
       quarantineKey: () => quarantineKey(prefix, dataset, day, batchId),
-      open: (key) => new GzipNdjsonWriter({ client, key, deadline, partSize }),
+      open: (key) => new GzipNdjsonWriter({ client, key, deadline, partSize, minPartSize }),
       remove: (key) => client.deleteObject(key),
     }),
     spill: {
       key: () => stagingKey(prefix, crypto.randomUUID()),
-      open: (key) => new ObjectWriter({ client, key, deadline, partSize }),
+      open: (key) => new ObjectWriter({ client, key, deadline, partSize, minPartSize }),
       read: async (key) => {
         const res = await client.getObject(key)
         if (!res?.body) throw new Error(`staged body ${key} is missing`)
