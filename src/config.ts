@@ -61,6 +61,8 @@ export const configSchema = z.object({
   SPOOL_MEMORY_BYTES: byteCount.default(8 * 1024 * 1024),
   /** One S3 request, up to its response headers; a request that takes longer is retried. */
   S3_REQUEST_TIMEOUT_MS: millis.default(30_000),
+  /** First back-off before retrying a failed S3 request; it doubles per retry, up to 2 s, with jitter. */
+  S3_RETRY_BASE_DELAY_MS: millis.default(100),
   /** All S3 work of one batch, retries included: keep it below the sender's own timeout. */
   S3_BATCH_BUDGET_MS: millis.default(60_000),
   /** Multipart part size, and the largest object sent with one PUT; each open object holds about two parts. */

@@ -18,6 +18,7 @@ export function s3ClientFor(config: Config): S3Client {
       accessKeyId: config.AWS_ACCESS_KEY_ID,
       secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
       requestTimeoutMs: config.S3_REQUEST_TIMEOUT_MS,
+      baseDelayMs: config.S3_RETRY_BASE_DELAY_MS,
       budgetMs: config.S3_BATCH_BUDGET_MS,
     })
     clients.set(config, client)
