@@ -1,4 +1,5 @@
 import type { S3CallOptions, S3Client, S3CompletedPart } from './s3-client'
+import { S3Error } from './s3-error'
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024 // S3 rejects smaller parts, except the last one
 const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
@@ -126,7 +127,7 @@ export class ObjectWriter {
       await this.#settleInFlight()
       await this.#sendPart(this.#take(this.#buffered))
       this.#throwIfFailed()
-      await this.#client.completeMultipartUpload(this.key, this.#uploadId, this.#parts, this.#call())
+      await this.#complete(this.#uploadId)
       this.#state = 'closed'
       return { key: this.key, bytes: this.#bytes, parts: this.#parts.length }
     } catch (err) {
@@ -148,6 +149,19 @@ export class ObjectWriter {
     this.#chunks = []
     this.#buffered = 0
     if (!wasFailed) await this.#cleanUp()
+  }
+
+  // A Complete whose answer was lost on the way back may have joined the parts: its retries then
+  // fail, as the upload is gone (NoSuchUpload on S3, another error elsewhere). When an earlier
+  // attempt may have succeeded, the object is taken as stored if it is there at the size written.
+  async #complete(uploadId: string): Promise<void> {
+    try {
+      await this.#client.completeMultipartUpload(this.key, uploadId, this.#parts, this.#call())
+    } catch (err) {
+      if (!(err instanceof S3Error) || err.attempts < 2) throw err
+      const stored = await this.#client.headObject(this.key, this.#call()).catch(() => null)
+      if (stored?.size !== this.#bytes) throw err
+    }
   }
 
   #check(operation: string): void {
