@@ -1,6 +1,6 @@
 import { readConfig } from '../config'
 import { countFailure, countStoredBatch, countValidation } from '../counters/record'
-import { type BatchResult, type IngestInput, ingestBatch, UnknownDatasetError, type ValidationResult } from '../ingest'
+import { type BatchResult, type IngestInput, ingestBatch, StorageUnavailableError, UnknownDatasetError, type ValidationResult } from '../ingest'
 import { schemas } from '../schema/registry'
 import { s3Stores } from '../sink/s3-stores'
 import { failureReason } from './errors'
@@ -19,6 +19,9 @@ export async function ingestAndCount(env: Env, input: IngestInput): Promise<Batc
   try {
     result = await ingestBatch(config, s3Stores(config), input)
   } catch (err) {
+    // A 503's answer says only "retry later": the S3 call, key and error code go to the log.
+    // S3Error messages name no credential (the signature travels in a header, never the secret).
+    if (err instanceof StorageUnavailableError) console.error('ingest: batch not stored:', input.dataset, err.message)
     await countFailure(env, input.dataset, failureReason(err))
     throw err
   }

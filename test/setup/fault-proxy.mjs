@@ -9,13 +9,15 @@
 //       reset         destroy the connection without an answer
 //       hang          never answer (the client's timeout has to fire)
 //       truncate      forward it, send S3's status, headers and half its body, then reset
+//       stall         forward it, send S3's status, headers and half its body, then nothing more
 //   GET /__faults?match=faults/abc/[&method=PUT]  ->  {"seen":N,"faulted":M} for requests
 //     matching it since the first POST with that match and method (count 0 only watches)
+//   DELETE /__faults?match=faults/abc/[&method=PUT]  clears the faults left for that match
 //   anything else is forwarded to the target untouched.
 import http from 'node:http'
 
 const CONTROL_PATH = '/__faults'
-const MODES = new Set(['status', 'after-forward', 'reset', 'hang', 'truncate'])
+const MODES = new Set(['status', 'after-forward', 'reset', 'hang', 'truncate', 'stall'])
 
 /** @returns {Promise<{ url: string, close(): Promise<void> }>} */
 export async function startFaultProxy({ host = '127.0.0.1', port, target }) {
@@ -45,12 +47,22 @@ export async function startFaultProxy({ host = '127.0.0.1', port, target }) {
     if (rule.mode === 'after-forward') {
       return forward(req, null, () => sendError(res, rule))
     }
-    if (rule.mode === 'truncate') return forward(req, res, undefined, true)
+    if (rule.mode === 'truncate' || rule.mode === 'stall') {
+      hanging.add(res)
+      res.on('close', () => hanging.delete(res))
+      return forward(req, res, undefined, rule.mode)
+    }
     req.resume()
     req.on('end', () => sendError(res, rule))
   })
 
   function control(req, res, url) {
+    if (req.method === 'DELETE') {
+      const match = url.searchParams.get('match') ?? ''
+      const method = url.searchParams.get('method') ?? ''
+      for (const rule of rules) if (rule.match === match && rule.method === method) rule.count = 0
+      return sendJson(res, 200, { ok: true })
+    }
     if (req.method === 'GET') {
       const key = statsKey(url.searchParams.get('match') ?? '', url.searchParams.get('method') ?? '')
       const { seen = 0, faulted = 0 } = stats.get(key) ?? {}
@@ -75,20 +87,22 @@ export async function startFaultProxy({ host = '127.0.0.1', port, target }) {
     })
   }
 
-  // Pipes the request to the target; `res` null means S3's answer is read and dropped, and
-  // `truncate` that only the first half of its body is sent before the connection is reset.
-  function forward(req, res, then, truncate = false) {
+  // Pipes the request to the target; `res` null means S3's answer is read and dropped. `cut`
+  // ('truncate' or 'stall') sends only the first half of its body, then resets or stalls.
+  function forward(req, res, then, cut) {
     const headers = { ...req.headers, host: upstream.host }
     const out = http.request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
       (answer) => {
-        if (res && truncate) {
+        if (res && cut) {
           const chunks = []
           answer.on('data', (chunk) => chunks.push(chunk))
           answer.on('end', () => {
             const body = Buffer.concat(chunks)
             res.writeHead(answer.statusCode ?? 502, answer.headers)
-            res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => req.socket.destroy(), 50))
+            res.write(body.subarray(0, body.length >> 1), () => {
+              if (cut === 'truncate') setTimeout(() => req.socket.destroy(), 50)
+            })
           })
         } else if (res) {
           res.writeHead(answer.statusCode ?? 502, answer.headers)
