@@ -378,6 +378,28 @@ describe('S3 fault matrix, through the real app and the fault proxy', () => {
   }
 })
 
+describe('a stored batch re-sent (its 200 was lost) while S3 fails', () => {
+  it('keeps the stored objects: the 503 of the re-send removes nothing', async () => {
+    const b = await makeBatch('small', 'stored-then-failed')
+    const first = await send(b)
+    await expectStored(b, first, false)
+    const before = await stats()
+    // The re-send overwrites two objects with the same events, and cannot store the third.
+    const f: Fault = { match: logsKey(b, '10'), method: 'PUT', count: PERSISTENT }
+    await injectFault(f)
+    const failed = await send(b)
+    rows.push({ cell: 're-send of a stored batch, one PUT fails persistently', outcome: String(failed.status), ms: failed.ms })
+    await clearFaults(f.match, f.method)
+    expect(failed.status).toBe(503)
+    // Still the whole batch, as acknowledged the first time.
+    await expectStored(b, { ...first, status: 200 }, false)
+    const after = await stats()
+    expect([after.batches, after.events]).toEqual([before.batches, before.events])
+    expect(after.failuresByReason.storage_unavailable).toBe((before.failuresByReason.storage_unavailable ?? 0) + 1)
+    await expectStored(b, await send(b), true)
+  })
+})
+
 describe('time budget', () => {
   it('a request that hangs longer than the batch budget ends at the budget with 503', async () => {
     const b = await makeBatch('small', 'budget')
