@@ -1,6 +1,25 @@
 import { z } from 'zod'
 
 const byteCount = z.coerce.number().int().positive()
+const millis = z.coerce.number().int().positive()
+// S3 (and R2, MinIO) refuse multipart parts under 5 MiB, except the last one.
+const MIN_PART_BYTES = 5 * 1024 * 1024
+const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+/**
+ * The smallest multipart part the S3 endpoint takes: S3's 5 MiB, except for a server on this
+ * machine (the local s3rver accepts any size), so that tests and `npm start` reach the
+ * multipart path with kilobytes rather than megabytes.
+ * @example minPartBytes('https://s3.us-east-1.amazonaws.com') // 5242880
+ */
+export function minPartBytes(endpoint: string): number {
+  try {
+    return LOOPBACK_HOSTS.has(new URL(endpoint).hostname) ? 1 : MIN_PART_BYTES
+  } catch {
+    return MIN_PART_BYTES
+  }
+}
 
 const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
@@ -40,6 +59,14 @@ export const configSchema = z.object({
   MAX_LINE_BYTES: byteCount.default(1024 * 1024),
   /** Bodies up to this size are held in memory while processed; larger ones are staged in S3. */
   SPOOL_MEMORY_BYTES: byteCount.default(8 * 1024 * 1024),
+  /** One S3 request, up to its response headers; a request that takes longer is retried. */
+  S3_REQUEST_TIMEOUT_MS: millis.default(30_000),
+  /** First back-off before retrying a failed S3 request; it doubles per retry, up to 2 s, with jitter. */
+  S3_RETRY_BASE_DELAY_MS: millis.default(100),
+  /** All S3 work of one batch, retries included: keep it below the sender's own timeout. */
+  S3_BATCH_BUDGET_MS: millis.default(60_000),
+  /** Multipart part size, and the largest object sent with one PUT; each open object holds about two parts. */
+  S3_PART_BYTES: byteCount.max(MAX_PART_BYTES).default(8 * 1024 * 1024),
   PROXY_ACCESS_KEY_ID: z.string().min(1).optional(),
   PROXY_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   // Virtual-host style S3 (`<bucket>.<S3_PROXY_HOST>`) and path style at the root of this host.
@@ -54,6 +81,10 @@ export const configSchema = z.object({
   S3_PROXY_DATASETS: jsonObject
     .pipe(z.record(z.string().min(1), z.string().regex(datasetName, 'must map prefixes to dataset names')))
     .optional(),
+}).superRefine((config, ctx) => {
+  if (config.S3_PART_BYTES < minPartBytes(config.S3_ENDPOINT)) {
+    ctx.addIssue({ code: 'custom', path: ['S3_PART_BYTES'], message: `must be at least 5 MiB (${MIN_PART_BYTES}): S3 refuses smaller parts (only a server on 127.0.0.1 or localhost may take less)` })
+  }
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -95,15 +95,22 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
   const parseTime = formatMillis(input.receivedAt)
   const output = new PartitionedOutput(stores.output({ dataset: input.dataset, table: schema.table, day: parseTime.slice(0, 10), batchId }))
   try {
-    const counts = await wrapStore(async () =>
-      runPipeline(
-        await spooled.open(),
-        schema,
-        { batchId, logType: schema.logType, parseTime, sourceId: config.SOURCE_ID, sourceLabel: config.SOURCE_LABEL },
-        { maxDecompressedBytes: config.MAX_DECOMPRESSED_BYTES, maxLineBytes: config.MAX_LINE_BYTES },
-        output,
-      ),
-    )
+    const counts = await wrapStore(async () => {
+      try {
+        return await runPipeline(
+          await spooled.open(),
+          schema,
+          { batchId, logType: schema.logType, parseTime, sourceId: config.SOURCE_ID, sourceLabel: config.SOURCE_LABEL },
+          { maxDecompressedBytes: config.MAX_DECOMPRESSED_BYTES, maxLineBytes: config.MAX_LINE_BYTES },
+          output,
+        )
+      } catch (err) {
+        // The spool read the request to its end: a source that breaks now is the staged copy
+        // in the bucket, a storage failure (503, Logpush retries), not a bad request.
+        if (err instanceof Error && err.name === 'SourceReadError') throw new StorageUnavailableError(err)
+        throw err
+      }
+    })
     if (counts.validation) {
       await output.abort()
       return { validation: true }

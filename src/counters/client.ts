@@ -24,6 +24,11 @@ export class DatasetCountersClient {
     return this.stub.recordBatch(rec)
   }
 
+  /** Whether this batch id was stored and counted before (within the last 7 days). */
+  hasBatch(batchId: string): Promise<boolean> {
+    return this.stub.hasBatch(batchId)
+  }
+
   /** A Logpush destination check was answered. */
   recordValidation(): Promise<void> {
     return this.stub.recordValidation()

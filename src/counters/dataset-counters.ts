@@ -156,6 +156,11 @@ export class DatasetCounters extends DurableObject<Env> {
     return { counted }
   }
 
+  /** Whether a batch id was counted (within the retention of batch ids): it was stored in full. */
+  async hasBatch(batchId: string): Promise<boolean> {
+    return this.ctx.storage.sql.exec('SELECT 1 FROM seen_batches WHERE batch_id = ?', batchId).toArray().length > 0
+  }
+
   /** Counts a Logpush destination check (it writes nothing). */
   async recordValidation(): Promise<void> {
     this.ctx.storage.sql.exec(

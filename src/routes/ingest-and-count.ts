@@ -1,6 +1,7 @@
-import { readConfig } from '../config'
+import { type Config, readConfig } from '../config'
+import { countersFor } from '../counters/client'
 import { countFailure, countStoredBatch, countValidation } from '../counters/record'
-import { type BatchResult, type IngestInput, ingestBatch, UnknownDatasetError, type ValidationResult } from '../ingest'
+import { type BatchResult, type BatchStores, type IngestInput, ingestBatch, StorageUnavailableError, UnknownDatasetError, type ValidationResult } from '../ingest'
 import { schemas } from '../schema/registry'
 import { s3Stores } from '../sink/s3-stores'
 import { failureReason } from './errors'
@@ -17,8 +18,11 @@ export async function ingestAndCount(env: Env, input: IngestInput): Promise<Batc
   const config = readConfig(env)
   let result: BatchResult | ValidationResult
   try {
-    result = await ingestBatch(config, s3Stores(config), input)
+    result = await ingestBatch(config, storesFor(env, config, input.dataset), input)
   } catch (err) {
+    // A 503's answer says only "retry later": the S3 call, key and error code go to the log.
+    // S3Error messages name no credential (the signature travels in a header, never the secret).
+    if (err instanceof StorageUnavailableError) console.error('ingest: batch not stored:', input.dataset, err.message)
     await countFailure(env, input.dataset, failureReason(err))
     throw err
   }
@@ -27,4 +31,29 @@ export async function ingestAndCount(env: Env, input: IngestInput): Promise<Batc
     return result
   }
   return { ...result, duplicate: await countStoredBatch(env, result, input.receivedAt) }
+}
+
+/**
+ * The batch's S3 stores, except that a failed batch removes nothing when its id was stored and
+ * counted before. A re-send after a lost 200 writes the same keys with the same events, so what a
+ * failed re-send leaves is still the whole batch; removing it would lose data we acknowledged.
+ */
+function storesFor(env: Env, config: Config, dataset: string): BatchStores {
+  const stores = s3Stores(config)
+  return {
+    ...stores,
+    output: (layout) => {
+      const output = stores.output(layout)
+      let stored: Promise<boolean> | undefined
+      return {
+        ...output,
+        remove: async (key) => {
+          // Counters out of reach: keep the objects. A leftover the next re-send overwrites is
+          // better than a loss.
+          stored ??= countersFor(env, dataset).hasBatch(layout.batchId).catch(() => true)
+          if (!(await stored)) await output.remove(key)
+        },
+      }
+    },
+  }
 }

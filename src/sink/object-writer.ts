@@ -1,4 +1,5 @@
 import type { S3CallOptions, S3Client, S3CompletedPart } from './s3-client'
+import { S3Error } from './s3-error'
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024 // S3 rejects smaller parts, except the last one
 const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
@@ -10,8 +11,10 @@ const ABORT_BUDGET_MS = 5_000
 export type ObjectWriterOptions = {
   client: S3Client
   key: string
-  /** Bytes per multipart part, from 5 MiB (default 8 MiB); also the single-PUT limit. */
+  /** Bytes per multipart part, from `minPartSize` (default 8 MiB); also the single-PUT limit. */
   partSize?: number
+  /** The server's smallest part: S3's 5 MiB (the default); lower only for a local test server. */
+  minPartSize?: number
   contentType?: string
   contentEncoding?: string
   /** Epoch ms: no S3 attempt starts after it (see S3CallOptions). */
@@ -65,10 +68,12 @@ export class ObjectWriter {
 
   constructor(options: ObjectWriterOptions) {
     const partSize = options.partSize ?? DEFAULT_PART_SIZE
+    const minPartSize = options.minPartSize ?? MIN_PART_SIZE
     if (!options.client) throw new TypeError('ObjectWriter: option "client" is required')
     if (typeof options.key !== 'string' || options.key === '') throw new TypeError('ObjectWriter: option "key" must be a non-empty string')
-    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
-      throw new RangeError(`ObjectWriter: option "partSize" must be an integer from ${MIN_PART_SIZE} to ${MAX_PART_SIZE}`)
+    if (!Number.isInteger(minPartSize) || minPartSize < 1) throw new RangeError('ObjectWriter: option "minPartSize" must be a positive integer')
+    if (!Number.isInteger(partSize) || partSize < minPartSize || partSize > MAX_PART_SIZE) {
+      throw new RangeError(`ObjectWriter: option "partSize" must be an integer from ${minPartSize} to ${MAX_PART_SIZE}`)
     }
     this.key = options.key
     this.#client = options.client
@@ -122,7 +127,7 @@ export class ObjectWriter {
       await this.#settleInFlight()
       await this.#sendPart(this.#take(this.#buffered))
       this.#throwIfFailed()
-      await this.#client.completeMultipartUpload(this.key, this.#uploadId, this.#parts, this.#call())
+      await this.#complete(this.#uploadId)
       this.#state = 'closed'
       return { key: this.key, bytes: this.#bytes, parts: this.#parts.length }
     } catch (err) {
@@ -144,6 +149,19 @@ export class ObjectWriter {
     this.#chunks = []
     this.#buffered = 0
     if (!wasFailed) await this.#cleanUp()
+  }
+
+  // A Complete whose answer was lost on the way back may have joined the parts: its retries then
+  // fail, as the upload is gone (NoSuchUpload on S3, another error elsewhere). When an earlier
+  // attempt may have succeeded, the object is taken as stored if it is there at the size written.
+  async #complete(uploadId: string): Promise<void> {
+    try {
+      await this.#client.completeMultipartUpload(this.key, uploadId, this.#parts, this.#call())
+    } catch (err) {
+      if (!(err instanceof S3Error) || err.attempts < 2) throw err
+      const stored = await this.#client.headObject(this.key, this.#call()).catch(() => null)
+      if (stored?.size !== this.#bytes) throw err
+    }
   }
 
   #check(operation: string): void {

@@ -36,15 +36,21 @@ export class PartitionedOutput implements BatchOutput {
   }
 
   /**
-   * Stores every object and returns their keys. If any fails, the others are aborted or removed
-   * so that a failed batch leaves nothing a reader could pick up twice, then the error is rethrown.
+   * Stores every object and returns their keys. If any fails, every object of the batch is
+   * aborted and removed so that a failed batch leaves nothing a reader could pick up twice, then
+   * the error is rethrown.
    */
   async close(): Promise<string[]> {
     const open = [...this.writers.values()]
     const results = await Promise.allSettled(open.map((o) => o.writer.close()))
     const failed = results.find((r) => r.status === 'rejected')
     if (failed) {
-      await Promise.allSettled(open.map((o, i) => (results[i]!.status === 'fulfilled' ? this.store.remove(o.key) : o.writer.abort())))
+      // A failed close may still have stored its object: a PUT whose answer was lost on the way
+      // back. Removing a key that was never written is harmless, so every key is removed.
+      await Promise.allSettled(open.map(async (o, i) => {
+        if (results[i]!.status === 'rejected') await o.writer.abort()
+        await this.store.remove(o.key)
+      }))
       throw failed.reason
     }
     return open.map((o) => o.key).sort()

@@ -1,12 +1,15 @@
-import type { Config } from '../config'
+import { type Config, minPartBytes } from '../config'
 import type { BatchStores } from '../ingest'
 import { GzipNdjsonWriter } from './gzip-ndjson-writer'
 import { logsKey, quarantineKey, stagingKey } from './layout'
 import { ObjectWriter } from './object-writer'
 import { S3Client } from './s3-client'
 
-/** S3 work of one batch must end well before Logpush gives up on the request and retries. */
-const BATCH_BUDGET_MS = 60_000
+// Removing what a failed batch left gets its own short time, as aborting an upload does: the
+// batch's budget may be what just ran out, and the 503 should not wait a second budget.
+const CLEANUP_BUDGET_MS = 5_000
+
+const cleanup = () => ({ deadline: Date.now() + CLEANUP_BUDGET_MS })
 
 const clients = new WeakMap<Config, S3Client>()
 
@@ -20,6 +23,9 @@ export function s3ClientFor(config: Config): S3Client {
       bucket: config.S3_BUCKET,
       accessKeyId: config.AWS_ACCESS_KEY_ID,
       secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
+      requestTimeoutMs: config.S3_REQUEST_TIMEOUT_MS,
+      baseDelayMs: config.S3_RETRY_BASE_DELAY_MS,
+      budgetMs: config.S3_BATCH_BUDGET_MS,
     })
     clients.set(config, client)
   }
@@ -32,24 +38,62 @@ export function s3ClientFor(config: Config): S3Client {
  */
 export function s3Stores(config: Config): BatchStores {
   const client = s3ClientFor(config)
-  const deadline = Date.now() + BATCH_BUDGET_MS
+  // S3 work of one batch must end well before Logpush gives up on the request and retries.
+  const deadline = Date.now() + config.S3_BATCH_BUDGET_MS
+  const partSize = config.S3_PART_BYTES
+  const minPartSize = minPartBytes(config.S3_ENDPOINT)
   const prefix = config.S3_PREFIX
   return {
     output: ({ dataset, table, day, batchId }) => ({
       logsKey: (partition) => logsKey(prefix, table, partition, batchId),
       quarantineKey: () => quarantineKey(prefix, dataset, day, batchId),
-      open: (key) => new GzipNdjsonWriter({ client, key, deadline }),
-      remove: (key) => client.deleteObject(key),
+      open: (key) => new GzipNdjsonWriter({ client, key, deadline, partSize, minPartSize }),
+      remove: (key) => client.deleteObject(key, cleanup()),
     }),
     spill: {
       key: () => stagingKey(prefix, crypto.randomUUID()),
-      open: (key) => new ObjectWriter({ client, key, deadline }),
+      open: (key) => new ObjectWriter({ client, key, deadline, partSize, minPartSize }),
       read: async (key) => {
-        const res = await client.getObject(key)
+        const res = await client.getObject(key, { deadline })
         if (!res?.body) throw new Error(`staged body ${key} is missing`)
-        return res.body
+        return endingBy(res.body, deadline, `staged body ${key}`)
       },
-      remove: (key) => client.deleteObject(key),
+      remove: (key) => client.deleteObject(key, cleanup()),
     },
   }
+}
+
+/**
+ * `body`, failing (and cancelling its source) if it has not ended by `deadline`: the request
+ * timeout covers an S3 answer only up to its headers, so a body that stalls would otherwise hold
+ * the batch for as long as the connection stays open.
+ */
+function endingBy(body: ReadableStream<Uint8Array>, deadline: number, what: string): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} was not read to its end within the batch's time budget`)), Math.max(0, deadline - Date.now()))
+  })
+  expired.catch(() => {})
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await Promise.race([reader.read(), expired])
+        if (done) {
+          clearTimeout(timer)
+          controller.close()
+        } else {
+          controller.enqueue(value)
+        }
+      } catch (err) {
+        clearTimeout(timer)
+        reader.cancel(err).catch(() => {})
+        controller.error(err)
+      }
+    },
+    cancel(reason) {
+      clearTimeout(timer)
+      return reader.cancel(reason)
+    },
+  })
 }

@@ -96,7 +96,11 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, options: Spool
     await hasher.close()
     if (spill) await spill.close()
   } catch (err) {
-    await spill?.abort()
+    if (spill) {
+      await spill.abort()
+      // A PUT whose answer was lost may have stored the copy all the same.
+      await options.spill.remove(spillKey as string).catch(() => undefined)
+    }
     throw err
   }
   const hash = hex(await digest.digest, options.hashHexChars)

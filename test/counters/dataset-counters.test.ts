@@ -45,6 +45,17 @@ describe('DatasetCounters', () => {
     expect(await countersFor(env, 'test_empty').series()).toEqual([])
   })
 
+  it('knows whether a batch id was counted', async () => {
+    const dataset = freshDataset()
+    const counters = countersFor(env, dataset)
+    const rec = batch(dataset)
+    expect(await counters.hasBatch(rec.batchId)).toBe(false)
+    await counters.recordFailure('storage_unavailable')
+    expect(await counters.hasBatch(rec.batchId)).toBe(false)
+    await counters.recordBatch(rec)
+    expect(await counters.hasBatch(rec.batchId)).toBe(true)
+  })
+
   it('counts a batch into the totals and its hour', async () => {
     const dataset = freshDataset()
     const counters = countersFor(env, dataset)

@@ -28,8 +28,12 @@ export function faultyS3Options(overrides: Partial<S3ClientOptions> = {}): S3Cli
 
 export type Fault = {
   match: string
+  /** Only requests with this method (default: any). */
+  method?: string
   count?: number
-  mode?: 'status' | 'after-forward' | 'reset' | 'hang'
+  /** Let this many matching requests through before the first fault (fail only the Nth: skip N-1). */
+  skip?: number
+  mode?: 'status' | 'after-forward' | 'reset' | 'hang' | 'truncate' | 'stall'
   status?: number
   code?: string
 }
@@ -40,12 +44,22 @@ export async function injectFault(fault: Fault): Promise<void> {
 }
 
 /** Starts counting the requests that match, without failing any. */
-export async function watch(match: string): Promise<void> {
-  await injectFault({ match, count: 0 })
+export async function watch(match: string, method?: string): Promise<void> {
+  await injectFault({ match, method, count: 0 })
 }
 
-export async function faultStats(match: string): Promise<{ seen: number; faulted: number }> {
-  const res = await fetch(`${inject('faultProxyUrl')}/__faults?match=${encodeURIComponent(match)}`)
+/** Clears the faults not yet spent for `match` (and `method`): S3 has recovered. */
+export async function clearFaults(match: string, method?: string): Promise<void> {
+  const query = new URLSearchParams({ match })
+  if (method) query.set('method', method)
+  const res = await fetch(`${inject('faultProxyUrl')}/__faults?${query}`, { method: 'DELETE' })
+  if (!res.ok) throw new Error(`fault proxy could not clear ${match}: ${await res.text()}`)
+}
+
+export async function faultStats(match: string, method?: string): Promise<{ seen: number; faulted: number }> {
+  const query = new URLSearchParams({ match })
+  if (method) query.set('method', method)
+  const res = await fetch(`${inject('faultProxyUrl')}/__faults?${query}`)
   return res.json()
 }
 
