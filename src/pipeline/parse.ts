@@ -45,6 +45,18 @@ export class EventParser {
   ) {}
 
   parse(text: string, lineNo: number): boolean {
+    try {
+      return this.parseLine(text, lineNo)
+    } catch (err) {
+      // A failure of one line is that line's verdict, never the batch's. JSON.stringify and a
+      // reviver recurse, so a deeply nested value (JSON.parse itself copes) overflows the stack
+      // at a depth that depends on where the stack already is.
+      if (err instanceof RangeError) return this.reject(`nested too deeply to process (${err.message.slice(0, PREVIEW_CHARS)})`)
+      return this.reject(`could not be processed: ${String(err).slice(0, PREVIEW_CHARS)}`)
+    }
+  }
+
+  private parseLine(text: string, lineNo: number): boolean {
     let record: unknown
     try {
       record = JSON.parse(text)

@@ -222,7 +222,13 @@ function typeName(spec: ValueSpec): string {
 function preview(v: unknown): string {
   if (v === undefined) return 'nothing'
   if (typeof v === 'number' && !Number.isFinite(v)) return 'a number out of range'
-  const text = JSON.isRawJSON(v) ? v.rawJSON : JSON.stringify(v)
+  let text: string
+  try {
+    text = JSON.isRawJSON(v) ? v.rawJSON : JSON.stringify(v)
+  } catch {
+    // JSON.stringify recurses: a value nested thousands deep overflows the stack.
+    return 'a value nested too deeply to show'
+  }
   return text.length > 64 ? `${text.slice(0, 61)}...` : text
 }
 

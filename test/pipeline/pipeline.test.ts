@@ -226,6 +226,20 @@ describe('the body as a whole', () => {
     }
   })
 
+  it('quarantines a line nested too deeply to re-encode and writes the rest (was: the batch failed as a storage error)', async () => {
+    // JSON.parse takes 100k levels; JSON.stringify and a reviver recurse and overflow the stack.
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`
+    const lines = [ev({ N: 1 }), ev({ N: 2 }).replace(/}$/, `,"Deep":${deep}}`), ev({ N: 3 }).replace(/}$/, `,"Huge":12345678901234567890,"Deep":${deep}}`), ev({ N: 4 }).replace(/}$/, `,"BotTags":${deep}}`), ev({ N: 5 })]
+    const r = await run('http_requests', `${lines.join('\n')}\n`)
+    expect(r.counts).toMatchObject({ events: 5, written: 2, quarantined: 3 })
+    expect(r.events.map((e) => e.N)).toEqual([1, 5])
+    expect(r.reasons.map((q) => q.line)).toEqual([2, 3, 4])
+    expect(r.reasons[0]!.reason).toMatch(/^nested too deeply to process \(/)
+    expect(r.reasons[1]!.reason).toMatch(/^nested too deeply to process \(/)
+    // Shown as its head, or, where the stack runs out first, as 'a value nested too deeply to show'.
+    expect(r.reasons[2]!.reason).toMatch(/^BotTags\[0\]: bad element of \[string\], got (\[{61}\.\.\.|a value nested too deeply to show)$/)
+  })
+
   it('partitions by event hour and reports the latest event time', async () => {
     const r = await run('http_requests', [ev({ EdgeStartTimestamp: '2022-05-25T13:59:59.999999999Z' }), ev({ EdgeStartTimestamp: '2022-05-25T14:00:00Z' }), ev({ EdgeStartTimestamp: '2022-05-25T13:00:00Z' })].join('\n'))
     expect([...r.out.events.keys()]).toEqual(['2022-05-25 13', '2022-05-25 14'])
