@@ -72,6 +72,14 @@ describe('splitting a batch into lines', () => {
       await expect(run('http_requests', data, { gzip: true })).rejects.toBeInstanceOf(UndecodableBodyError)
     }
   })
+
+  it('names the line that holds the bad bytes, however the lines came in chunks (was: the first of the chunk)', async () => {
+    const good = bytes(`${ev({})}\n`)
+    const data = concatBytes(good, bytes('\n'), good, bytes('{"X":"'), new Uint8Array([0xe9]), bytes('"}\n'), good)
+    for (const opts of [{}, { gzip: true }, { cuts: [good.byteLength] }, { cuts: [good.byteLength * 2 + 3] }, { cuts: Array.from({ length: data.byteLength }, (_, i) => i) }]) {
+      await expect(run('http_requests', data, opts), JSON.stringify(opts).slice(0, 40)).rejects.toThrow('body is not valid UTF-8 (near line 4)')
+    }
+  })
 })
 
 describe('gzip', () => {
