@@ -37,6 +37,8 @@ export default defineConfig({
           // The first request through the Worker loads its whole module graph (seconds on a
           // busy two-core machine); the default 5 s is too tight for that one.
           testTimeout: 15_000,
+          // The fuzzer's size: a few hundred cases in `npm test`, 10,000 in `npm run fuzz`.
+          provide: { fuzzRuns: Number(process.env.FUZZ_RUNS ?? 500), fuzzSeed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined },
           include: ['test/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
           exclude: [...configDefaults.exclude, ...NODE_TESTS],
         },
