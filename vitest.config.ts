@@ -38,7 +38,11 @@ export default defineConfig({
           // busy two-core machine); the default 5 s is too tight for that one.
           testTimeout: 15_000,
           // The fuzzer's size: a few hundred cases in `npm test`, 10,000 in `npm run fuzz`.
-          provide: { fuzzRuns: Number(process.env.FUZZ_RUNS ?? 500), fuzzSeed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined },
+          provide: {
+            fuzzRuns: Number(process.env.FUZZ_RUNS ?? 500),
+            fuzzSeed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined,
+            fuzzPath: process.env.FUZZ_PATH,
+          },
           include: ['test/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
           exclude: [...configDefaults.exclude, ...NODE_TESTS],
         },

@@ -63,19 +63,18 @@ const lineOp: fc.Arbitrary<LineOp> = fc.oneof(
 
 /** Sets `key` of a JSON object line to raw JSON text `value`, keeping the other keys in order. */
 function setField(line: string, keyIndex: number, keyName: string | null, value: string): string {
-  let record: Record<string, unknown>
   try {
-    const parsed = JSON.parse(line) as unknown
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return line
-    record = parsed as Record<string, unknown>
+    const record = JSON.parse(line) as unknown
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) return line
+    const keys = Object.keys(record)
+    const key = keyName ?? keys[keyIndex % Math.max(1, keys.length)] ?? 'Empty'
+    const marker = '\u0001fuzz-value\u0001'
+    ;(record as Record<string, unknown>)[key] = marker
+    return JSON.stringify(record).replace(JSON.stringify(marker), () => value)
   } catch {
+    // Not JSON, or (after an earlier mutation) nested too deeply for JSON.stringify: left as it is.
     return line
   }
-  const keys = Object.keys(record)
-  const key = keyName ?? keys[keyIndex % Math.max(1, keys.length)] ?? 'Empty'
-  const marker = '\u0001fuzz-value\u0001'
-  record[key] = marker
-  return JSON.stringify(record).replace(JSON.stringify(marker), () => value)
 }
 
 function removeKey(line: string, keyIndex: number): string {

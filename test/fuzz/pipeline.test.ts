@@ -3,7 +3,8 @@
 // either fails with one of the named batch errors, for a reason the input really has, or it is
 // processed with events = written + quarantined, line for line.
 //
-// CI runs FUZZ_RUNS (default 500) cases; `npm run fuzz` runs 10,000. FUZZ_SEED replays a failure.
+// CI runs FUZZ_RUNS (default 500) cases; `npm run fuzz` runs 10,000. A failure prints its seed and
+// path: FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run --project workers test/fuzz replays it.
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { BodyTooLargeError, NotNdjsonError, UndecodableBodyError } from '../../src/pipeline/errors'
@@ -14,6 +15,7 @@ import { applyByteOps, applyLineOps, FIXTURES, type FuzzInput, fuzzInput } from 
 
 const RUNS = inject('fuzzRuns')
 const SEED = inject('fuzzSeed')
+const PATH = inject('fuzzPath')
 const LF = 10
 const CR = 13
 const EVENT_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}$/
@@ -173,7 +175,7 @@ describe('the pipeline under mutated batches', () => {
           expect(lineNumbers, 'the lines that are events').toEqual(expected.eventLines)
         }
       }),
-      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
+      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), ...(PATH === undefined ? {} : { path: PATH }) },
     )
     // Give any stray rejection a turn of the event loop to surface.
     await new Promise((resolve) => setTimeout(resolve, 10))

@@ -9,6 +9,8 @@ declare module 'vitest' {
     fuzzRuns: number
     /** FUZZ_SEED, to replay a failing fuzz run. */
     fuzzSeed: number | undefined
+    /** FUZZ_PATH with FUZZ_SEED: replays exactly the failing case that fast-check reported. */
+    fuzzPath: string | undefined
   }
 }
 export {}
