@@ -16,8 +16,16 @@ export const testBindings = {
   PROXY_SECRET_ACCESS_KEY: 'logpush-secret',
 }
 
-// Tests that need Node (a browser, real S3 clients): they start the Worker on a port themselves.
-const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**']
+// Tests that need Node (a browser, real S3 clients, memory figures): they start the Worker on a port themselves.
+const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**', 'test/memory/**']
+
+/** Schema files as text, as wrangler.toml's [[rules]] bundle them, for Node-side tests of src/. */
+const ymlAsText = {
+  name: 'yml-as-text',
+  transform(code: string, id: string) {
+    return id.endsWith('.yml') ? { code: `export default ${JSON.stringify(code)}`, map: null } : undefined
+  },
+}
 
 export default defineConfig({
   test: {
@@ -48,6 +56,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [ymlAsText],
         test: {
           name: 'node',
           // After the workers project, not beside it: on two cores, workerd twice plus
