@@ -52,7 +52,7 @@ type LineOp =
   | { op: 'cut'; line: number; at: number }
 
 const lineOp: fc.Arbitrary<LineOp> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('set' as const), line: fc.nat(), key: fc.nat(), keyName: fc.option(fc.constantFrom('__proto__', 'constructor', 'p_row_id', 'p_event_time', 'NewField', ''), { freq: 4 }), value: rawValue }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('set' as const), line: fc.nat(), key: fc.nat(), keyName: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'p_row_id', 'p_event_time', 'NewField', '') }), value: rawValue }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('removeKey' as const), line: fc.nat(), key: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), line: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate' as const), line: fc.nat() }) },
@@ -166,6 +166,8 @@ export interface FuzzInput {
   gzipOps: ByteOp[]
   /** Where the body stream is cut into chunks (per mille of its length). */
   cuts: number[]
+  /** Where the source fails (per mille of the body's length): the client went away. */
+  sourceFailsAt: number | null
   maxLineBytes: number
   maxDecompressedBytes: number
 }
@@ -183,6 +185,7 @@ export const fuzzInput: fc.Arbitrary<FuzzInput> = fc.record({
   memberCuts: fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 3 }),
   gzipOps: fc.oneof({ weight: 9, arbitrary: fc.constant<ByteOp[]>([]) }, { weight: 1, arbitrary: fc.array(byteOp, { minLength: 1, maxLength: 2 }) }),
   cuts: fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 8 }),
+  sourceFailsAt: fc.oneof({ weight: 9, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 999 }) }),
   maxLineBytes: fc.constantFrom(1 << 20, 1 << 20, 4096, 512, 64),
   maxDecompressedBytes: fc.oneof({ weight: 9, arbitrary: fc.constant(64 << 20) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 8192 }) }),
 })

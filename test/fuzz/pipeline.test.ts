@@ -1,13 +1,13 @@
 // Property-based fuzzing of the whole pipeline (decode -> lines -> parse -> enrich -> encode) in
 // workerd: valid batches from fixtures/, mutated (see arbitraries.ts). Whatever comes in, a batch
-// either fails with one of the named batch errors, for a reason the input really has, or it is
-// processed with events = written + quarantined, line for line.
+// either fails with one of the named batch errors, for a reason the input really has (or because
+// its source failed midway), or it is processed with events = written + quarantined, line for line.
 //
 // CI runs FUZZ_RUNS (default 500) cases; `npm run fuzz` runs 10,000. A failure prints its seed and
 // path: FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run --project workers test/fuzz replays it.
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { BodyTooLargeError, NotNdjsonError, UndecodableBodyError } from '../../src/pipeline/errors'
+import { BodyTooLargeError, NotNdjsonError, SourceReadError, UndecodableBodyError } from '../../src/pipeline/errors'
 import { runPipeline } from '../../src/pipeline/run'
 import { schemas } from '../../src/schema/registry'
 import { batchContext, concatBytes, gzip, MemoryOutput, streamOf } from '../helpers/streams'
@@ -44,6 +44,22 @@ async function build(input: FuzzInput): Promise<{ body: Uint8Array; plain: Uint8
   const body = applyByteOps(compressed, input.gzipOps)
   // Mutated compressed bytes decode to something unknown, if at all: no oracle for the text.
   return { body, plain: input.gzipOps.length ? undefined : plain, dataset: fixture.dataset }
+}
+
+/** `body` in chunks cut at `cuts`, failing (as a dropped connection does) before byte `failAt`. */
+function failingStream(body: Uint8Array, cuts: number[], failAt: number): ReadableStream<Uint8Array> {
+  const points = [...new Set([0, ...cuts.filter((c) => c > 0 && c < failAt), failAt])].sort((a, b) => a - b)
+  let i = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (i + 1 < points.length) {
+        controller.enqueue(body.slice(points[i], points[i + 1]))
+        i++
+      } else {
+        controller.error(new TypeError('Network connection lost.'))
+      }
+    },
+  })
 }
 
 interface Expected {
@@ -124,17 +140,27 @@ describe('the pipeline under mutated batches', () => {
         const limits = { maxLineBytes: input.maxLineBytes, maxDecompressedBytes: input.maxDecompressedBytes }
         const cuts = input.cuts.map((c) => Math.floor((c / 1000) * body.byteLength))
         const expected = plain && expectedFor(plain, limits.maxLineBytes, limits.maxDecompressedBytes)
+        const failAt = input.sourceFailsAt === null ? undefined : Math.floor((input.sourceFailsAt / 1000) * body.byteLength)
+        const source = failAt === undefined ? streamOf(body, cuts) : failingStream(body, cuts, failAt)
         const out = new MemoryOutput()
         let counts
         try {
-          counts = await runPipeline(streamOf(body, cuts), schema, { ...batchContext, logType: schema.logType }, limits, out)
+          counts = await runPipeline(source, schema, { ...batchContext, logType: schema.logType }, limits, out)
         } catch (err) {
           // Only the named batch errors, and only when the input has what they name.
-          expect([BodyTooLargeError, UndecodableBodyError, NotNdjsonError].some((E) => err instanceof E), String(err)).toBe(true)
-          if (expected) expect([...expected.errors], `threw ${(err as Error).name}`).toContain((err as Error).name)
+          expect([BodyTooLargeError, UndecodableBodyError, NotNdjsonError, SourceReadError].some((E) => err instanceof E), String(err)).toBe(true)
+          if (expected) {
+            const justified = new Set(expected.errors)
+            if (failAt !== undefined) justified.add('SourceReadError')
+            expect([...justified], `threw ${(err as Error).name}: ${(err as Error).message}`).toContain((err as Error).name)
+          } else if (failAt === undefined) {
+            expect(err).not.toBeInstanceOf(SourceReadError)
+          }
           refused.set((err as Error).name, (refused.get((err as Error).name) ?? 0) + 1)
           return
         }
+        // A source that fails before its end fails the batch: nothing of it may pass as complete.
+        expect(failAt, 'a batch whose source failed was processed').toBeUndefined()
         if (expected) expect([...expected.errors], 'an input the pipeline should have refused').toEqual([])
 
         // Conservation: every non-blank line is written or quarantined, once.
