@@ -124,7 +124,12 @@ function expectedFor(plain: Uint8Array, maxLineBytes: number, maxDecompressedByt
 }
 
 const unhandled: unknown[] = []
-const onUnhandled = (event: PromiseRejectionEvent) => unhandled.push(event.reason)
+const onUnhandled = (event: PromiseRejectionEvent) => {
+  unhandled.push(event.reason)
+}
+
+/** Batches refused as a whole, by error, for the summary line. */
+const refused = new Map<string, number>()
 
 beforeAll(() => addEventListener('unhandledrejection', onUnhandled))
 afterAll(() => removeEventListener('unhandledrejection', onUnhandled))
@@ -132,80 +137,84 @@ afterAll(() => removeEventListener('unhandledrejection', onUnhandled))
 describe('the pipeline under mutated batches', () => {
   it(`holds its invariants for ${RUNS} mutated batches`, async () => {
     const started = Date.now()
-    const refused = new Map<string, number>()
     await fc.assert(
       fc.asyncProperty(fuzzInput, async (input) => {
-        const { body, plain, dataset } = await build(input)
-        const schema = schemas().get(dataset)!
-        const limits = { maxLineBytes: input.maxLineBytes, maxDecompressedBytes: input.maxDecompressedBytes }
-        const cuts = input.cuts.map((c) => Math.floor((c / 1000) * body.byteLength))
-        const expected = plain && expectedFor(plain, limits.maxLineBytes, limits.maxDecompressedBytes)
-        const failAt = input.sourceFailsAt === null ? undefined : Math.floor((input.sourceFailsAt / 1000) * body.byteLength)
-        const source = failAt === undefined ? streamOf(body, cuts) : failingStream(body, cuts, failAt)
-        const out = new MemoryOutput()
-        let counts
-        try {
-          counts = await runPipeline(source, schema, { ...batchContext, logType: schema.logType }, limits, out)
-        } catch (err) {
-          // Only the named batch errors, and only when the input has what they name.
-          expect([BodyTooLargeError, UndecodableBodyError, NotNdjsonError, SourceReadError].some((E) => err instanceof E), String(err)).toBe(true)
-          if (expected) {
-            const justified = new Set(expected.errors)
-            if (failAt !== undefined) justified.add('SourceReadError')
-            expect([...justified], `threw ${(err as Error).name}: ${(err as Error).message}`).toContain((err as Error).name)
-          } else if (failAt === undefined) {
-            expect(err).not.toBeInstanceOf(SourceReadError)
-          }
-          refused.set((err as Error).name, (refused.get((err as Error).name) ?? 0) + 1)
-          return
-        }
-        // A source that fails before its end fails the batch: nothing of it may pass as complete.
-        expect(failAt, 'a batch whose source failed was processed').toBeUndefined()
-        if (expected) expect([...expected.errors], 'an input the pipeline should have refused').toEqual([])
-
-        // Conservation: every non-blank line is written or quarantined, once.
-        const written = [...out.events.values()].flat()
-        expect(counts.events).toBe(counts.written + counts.quarantined)
-        expect(written.length).toBe(counts.written)
-        expect(out.quarantined.length).toBe(counts.quarantined)
-        const lineNumbers: number[] = []
-        for (const [partition, lines] of out.events) {
-          for (const l of lines) {
-            const e = JSON.parse(l) as Record<string, unknown>
-            expect(e.p_event_time).toMatch(EVENT_TIME)
-            expect((e.p_event_time as string).slice(0, 13)).toBe(partition)
-            expect(e.p_log_type).toBe(schema.logType)
-            const m = ROW_ID.exec(String(e.p_row_id))
-            expect(m, String(e.p_row_id)).not.toBeNull()
-            lineNumbers.push(Number.parseInt(m![1]!, 16))
-          }
-        }
-        for (const q of out.quarantined) {
-          const r = JSON.parse(q) as { reason: unknown; line: unknown; raw: unknown }
-          expect(Object.keys(r)).toEqual(['reason', 'line', 'raw'])
-          expect(typeof r.reason === 'string' && r.reason.length > 0).toBe(true)
-          expect(Number.isInteger(r.line) && (r.line as number) >= 1).toBe(true)
-          expect(typeof r.raw).toBe('string')
-          lineNumbers.push(r.line as number)
-        }
-        lineNumbers.sort((a, b) => a - b)
-        expect(new Set(lineNumbers).size, 'a line counted twice').toBe(lineNumbers.length)
-        if (counts.validation) {
-          expect(counts).toMatchObject({ events: 0, written: 0, quarantined: 0 })
-          if (expected) expect(expected.validation).toBe(true)
-          return
-        }
-        expect(lineNumbers.length).toBe(counts.events)
-        if (expected) {
-          expect(expected.validation).toBe(false)
-          expect(lineNumbers, 'the lines that are events').toEqual(expected.eventLines)
-        }
+        await checkBatch(input)
+        // A rejection nobody handles surfaces after a turn of the event loop: pin it on this case.
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        expect(unhandled.splice(0).map(String), 'unhandled rejections').toEqual([])
       }),
       { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), ...(PATH === undefined ? {} : { path: PATH }) },
     )
-    // Give any stray rejection a turn of the event loop to surface.
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(unhandled.map(String)).toEqual([])
     console.log(`fuzz: ${RUNS} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; refused as a whole: ${JSON.stringify(Object.fromEntries(refused))}`)
   }, 3_600_000)
 })
+
+/** One mutated batch through the pipeline, and every check of it. */
+async function checkBatch(input: FuzzInput): Promise<void> {
+  const { body, plain, dataset } = await build(input)
+  const schema = schemas().get(dataset)!
+  const limits = { maxLineBytes: input.maxLineBytes, maxDecompressedBytes: input.maxDecompressedBytes }
+  const cuts = input.cuts.map((c) => Math.floor((c / 1000) * body.byteLength))
+  const expected = plain && expectedFor(plain, limits.maxLineBytes, limits.maxDecompressedBytes)
+  const failAt = input.sourceFailsAt === null ? undefined : Math.floor((input.sourceFailsAt / 1000) * body.byteLength)
+  const source = failAt === undefined ? streamOf(body, cuts) : failingStream(body, cuts, failAt)
+  const out = new MemoryOutput()
+  let counts
+  try {
+    counts = await runPipeline(source, schema, { ...batchContext, logType: schema.logType }, limits, out)
+  } catch (err) {
+    // Only the named batch errors, and only when the input has what they name.
+    expect([BodyTooLargeError, UndecodableBodyError, NotNdjsonError, SourceReadError].some((E) => err instanceof E), String(err)).toBe(true)
+    if (expected) {
+      const justified = new Set(expected.errors)
+      if (failAt !== undefined) justified.add('SourceReadError')
+      expect([...justified], `threw ${(err as Error).name}: ${(err as Error).message}`).toContain((err as Error).name)
+    } else if (failAt === undefined) {
+      expect(err).not.toBeInstanceOf(SourceReadError)
+    }
+    refused.set((err as Error).name, (refused.get((err as Error).name) ?? 0) + 1)
+    return
+  }
+  // A source that fails before its end fails the batch: nothing of it may pass as complete.
+  expect(failAt, 'a batch whose source failed was processed').toBeUndefined()
+  if (expected) expect([...expected.errors], 'an input the pipeline should have refused').toEqual([])
+
+  // Conservation: every non-blank line is written or quarantined, once.
+  const written = [...out.events.values()].flat()
+  expect(counts.events).toBe(counts.written + counts.quarantined)
+  expect(written.length).toBe(counts.written)
+  expect(out.quarantined.length).toBe(counts.quarantined)
+  const lineNumbers: number[] = []
+  for (const [partition, lines] of out.events) {
+    for (const l of lines) {
+      const e = JSON.parse(l) as Record<string, unknown>
+      expect(e.p_event_time).toMatch(EVENT_TIME)
+      expect((e.p_event_time as string).slice(0, 13)).toBe(partition)
+      expect(e.p_log_type).toBe(schema.logType)
+      const m = ROW_ID.exec(String(e.p_row_id))
+      expect(m, String(e.p_row_id)).not.toBeNull()
+      lineNumbers.push(Number.parseInt(m![1]!, 16))
+    }
+  }
+  for (const q of out.quarantined) {
+    const r = JSON.parse(q) as { reason: unknown; line: unknown; raw: unknown }
+    expect(Object.keys(r)).toEqual(['reason', 'line', 'raw'])
+    expect(typeof r.reason === 'string' && r.reason.length > 0).toBe(true)
+    expect(Number.isInteger(r.line) && (r.line as number) >= 1).toBe(true)
+    expect(typeof r.raw).toBe('string')
+    lineNumbers.push(r.line as number)
+  }
+  lineNumbers.sort((a, b) => a - b)
+  expect(new Set(lineNumbers).size, 'a line counted twice').toBe(lineNumbers.length)
+  if (counts.validation) {
+    expect(counts).toMatchObject({ events: 0, written: 0, quarantined: 0 })
+    if (expected) expect(expected.validation).toBe(true)
+    return
+  }
+  expect(lineNumbers.length).toBe(counts.events)
+  if (expected) {
+    expect(expected.validation).toBe(false)
+    expect(lineNumbers, 'the lines that are events').toEqual(expected.eventLines)
+  }
+}
