@@ -30,6 +30,8 @@ export interface CorpusCase {
   dataset?: string
   /** Settings changed for this case (limits); the request then goes through app.fetch with them. */
   env?: Record<string, string>
+  /** Request headers besides Authorization. */
+  headers?: Record<string, string>
   body: () => Uint8Array | Promise<Uint8Array>
   answer: Stored | Refused | Validation
 }
@@ -498,6 +500,32 @@ export const corpus: CorpusCase[] = [
     name: 'the destination check followed by a real line: a normal batch (the check line is quarantined)',
     body: () => gzip(ndjson('{"content":"tests"}', GOOD.replace('corpus-good', 'after-check'))),
     answer: { status: 200, events: 2, written: 1, quarantined: 1, reasons: ['EdgeStartTimestamp: required field is missing'] },
+  },
+
+  // --- many lines, many keys ---
+  {
+    name: '100,000 lines of {} (every one quarantined: no event time)',
+    body: () => gzip(bytes('{}\n'.repeat(100_000))),
+    answer: { status: 200, events: 100_000, written: 0, quarantined: 100_000 },
+  },
+  {
+    name: 'one line with 50,000 keys (about 0.7 MB, under MAX_LINE_BYTES)',
+    body: () => ndjson(line('many-keys', Array.from({ length: 50_000 }, (_, i) => `"k${i}":${i}`).join(','))),
+    answer: { status: 200, events: 1, written: 1, quarantined: 0, check: (e) => expectField(e, 'many-keys', 'k49999', 49_999) },
+  },
+
+  // --- headers that do not decide anything ---
+  {
+    name: 'gzip body sent with Content-Encoding: gzip and Content-Type: application/json',
+    headers: { 'Content-Encoding': 'gzip', 'Content-Type': 'application/json' },
+    body: () => gzip(ndjson(line('ce-1'), line('ce-2'))),
+    answer: { status: 200, events: 2, written: 2, quarantined: 0, check: rays(['ce-1', 'ce-2']) },
+  },
+  {
+    name: 'plain body labelled Content-Type: application/gzip',
+    headers: { 'Content-Type': 'application/gzip' },
+    body: () => ndjson(line('ct-1')),
+    answer: { status: 200, events: 1, written: 1, quarantined: 0, check: rays(['ct-1']) },
   },
 
   // --- other formats ---

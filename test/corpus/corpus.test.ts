@@ -13,7 +13,7 @@ type Ack = Pick<BatchResult, 'batchId' | 'events' | 'written' | 'quarantined' | 
 
 /** Through the deployed entry (SELF) unless the case changes settings, then through the same app with them. */
 function post(c: CorpusCase, body: Uint8Array): Promise<Response> {
-  const init = { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } }
+  const init = { method: 'POST', body, headers: { ...c.headers, Authorization: `Bearer ${TOKEN}` } }
   const url = `http://worker/logpush/${c.dataset ?? 'http_requests'}`
   if (!c.env) return SELF.fetch(url, init)
   return Promise.resolve(app.fetch(new Request(url, init), { ...env, ...c.env }))
