@@ -16,8 +16,16 @@ export const testBindings = {
   PROXY_SECRET_ACCESS_KEY: 'logpush-secret',
 }
 
-// Tests that need Node (a browser, real S3 clients): they start the Worker on a port themselves.
-const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**']
+// Tests that need Node (a browser, real S3 clients, memory figures): they start the Worker on a port themselves.
+const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**', 'test/memory/**']
+
+/** Schema files as text, as wrangler.toml's [[rules]] bundle them, for Node-side tests of src/. */
+const ymlAsText = {
+  name: 'yml-as-text',
+  transform(code: string, id: string) {
+    return id.endsWith('.yml') ? { code: `export default ${JSON.stringify(code)}`, map: null } : undefined
+  },
+}
 
 export default defineConfig({
   test: {
@@ -37,11 +45,18 @@ export default defineConfig({
           // The first request through the Worker loads its whole module graph (seconds on a
           // busy two-core machine); the default 5 s is too tight for that one.
           testTimeout: 15_000,
+          // The fuzzer's size: a few hundred cases in `npm test`, 10,000 in `npm run fuzz`.
+          provide: {
+            fuzzRuns: Number(process.env.FUZZ_RUNS ?? 500),
+            fuzzSeed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined,
+            fuzzPath: process.env.FUZZ_PATH,
+          },
           include: ['test/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
           exclude: [...configDefaults.exclude, ...NODE_TESTS],
         },
       },
       {
+        plugins: [ymlAsText],
         test: {
           name: 'node',
           // After the workers project, not beside it: on two cores, workerd twice plus

@@ -420,7 +420,8 @@ export async function decodeBody(
       }
       stats.decompressedBytes += result.value.byteLength
       if (stats.decompressedBytes > max) {
-        void plainReader.cancel()
+        // Cancelling a source that has failed meanwhile rejects: that is no news here.
+        plainReader.cancel().catch(() => {})
         throw new BodyTooLargeError('MAX_DECOMPRESSED_BYTES', max)
       }
       controller.enqueue(result.value)

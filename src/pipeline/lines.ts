@@ -43,6 +43,21 @@ function headOf(bytes: Uint8Array): string {
   return new TextDecoder('utf-8').decode(bytes.subarray(0, end))
 }
 
+/** Index of the first LF-separated line of `bytes` that is not valid UTF-8 (only on the failure path). */
+function firstBadLine(bytes: Uint8Array): number {
+  const check = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+  for (let start = 0, n = 0; ; n++) {
+    const nl = bytes.indexOf(LF, start)
+    try {
+      check.decode(bytes.subarray(start, nl < 0 ? bytes.byteLength : nl))
+    } catch {
+      return n
+    }
+    if (nl < 0) return n
+    start = nl + 1
+  }
+}
+
 /**
  * Splits NDJSON bytes into lines: on the LF byte (never inside a UTF-8 sequence), so whole runs of
  * lines decode in one call. Handles CRLF, a BOM, blank lines, a missing final newline, lines and
@@ -67,7 +82,8 @@ export async function splitLines(stream: ReadableStream<Uint8Array>, maxLineByte
     try {
       return decoder.decode(bytes)
     } catch {
-      throw new UndecodableBodyError(`body is not valid UTF-8 (near line ${lineNo + 1})`)
+      // A run of lines is decoded at once: name the line that holds the bad bytes.
+      throw new UndecodableBodyError(`body is not valid UTF-8 (near line ${lineNo + 1 + firstBadLine(bytes)})`)
     }
   }
 

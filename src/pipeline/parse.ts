@@ -2,10 +2,11 @@ import { CheckContext, type CompiledSchema, INEXACT } from '../schema/compile'
 import { type BatchContext, enrich } from './enrich'
 
 const PREVIEW_CHARS = 80
-// A JSON number of 16 or more digits may be beyond 2^53. Columns report one as INEXACT; this
-// catches those in unknown fields and json values, which no checker looks into. A match inside a
-// string only costs a second parse.
-const LONG_NUMBERS = /[:,[]\s*-?\d{16}/g
+// A JSON number of 16 or more digits may be beyond 2^53, and one with a 3-digit exponent beyond a
+// double (1e400 reads as Infinity, which JSON.stringify writes as null). Columns report one as
+// INEXACT; this catches those in unknown fields and json values, which no checker looks into. A
+// match inside a string only costs a second parse.
+const LONG_NUMBERS = /[:,[]\s*-?(\d{16}|[\d.]+[eE]\+?\d{3})/g
 
 function countLongNumbers(text: string): number {
   LONG_NUMBERS.lastIndex = 0
@@ -14,9 +15,9 @@ function countLongNumbers(text: string): number {
   return n
 }
 
-/** Keeps integers beyond 2^53 as their source text, so no digit is lost on the way to the output. */
+/** Keeps integers beyond 2^53 and numbers beyond a double as their source text, so none is changed on the way out. */
 function exactNumbers(_key: string, value: unknown, context: JSONReviverContext): unknown {
-  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && context.source !== undefined) {
+  if (typeof value === 'number' && (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) && context.source !== undefined) {
     return JSON.rawJSON(context.source)
   }
   return value
@@ -45,6 +46,18 @@ export class EventParser {
   ) {}
 
   parse(text: string, lineNo: number): boolean {
+    try {
+      return this.parseLine(text, lineNo)
+    } catch (err) {
+      // A failure of one line is that line's verdict, never the batch's. JSON.stringify and a
+      // reviver recurse, so a deeply nested value (JSON.parse itself copes) overflows the stack
+      // at a depth that depends on where the stack already is.
+      if (err instanceof RangeError) return this.reject(`nested too deeply to process (${err.message.slice(0, PREVIEW_CHARS)})`)
+      return this.reject(`could not be processed: ${String(err).slice(0, PREVIEW_CHARS)}`)
+    }
+  }
+
+  private parseLine(text: string, lineNo: number): boolean {
     let record: unknown
     try {
       record = JSON.parse(text)

@@ -138,7 +138,8 @@ function integerChecker(kind: 'smallint' | 'int' | 'bigint'): Checker {
 
 const checkString: Checker = (v) => {
   if (typeof v === 'string') return v
-  if (typeof v === 'number') return Number.isSafeInteger(v) || !Number.isInteger(v) ? String(v) : INEXACT
+  // Beyond 2^53 or beyond a double (1e400 reads as Infinity): the number's source text instead.
+  if (typeof v === 'number') return Number.isSafeInteger(v) || (Number.isFinite(v) && !Number.isInteger(v)) ? String(v) : INEXACT
   if (typeof v === 'boolean') return v ? 'true' : 'false'
   if (JSON.isRawJSON(v)) return v.rawJSON
   return BAD
@@ -162,7 +163,8 @@ const checkFloat: Checker = (v) => {
     const n = Number(v)
     return Number.isFinite(n) && DECIMAL.test(v) ? n : BAD
   }
-  if (JSON.isRawJSON(v)) return v
+  // Source text of a number JSON.parse could not hold exactly: a float column takes it only within a double.
+  if (JSON.isRawJSON(v)) return Number.isFinite(Number(v.rawJSON)) ? v : BAD
   return BAD
 }
 
@@ -222,7 +224,13 @@ function typeName(spec: ValueSpec): string {
 function preview(v: unknown): string {
   if (v === undefined) return 'nothing'
   if (typeof v === 'number' && !Number.isFinite(v)) return 'a number out of range'
-  const text = JSON.isRawJSON(v) ? v.rawJSON : JSON.stringify(v)
+  let text: string
+  try {
+    text = JSON.isRawJSON(v) ? v.rawJSON : JSON.stringify(v)
+  } catch {
+    // JSON.stringify recurses: a value nested thousands deep overflows the stack.
+    return 'a value nested too deeply to show'
+  }
   return text.length > 64 ? `${text.slice(0, 61)}...` : text
 }
 

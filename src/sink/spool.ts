@@ -77,7 +77,8 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, options: Spool
       const chunk = result.value
       bytes += chunk.byteLength
       if (bytes > options.maxBodyBytes) {
-        void reader.cancel()
+        // Cancelling a body whose sender has gone meanwhile rejects: that is no news here.
+        reader.cancel().catch(() => {})
         throw new BodyTooLargeError('MAX_BODY_BYTES', options.maxBodyBytes)
       }
       await hasher.write(chunk)

@@ -7,9 +7,9 @@ export function bytes(text: string): Uint8Array {
   return encoder.encode(text)
 }
 
-/** A stream that delivers `data` cut at the given offsets. */
+/** A stream that delivers `data` cut at the given offsets (in any order). */
 export function streamOf(data: Uint8Array, cuts: number[] = []): ReadableStream<Uint8Array> {
-  const points = [0, ...cuts.filter((c) => c > 0 && c < data.byteLength), data.byteLength]
+  const points = [0, ...cuts.filter((c) => c > 0 && c < data.byteLength).sort((a, b) => a - b), data.byteLength]
   let i = 0
   return new ReadableStream({
     pull(controller) {

@@ -172,4 +172,32 @@ describe('decodeBody', () => {
       await expect(decode(failing)).rejects.toBeInstanceOf(SourceReadError)
     }
   })
+
+  it('leaves no unhandled rejection when a plain body over the cap comes from a source that then fails (found by the fuzzer)', async () => {
+    const unhandled: unknown[] = []
+    const onUnhandled = (event: PromiseRejectionEvent) => {
+      event.preventDefault()
+      unhandled.push(event.reason)
+    }
+    addEventListener('unhandledrejection', onUnhandled)
+    try {
+      for (const max of [0, 1]) {
+        const chunks = [bytes('{'), bytes('"')]
+        // Two one-byte chunks (the gzip check reads both), then the source fails: by the time the
+        // cap cancels it, it has already failed, and cancelling a failed stream rejects.
+        const failing = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            const chunk = chunks.shift()
+            if (chunk) controller.enqueue(chunk)
+            else controller.error(new TypeError('Network connection lost.'))
+          },
+        })
+        await expect(decode(failing, { maxDecompressedBytes: max })).rejects.toBeInstanceOf(BodyTooLargeError)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      expect(unhandled.map(String)).toEqual([])
+    } finally {
+      removeEventListener('unhandledrejection', onUnhandled)
+    }
+  })
 })

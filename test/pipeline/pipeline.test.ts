@@ -72,6 +72,14 @@ describe('splitting a batch into lines', () => {
       await expect(run('http_requests', data, { gzip: true })).rejects.toBeInstanceOf(UndecodableBodyError)
     }
   })
+
+  it('names the line that holds the bad bytes, however the lines came in chunks (was: the first of the chunk)', async () => {
+    const good = bytes(`${ev({})}\n`)
+    const data = concatBytes(good, bytes('\n'), good, bytes('{"X":"'), new Uint8Array([0xe9]), bytes('"}\n'), good)
+    for (const opts of [{}, { gzip: true }, { cuts: [good.byteLength] }, { cuts: [good.byteLength * 2 + 3] }, { cuts: Array.from({ length: data.byteLength }, (_, i) => i) }]) {
+      await expect(run('http_requests', data, opts), JSON.stringify(opts).slice(0, 40)).rejects.toThrow('body is not valid UTF-8 (near line 4)')
+    }
+  })
 })
 
 describe('gzip', () => {
@@ -224,6 +232,20 @@ describe('the body as a whole', () => {
     for (const other of ['{"content":"tests","x":1}', '{"content":"test"}', '{"content":["tests"]}']) {
       expect((await run('http_requests', other)).counts, other).toMatchObject({ validation: false, events: 1, quarantined: 1 })
     }
+  })
+
+  it('quarantines a line nested too deeply to re-encode and writes the rest (was: the batch failed as a storage error)', async () => {
+    // JSON.parse takes 100k levels; JSON.stringify and a reviver recurse and overflow the stack.
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`
+    const lines = [ev({ N: 1 }), ev({ N: 2 }).replace(/}$/, `,"Deep":${deep}}`), ev({ N: 3 }).replace(/}$/, `,"Huge":12345678901234567890,"Deep":${deep}}`), ev({ N: 4 }).replace(/}$/, `,"BotTags":${deep}}`), ev({ N: 5 })]
+    const r = await run('http_requests', `${lines.join('\n')}\n`)
+    expect(r.counts).toMatchObject({ events: 5, written: 2, quarantined: 3 })
+    expect(r.events.map((e) => e.N)).toEqual([1, 5])
+    expect(r.reasons.map((q) => q.line)).toEqual([2, 3, 4])
+    expect(r.reasons[0]!.reason).toMatch(/^nested too deeply to process \(/)
+    expect(r.reasons[1]!.reason).toMatch(/^nested too deeply to process \(/)
+    // Shown as its head, or, where the stack runs out first, as 'a value nested too deeply to show'.
+    expect(r.reasons[2]!.reason).toMatch(/^BotTags\[0\]: bad element of \[string\], got (\[{61}\.\.\.|a value nested too deeply to show)$/)
   })
 
   it('partitions by event hour and reports the latest event time', async () => {

@@ -76,6 +76,19 @@ describe('integers', () => {
     expect(audit.json).toContain('"Metadata":{"zone_id":9007199254740993}')
   })
 
+  it('keeps numbers beyond a double (1e400) as their text, never as "Infinity" or null (was: both)', async () => {
+    const raw = '{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","ClientRequestPath":1e400,"BotTags":["a",-1.5E+999],"UnknownHuge":1e400,"RequestHeaders":{"x":[2e308]}}'
+    const { json, reason } = await one('http_requests', raw)
+    expect(reason).toBeUndefined()
+    expect(json).toContain('"ClientRequestPath":"1e400","BotTags":["a","-1.5E+999"]')
+    expect(json).toContain('"UnknownHuge":1e400,"RequestHeaders":{"x":[2e308]}')
+    // A float column takes no number beyond a double, whether or not the line is parsed again.
+    for (const extra of ['', ',"Big":12345678901234567890']) {
+      const bad = await one('http_requests', `{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","EdgeResponseCompressionRatio":1e400${extra}}`)
+      expect(bad.reason).toBe('EdgeResponseCompressionRatio: expected float, got a number out of range')
+    }
+  })
+
   it('keeps every digit of big integers in columns, unknown fields and json values', async () => {
     const raw = '{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","ZoneID":9223372036854775807,"UnknownBig":12345678901234567890123,"RequestHeaders":{"x-id":-9007199254740993,"list":[18446744073709551615]}}'
     const { json, reason } = await one('http_requests', raw)

@@ -1,0 +1,97 @@
+import { env, SELF } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import app from '../../src/index'
+import type { BatchResult } from '../../src/ingest'
+import { bucket, keysOfBatch } from '../helpers/bucket'
+import { gunzip } from '../helpers/streams'
+import { type CorpusCase, corpus, type Refused, type Stored } from './cases'
+
+const TOKEN = 'dev-token'
+const HOUR_KEY = /\/year=(\d{4})\/month=(\d\d)\/day=(\d\d)\/hour=(\d\d)\//
+
+type Ack = Pick<BatchResult, 'batchId' | 'events' | 'written' | 'quarantined' | 'objects' | 'keys' | 'duplicate'>
+
+/** Through the deployed entry (SELF) unless the case changes settings, then through the same app with them. */
+function post(c: CorpusCase, body: Uint8Array): Promise<Response> {
+  const init = { method: 'POST', body, headers: { ...c.headers, Authorization: `Bearer ${TOKEN}` } }
+  const url = `http://worker/logpush/${c.dataset ?? 'http_requests'}`
+  if (!c.env) return SELF.fetch(url, init)
+  return Promise.resolve(app.fetch(new Request(url, init), { ...env, ...c.env }))
+}
+
+/** The lines of a stored object as text (JSON.parse would round the digits some cases check). */
+async function objectLines(key: string): Promise<string[]> {
+  const res = await bucket.getObject(key)
+  if (!res) throw new Error(`no object ${key}`)
+  const text = new TextDecoder().decode(await gunzip(new Uint8Array(await res.arrayBuffer())))
+  return text.split('\n').filter((l) => l !== '')
+}
+
+/** A stored event, with `__raw` holding every top-level number as its source text. */
+function parseEvent(text: string): Record<string, unknown> {
+  const event = JSON.parse(text) as Record<string, unknown>
+  const raw = JSON.parse(text, (_k, v, ctx: JSONReviverContext) => (typeof v === 'number' ? ctx.source : v)) as Record<string, unknown>
+  return { ...event, __raw: raw }
+}
+
+function expectRefused(answer: Refused, status: number, text: string): void {
+  expect(status).toBe(answer.status)
+  const body = JSON.parse(text) as { error: string; detail: string }
+  expect(Object.keys(body).sort()).toEqual(['detail', 'error'])
+  expect(body.error).toBe(answer.error)
+  if (answer.detail) expect(body.detail).toMatch(answer.detail)
+  expect(text).not.toContain(TOKEN)
+}
+
+/** The acknowledgement, then what is in the bucket: every event written once, every bad line quarantined. */
+async function expectStored(answer: Stored, ack: Ack): Promise<void> {
+  expect(ack).toMatchObject({ events: answer.events, written: answer.written, quarantined: answer.quarantined, duplicate: false })
+  expect(ack.events).toBe(ack.written + ack.quarantined)
+  expect(ack.objects).toBe(ack.keys.length)
+  expect(await keysOfBatch(ack.batchId)).toEqual(ack.keys)
+
+  const events: Record<string, unknown>[] = []
+  const quarantined: { reason: string; line: number; raw: string }[] = []
+  for (const key of ack.keys) {
+    const lines = await objectLines(key)
+    if (key.startsWith('quarantine/')) {
+      for (const l of lines) {
+        const q = JSON.parse(l) as { reason: string; line: number; raw: string }
+        expect(Object.keys(q)).toEqual(['reason', 'line', 'raw'])
+        expect(typeof q.raw).toBe('string')
+        quarantined.push(q)
+      }
+      continue
+    }
+    const [, y, mo, d, h] = HOUR_KEY.exec(key)!
+    for (const l of lines) {
+      const e = parseEvent(l)
+      expect(e.p_event_time).toMatch(new RegExp(`^${y}-${mo}-${d} ${h}:\\d\\d:\\d\\d\\.\\d{9}$`))
+      expect(e.p_row_id).toMatch(new RegExp(`^${ack.batchId.slice(0, 24)}[0-9a-f]{8}$`))
+      events.push(e)
+    }
+  }
+  // Conservation, read back from S3: events in = lines written + lines quarantined.
+  expect(events.length).toBe(answer.written)
+  expect(quarantined.length).toBe(answer.quarantined)
+  expect(new Set(events.map((e) => e.p_row_id)).size).toBe(events.length)
+  quarantined.sort((a, b) => a.line - b.line)
+  if (answer.reasons) {
+    expect(quarantined.length).toBe(answer.reasons.length)
+    quarantined.forEach((q, i) => expect(q.reason, `quarantined line ${q.line}`).toMatch(answer.reasons![i]!))
+  }
+  answer.check?.(events)
+}
+
+describe('the hostile-input corpus through POST /logpush/:dataset', () => {
+  for (const c of corpus) {
+    it(c.name, async () => {
+      const res = await post(c, await c.body())
+      const text = await res.text()
+      if (res.status !== c.answer.status) throw new Error(`status ${res.status}, want ${c.answer.status}: ${text.slice(0, 500)}`)
+      if ('error' in c.answer) return expectRefused(c.answer, res.status, text)
+      if ('validation' in c.answer) return expect(JSON.parse(text)).toEqual({ validation: true })
+      await expectStored(c.answer, JSON.parse(text) as Ack)
+    }, 120_000)
+  }
+})
