@@ -5,6 +5,7 @@ import { schemas, knownDatasets } from './schema/registry'
 import { formatMillis } from './schema/timestamp'
 import type { OutputStore } from './sink/partitioned-output'
 import { PartitionedOutput } from './sink/partitioned-output'
+import { S3Error } from './sink/s3-error'
 import { type SpillStore, spoolBody } from './sink/spool'
 
 const BATCH_ID_HEX_CHARS = 32
@@ -60,12 +61,6 @@ export class StorageUnavailableError extends Error {
   constructor(override readonly cause: unknown) {
     super(`storage unavailable: ${cause instanceof Error ? cause.message : String(cause)}`)
   }
-}
-
-/** Failures of the batch itself (bad body, limits) pass through; anything else is the store's. */
-function isBatchError(err: unknown): boolean {
-  const name = err instanceof Error ? err.name : ''
-  return name === 'BodyTooLargeError' || name === 'UndecodableBodyError' || name === 'NotNdjsonError' || name === 'SourceReadError'
 }
 
 /**
@@ -138,11 +133,13 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
   }
 }
 
+/** A failed S3 call becomes StorageUnavailableError (503, the sender retries); anything else
+ * passes through, so a bug answers 500 rather than passing for an S3 outage. */
 async function wrapStore<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (err) {
-    if (isBatchError(err) || err instanceof StorageUnavailableError) throw err
-    throw new StorageUnavailableError(err)
+    if (err instanceof S3Error) throw new StorageUnavailableError(err)
+    throw err
   }
 }

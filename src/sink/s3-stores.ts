@@ -3,6 +3,7 @@ import type { BatchStores } from '../ingest'
 import { GzipNdjsonWriter } from './gzip-ndjson-writer'
 import { logsKey, quarantineKey, stagingKey } from './layout'
 import { ObjectWriter } from './object-writer'
+import { S3Error } from './s3-error'
 import { S3Client } from './s3-client'
 
 // Removing what a failed batch left gets its own short time, as aborting an upload does: the
@@ -55,7 +56,7 @@ export function s3Stores(config: Config): BatchStores {
       open: (key) => new ObjectWriter({ client, key, deadline, partSize, minPartSize }),
       read: async (key) => {
         const res = await client.getObject(key, { deadline })
-        if (!res?.body) throw new Error(`staged body ${key} is missing`)
+        if (!res?.body) throw new S3Error({ operation: 'GetObject', status: 404, code: 'NoSuchKey', detail: 'the staged copy of the body is missing', key })
         return endingBy(res.body, deadline, `staged body ${key}`)
       },
       remove: (key) => client.deleteObject(key, cleanup()),
@@ -72,7 +73,7 @@ function endingBy(body: ReadableStream<Uint8Array>, deadline: number, what: stri
   const reader = body.getReader()
   let timer: ReturnType<typeof setTimeout> | undefined
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} was not read to its end within the batch's time budget`)), Math.max(0, deadline - Date.now()))
+    timer = setTimeout(() => reject(new S3Error({ operation: 'GetObject', status: 0, code: 'TimeoutError', detail: `${what} was not read to its end within the batch's time budget` })), Math.max(0, deadline - Date.now()))
   })
   expired.catch(() => {})
   return new ReadableStream<Uint8Array>({
