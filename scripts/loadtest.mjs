@@ -14,13 +14,13 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createWriteStream, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { ACCESS_KEY_ID, BUCKET, SECRET_ACCESS_KEY, startS3Server } from './s3-server.mjs'
+import { freePort } from './free-port.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const HOST = '127.0.0.1'
@@ -52,14 +52,6 @@ function parseArgs(argv) {
   // Bounded: this is a test, not a tool to point at anything.
   if (opts.concurrency > 500 || opts.duration > 1800 || opts.lines > 100_000) throw new Error('at most --concurrency 500, --duration 1800, --lines 100000')
   return opts
-}
-
-async function freePort() {
-  const server = net.createServer()
-  await new Promise((resolve) => server.listen(0, HOST, resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** The local dev settings (as `npm start` passes them), pointed at this run's S3 server. */

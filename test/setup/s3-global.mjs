@@ -2,21 +2,12 @@
 // and the fault proxy in front of it. Their URLs reach vitest.config.ts through provide().
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import net from 'node:net'
 import path from 'node:path'
 import { startS3Server } from '../../scripts/s3-server.mjs'
 import { startFaultProxy } from './fault-proxy.mjs'
+import { freePort } from '../../scripts/free-port.mjs'
 
 const HOST = '127.0.0.1'
-
-/** A port nobody listens on now: runs in parallel (other worktrees, CI beside a dev server) never collide. */
-async function freePort() {
-  const server = net.createServer()
-  await new Promise((resolve) => server.listen(0, HOST, resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** @param {import('vitest/node').TestProject} project */
 export default async function setup(project) {
