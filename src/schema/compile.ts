@@ -41,9 +41,8 @@ export class CheckContext {
    * The source digits of a column's number that JSON.parse rounded, found after its key in the
    * text; undefined when they cannot be told apart for sure (the caller then re-parses the line).
    */
-  exactNumber(name: string, value: number): RawJSON | undefined {
+  exactNumber(key: string, value: number): RawJSON | undefined {
     const text = this.source
-    const key = `"${name}":`
     // The last occurrence, as JSON.parse keeps the last of duplicate keys.
     const at = text.lastIndexOf(key)
     if (at < 0) return undefined
@@ -236,6 +235,8 @@ function preview(v: unknown): string {
 
 interface CompiledField {
   name: string
+  /** `"name":` as it stands in the JSON text, where a rounded number's digits are read back. */
+  key: string
   required: boolean
   isEventTime: boolean
   indicators: IndicatorKind[]
@@ -295,7 +296,7 @@ function fieldsChecker(fields: CompiledField[]): (record: Record<string, unknown
       let out = f.check(v, ctx)
       if (out === INEXACT && typeof v === 'number') {
         // Unixnano timestamps are beyond 2^53: read their digits back rather than re-parse the line.
-        const exact = ctx.exactNumber(f.name, v)
+        const exact = ctx.exactNumber(f.key, v)
         if (exact !== undefined) {
           v = exact
           out = f.check(exact, ctx)
@@ -356,6 +357,7 @@ function valueChecker(spec: ValueSpec, name: string): Checker {
 function compileField(spec: FieldSpec): CompiledField {
   return {
     name: spec.name,
+    key: `${JSON.stringify(spec.name)}:`,
     required: spec.required === true,
     isEventTime: spec.isEventTime === true,
     indicators: spec.indicators ?? [],
