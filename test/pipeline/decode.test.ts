@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeBody, type DecodeStats } from '../../src/pipeline/decode'
 import { BodyTooLargeError, SourceReadError, UndecodableBodyError } from '../../src/pipeline/errors'
 import { bytes, concatBytes, gzip, storedGzipMember, streamOf } from '../helpers/streams'
+import { unhandledRejectionsDuring } from '../helpers/rejections'
 
 const LIMITS = { maxDecompressedBytes: 64 * 1024 * 1024 }
 
@@ -174,13 +175,7 @@ describe('decodeBody', () => {
   })
 
   it('leaves no unhandled rejection when a plain body over the cap comes from a source that then fails (found by the fuzzer)', async () => {
-    const unhandled: unknown[] = []
-    const onUnhandled = (event: PromiseRejectionEvent) => {
-      event.preventDefault()
-      unhandled.push(event.reason)
-    }
-    addEventListener('unhandledrejection', onUnhandled)
-    try {
+    const unhandled = await unhandledRejectionsDuring(async () => {
       for (const max of [0, 1]) {
         const chunks = [bytes('{'), bytes('"')]
         // Two one-byte chunks (the gzip check reads both), then the source fails: by the time the
@@ -194,10 +189,7 @@ describe('decodeBody', () => {
         })
         await expect(decode(failing, { maxDecompressedBytes: max })).rejects.toBeInstanceOf(BodyTooLargeError)
       }
-      await new Promise((resolve) => setTimeout(resolve, 0))
-      expect(unhandled.map(String)).toEqual([])
-    } finally {
-      removeEventListener('unhandledrejection', onUnhandled)
-    }
+    })
+    expect(unhandled).toEqual([])
   })
 })

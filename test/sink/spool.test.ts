@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { BodyTooLargeError } from '../../src/pipeline/errors'
 import { type SpillStore, spoolBody } from '../../src/sink/spool'
 import { bytes } from '../helpers/streams'
+import { unhandledRejectionsDuring } from '../helpers/rejections'
 
 const noSpill: SpillStore = {
   key: () => 'unused',
@@ -14,13 +15,7 @@ const noSpill: SpillStore = {
 
 describe('spoolBody', () => {
   it('refuses a body over MAX_BODY_BYTES without an unhandled rejection when cancelling the body fails', async () => {
-    const unhandled: unknown[] = []
-    const onUnhandled = (event: PromiseRejectionEvent) => {
-      event.preventDefault()
-      unhandled.push(event.reason)
-    }
-    addEventListener('unhandledrejection', onUnhandled)
-    try {
+    const unhandled = await unhandledRejectionsDuring(async () => {
       // A body whose cancel fails, as cancelling one whose connection has dropped does.
       const body = new ReadableStream<Uint8Array>({
         pull(controller) {
@@ -32,10 +27,7 @@ describe('spoolBody', () => {
       })
       const options = { seed: 'http_requests', maxBodyBytes: 4, memoryBytes: 1 << 20, hashHexChars: 32, spill: noSpill }
       await expect(spoolBody(body, options)).rejects.toBeInstanceOf(BodyTooLargeError)
-      await new Promise((resolve) => setTimeout(resolve, 0))
-      expect(unhandled.map(String)).toEqual([])
-    } finally {
-      removeEventListener('unhandledrejection', onUnhandled)
-    }
+    })
+    expect(unhandled).toEqual([])
   })
 })
