@@ -1,5 +1,5 @@
 import type { Config } from './config'
-import { BodyTooLargeError } from './pipeline/errors'
+import { BodyTooLargeError, SourceReadError } from './pipeline/errors'
 import { runPipeline } from './pipeline/run'
 import { schemas, knownDatasets } from './schema/registry'
 import { formatMillis } from './schema/timestamp'
@@ -102,7 +102,7 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
       } catch (err) {
         // The spool read the request to its end: a source that breaks now is the staged copy
         // in the bucket, a storage failure (503, Logpush retries), not a bad request.
-        if (err instanceof Error && err.name === 'SourceReadError') throw new StorageUnavailableError(err)
+        if (err instanceof SourceReadError) throw new StorageUnavailableError(err)
         throw err
       }
     })
