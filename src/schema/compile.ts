@@ -19,6 +19,16 @@ export const INEXACT: unique symbol = Symbol('inexact number')
 type Checked = unknown | typeof BAD | typeof INEXACT
 type Checker = (value: unknown, ctx: CheckContext) => Checked
 
+/** The line's text as the field loop may consult it: a column's value exactly as written. */
+export interface SourceMembers {
+  /** The parsed value of a top-level column, undefined when the line does not have it. */
+  value(column: number): unknown
+  /** The value text of a top-level column, or undefined when it cannot be told. */
+  valueText(column: number): string | undefined
+  /** Whether a column's number is written as JSON.stringify writes an integer. */
+  isPlainInteger(column: number): boolean
+}
+
 /** Per-event scratch state, reused across events of a batch. */
 export class CheckContext {
   ip: string[] = []
@@ -32,43 +42,45 @@ export class CheckContext {
   badValue: unknown = undefined
   /** The reason a nested struct gave, to be prefixed with the field's name. */
   nestedReason = ''
-  /** The event's JSON text, where the exact digits of a number beyond 2^53 are read back. */
-  source = ''
-  /** How many such numbers were read back from `source` for this event. */
-  exactNumbers = 0
-
   /**
-   * The source digits of a column's number that JSON.parse rounded, found after its key in the
-   * text; undefined when they cannot be told apart for sure (the caller then re-parses the line).
+   * When set, the record is not written to: each top-level column whose output differs from its
+   * text gets a replacement (JSON text, '' to drop the member) and the line's text is reused.
    */
-  exactNumber(key: string, value: number): RawJSON | undefined {
-    const text = this.source
-    // The last occurrence, as JSON.parse keeps the last of duplicate keys.
-    const at = text.lastIndexOf(key)
-    if (at < 0) return undefined
-    let i = at + key.length
-    while (text.charCodeAt(i) === 32) i++
-    const start = i
-    if (text.charCodeAt(i) === 45 /* - */) i++
-    while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++
-    const end = text.charCodeAt(i)
-    if (end === 46 /* . */ || end === 101 /* e */ || end === 69 /* E */) return undefined
-    const digits = text.slice(start, i)
-    // The same key inside a nested value could come last: its digits must be this very number.
-    if (digits.length < 2 || Number(digits) !== value) return undefined
-    this.exactNumbers++
-    return JSON.rawJSON(digits)
+  members: SourceMembers | null = null
+  /** Output JSON text by column index; only `edited` columns are set. */
+  readonly replacements: (string | undefined)[] = []
+  readonly edited: number[] = []
+  /** False once a column changed inside an array, map or struct: the text cannot be reused. */
+  spliceable = true
+  /** Writes into nested values (array elements, map values, struct fields). */
+  changes = 0
+
+  replace(column: number, json: string): void {
+    this.replacements[column] = json
+    this.edited.push(column)
   }
 
-  reset(): void {
-    if (this.ip.length) this.ip = []
-    if (this.domain.length) this.domain = []
-    if (this.trace_id.length) this.trace_id = []
-    if (this.email.length) this.email = []
-    if (this.username.length) this.username = []
+  reset(members: SourceMembers | null): void {
+    this.ip.length = 0
+    this.domain.length = 0
+    this.trace_id.length = 0
+    this.email.length = 0
+    this.username.length = 0
     this.eventTime = ''
-    this.exactNumbers = 0
+    this.members = members
+    for (const column of this.edited) this.replacements[column] = undefined
+    this.edited.length = 0
+    this.spliceable = true
   }
+}
+
+/** JSON text of a value a checker put in place of a column's value (a primitive). */
+function jsonText(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v)
+  if (typeof v === 'number') return String(v)
+  if (typeof v === 'boolean') return v ? 'true' : 'false'
+  if (JSON.isRawJSON(v)) return v.rawJSON
+  return JSON.stringify(v)
 }
 
 /** What a compiled schema needs at run time: the field loop and the facts about the log type. */
@@ -77,7 +89,12 @@ export interface CompiledSchema {
   dataset: string
   table: string
   eventTimeField: string
-  /** Validates and normalises `record` in place. Returns null when it fits, else a reason, or INEXACT. */
+  /** Top-level column names; a column's index is its place here. */
+  columns: readonly string[]
+  /**
+   * Validates and normalises `record`: in place, or as replacements when `ctx.members` is set.
+   * Returns null when it fits, else a reason, or INEXACT.
+   */
   check(record: Record<string, unknown>, ctx: CheckContext): string | null | typeof INEXACT
 }
 
@@ -191,7 +208,10 @@ function arrayChecker(element: Checker): Checker {
         return BAD
       }
       if (out === INEXACT) return INEXACT
-      if (out !== v[i]) v[i] = out
+      if (out !== v[i]) {
+        v[i] = out
+        ctx.changes++
+      }
     }
     return v
   }
@@ -208,7 +228,10 @@ function mapChecker(element: Checker): Checker {
         return BAD
       }
       if (out === INEXACT) return INEXACT
-      if (out !== v[key]) v[key] = out
+      if (out !== v[key]) {
+        v[key] = out
+        ctx.changes++
+      }
     }
     return v
   }
@@ -235,9 +258,9 @@ function preview(v: unknown): string {
 
 interface CompiledField {
   name: string
-  /** `"name":` as it stands in the JSON text, where a rounded number's digits are read back. */
-  key: string
   required: boolean
+  /** A smallint/int/bigint column: its number is written as an integer, never `1.0` or `1e2`. */
+  integer: boolean
   isEventTime: boolean
   indicators: IndicatorKind[]
   expected: string
@@ -280,40 +303,67 @@ function addIndicator(ctx: CheckContext, kind: IndicatorKind, value: string): vo
   }
 }
 
-/** The field loop shared by the top level and nested structs. */
-function fieldsChecker(fields: CompiledField[]): (record: Record<string, unknown>, ctx: CheckContext) => string | null | typeof INEXACT {
+/** A column's number for a reason: as the line wrote it where the double is not that number. */
+function asWritten(members: SourceMembers | null, column: number, v: number): unknown {
+  if (Number.isSafeInteger(v) || (Number.isFinite(v) && !Number.isInteger(v))) return v
+  const raw = members?.valueText(column)
+  return raw === undefined ? v : JSON.rawJSON(raw)
+}
+
+/**
+ * The field loop, for the top level (`top`: the record is the event, its columns may be replaced
+ * in the text instead of the record) and for nested structs (always in place).
+ */
+function fieldsChecker(fields: CompiledField[], top: boolean): (record: Record<string, unknown>, ctx: CheckContext) => string | null | typeof INEXACT {
   const n = fields.length
   return (record, ctx) => {
+    const members = top ? ctx.members : null
     for (let i = 0; i < n; i++) {
       const f = fields[i]!
-      let v = record[f.name]
+      let v = members === null ? record[f.name] : members.value(i)
       if (v === undefined || v === null) {
         if (f.required) return `${f.name}: required field is missing`
         continue
       }
       ctx.where = ''
       ctx.nestedReason = ''
+      const changes = ctx.changes
       let out = f.check(v, ctx)
-      if (out === INEXACT && typeof v === 'number') {
-        // Unixnano timestamps are beyond 2^53: read their digits back rather than re-parse the line.
-        const exact = ctx.exactNumber(f.key, v)
-        if (exact !== undefined) {
-          v = exact
-          out = f.check(exact, ctx)
+      if (out === INEXACT && typeof v === 'number' && members !== null) {
+        // Unixnano timestamps are beyond 2^53: their digits as written, instead of a re-parse.
+        const raw = members.valueText(i)
+        if (raw !== undefined) {
+          v = JSON.rawJSON(raw)
+          out = f.check(v, ctx)
         }
       }
       if (out === INEXACT) return INEXACT
       if (out === BAD) {
         if (ctx.nestedReason !== '') return `${f.name}.${ctx.nestedReason}`
-        if (ctx.where === '') return `${f.name}: expected ${f.expected}, got ${preview(v)}`
+        if (ctx.where === '') return `${f.name}: expected ${f.expected}, got ${preview(typeof v === 'number' ? asWritten(members, i, v) : v)}`
         return `${f.name}${ctx.where}: bad element of ${f.expected}, got ${preview(ctx.badValue)}`
       }
       if (out === undefined) {
         if (f.required) return `${f.name}: required field is empty`
-        record[f.name] = undefined
+        if (members !== null) ctx.replace(i, '')
+        else {
+          record[f.name] = undefined
+          ctx.changes++
+        }
         continue
       }
-      if (out !== v) record[f.name] = out
+      if (members === null) {
+        if (out !== v) {
+          record[f.name] = out
+          ctx.changes++
+        }
+      } else if (out !== v) {
+        if (!(JSON.isRawJSON(out) && JSON.isRawJSON(v) && out.rawJSON === v.rawJSON)) ctx.replace(i, jsonText(out))
+      } else if (typeof out === 'object') {
+        if (ctx.changes !== changes) ctx.spliceable = false
+      } else if (f.integer && typeof out === 'number' && !members.isPlainInteger(i)) {
+        ctx.replace(i, String(out))
+      }
       if (f.indicators.length) collect(ctx, f.indicators, out)
       if (f.isEventTime) ctx.eventTime = out as string
     }
@@ -341,7 +391,7 @@ function valueChecker(spec: ValueSpec, name: string): Checker {
       return arrayChecker(valueChecker(spec.element, name))
     case 'object': {
       if ('element' in spec) return mapChecker(valueChecker(spec.element, name))
-      const inner = fieldsChecker(spec.fields.map(compileField))
+      const inner = fieldsChecker(spec.fields.map(compileField), false)
       return (v, ctx) => {
         if (!isPlainObject(v)) return BAD
         const reason = inner(v, ctx)
@@ -357,7 +407,7 @@ function valueChecker(spec: ValueSpec, name: string): Checker {
 function compileField(spec: FieldSpec): CompiledField {
   return {
     name: spec.name,
-    key: `${JSON.stringify(spec.name)}:`,
+    integer: spec.type === 'smallint' || spec.type === 'int' || spec.type === 'bigint',
     required: spec.required === true,
     isEventTime: spec.isEventTime === true,
     indicators: spec.indicators ?? [],
@@ -377,6 +427,7 @@ export function compileSchema(file: SchemaFile): CompiledSchema {
     dataset: file.dataset,
     table: file.table,
     eventTimeField,
-    check: fieldsChecker(file.fields.map(compileField)),
+    columns: file.fields.map((f) => f.name),
+    check: fieldsChecker(file.fields.map(compileField), true),
   }
 }

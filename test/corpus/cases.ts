@@ -285,13 +285,14 @@ export const corpus: CorpusCase[] = [
   // --- JSON structure ---
   {
     name: `deeply nested JSON: ${DEEP} levels of [ in an unknown field`,
+    // Valid JSON, copied as written: no step on the way out recurses into it.
     body: () => ndjson(GOOD, line('deep-array', `"Deep":${nested(DEEP, '[', ']')}`), line('after-deep')),
-    answer: { status: 200, events: 3, written: 2, quarantined: 1, reasons: [/^nested too deeply to process \(/] },
+    answer: { status: 200, events: 3, written: 3, quarantined: 0 },
   },
   {
     name: `deeply nested JSON: ${DEEP} levels of {"a": in a json column (RequestHeaders)`,
     body: () => ndjson(GOOD, line('deep-object', `"RequestHeaders":${nested(DEEP, '{"a":', '}')}`)),
-    answer: { status: 200, events: 2, written: 1, quarantined: 1, reasons: [/^nested too deeply to process \(/] },
+    answer: { status: 200, events: 2, written: 2, quarantined: 0 },
   },
   {
     name: `deeply nested JSON: ${DEEP} levels as a bad value of a string and a [string] column`,
@@ -343,7 +344,7 @@ export const corpus: CorpusCase[] = [
       events: 7,
       written: 2,
       quarantined: 5,
-      reasons: [/^ClientASN: expected bigint/, /^ClientASN: expected bigint/, /^ClientSrcPort: expected int/, /^EdgeEndTimestamp: expected timestamp/, /^EdgeResponseCompressionRatio: expected float, got a number out of range/],
+      reasons: [/^ClientASN: expected bigint/, /^ClientASN: expected bigint/, /^ClientSrcPort: expected int/, /^EdgeEndTimestamp: expected timestamp/, /^EdgeResponseCompressionRatio: expected float, got 1e400/],
       check: (e) => {
         expectField(e, 'n-unknown', 'Huge', '123456789012345678901234567890', true)
         expectField(e, 'n-unknown', 'Neg', '-98765432109876543210987', true)

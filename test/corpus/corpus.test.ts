@@ -30,7 +30,13 @@ async function objectLines(key: string): Promise<string[]> {
 /** A stored event, with `__raw` holding every top-level number as its source text. */
 function parseEvent(text: string): Record<string, unknown> {
   const event = JSON.parse(text) as Record<string, unknown>
-  const raw = JSON.parse(text, (_k, v, ctx: JSONReviverContext) => (typeof v === 'number' ? ctx.source : v)) as Record<string, unknown>
+  let raw: Record<string, unknown> = {}
+  try {
+    raw = JSON.parse(text, (_k, v, ctx: JSONReviverContext) => (typeof v === 'number' ? ctx.source : v)) as Record<string, unknown>
+  } catch (err) {
+    // A reviver recurses: the deeply nested cases are stored as they came, beyond its reach.
+    if (!(err instanceof RangeError)) throw err
+  }
   return { ...event, __raw: raw }
 }
 

@@ -73,7 +73,8 @@ describe('integers', () => {
     expect(json).toContain('"UnknownBig":12345678901234567890123')
     expect(json).toContain('"RequestHeaders":{"x-id":-9007199254740993,"list":[18446744073709551615]}')
     const audit = await one('audit_logs', '{"ID":"x","ResourceType":"zone","When":"2022-05-25T13:25:26Z","Metadata":{"zone_id": 9007199254740993}}')
-    expect(audit.json).toContain('"Metadata":{"zone_id":9007199254740993}')
+    // Copied as written, space and all.
+    expect(audit.json).toContain('"Metadata":{"zone_id": 9007199254740993}')
   })
 
   it('keeps numbers beyond a double (1e400) as their text, never as "Infinity" or null (was: both)', async () => {
@@ -82,10 +83,10 @@ describe('integers', () => {
     expect(reason).toBeUndefined()
     expect(json).toContain('"ClientRequestPath":"1e400","BotTags":["a","-1.5E+999"]')
     expect(json).toContain('"UnknownHuge":1e400,"RequestHeaders":{"x":[2e308]}')
-    // A float column takes no number beyond a double, whether or not the line is parsed again.
+    // A float column takes no number beyond a double, shown as written, whichever way the line goes.
     for (const extra of ['', ',"Big":12345678901234567890']) {
       const bad = await one('http_requests', `{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","EdgeResponseCompressionRatio":1e400${extra}}`)
-      expect(bad.reason).toBe('EdgeResponseCompressionRatio: expected float, got a number out of range')
+      expect(bad.reason).toBe('EdgeResponseCompressionRatio: expected float, got 1e400')
     }
   })
 
@@ -111,7 +112,7 @@ describe('bad values of every type', () => {
     ['http_requests', 'EdgeResponseCompressionRatio', '"0b11"', 'EdgeResponseCompressionRatio: expected float, got "0b11"'],
     ['http_requests', 'EdgeResponseCompressionRatio', '"Infinity"', 'EdgeResponseCompressionRatio: expected float, got "Infinity"'],
     ['http_requests', 'EdgeResponseCompressionRatio', '" 1.5"', 'EdgeResponseCompressionRatio: expected float, got " 1.5"'],
-    ['http_requests', 'EdgeResponseCompressionRatio', '1e400', 'EdgeResponseCompressionRatio: expected float, got a number out of range'],
+    ['http_requests', 'EdgeResponseCompressionRatio', '1e400', 'EdgeResponseCompressionRatio: expected float, got 1e400'],
     ['http_requests', 'EdgeResponseCompressionRatio', 'false', 'EdgeResponseCompressionRatio: expected float, got false'],
     ['http_requests', 'BotTags', '"bing"', 'BotTags: expected [string], got "bing"'],
     ['http_requests', 'BotTags', '{"0":"bing"}', 'BotTags: expected [string], got {"0":"bing"}'],
