@@ -57,12 +57,47 @@ function ipv6Groups(s: string): number[] | null {
   return [...head, ...new Array<number>(8 - head.length - rest.length).fill(0), ...rest]
 }
 
+/** Whether `s` is a dotted quad, read in place: four 0-255 numbers without leading zeros. */
+function isIpv4(s: string): boolean {
+  let parts = 0
+  let value = 0
+  let digits = 0
+  for (let i = 0; i <= s.length; i++) {
+    const c = i === s.length ? 46 /* . */ : s.charCodeAt(i)
+    if (c === 46) {
+      if (digits === 0 || value > 255 || ++parts > 4) return false
+      value = 0
+      digits = 0
+    } else {
+      const d = c - 48
+      if (d < 0 || d > 9 || (digits === 1 && value === 0) || digits === 3) return false
+      value = value * 10 + d
+      digits++
+    }
+  }
+  return parts === 4
+}
+
+// The same IPv6 addresses recur through a batch; their canonical form is kept for a while.
+const IPV6_CACHE_SIZE = 1024
+let ipv6Cache = new Map<string, string | null>()
+
 /**
  * The canonical text of an IP address, or null when the value is not one.
  * @example canonicalIp('2001:DB8:0:0:0:0:0:1') // '2001:db8::1'
  */
 export function canonicalIp(s: string): string | null {
-  if (s.indexOf(':') < 0) return ipv4Parts(s) ? s : null
+  if (s.indexOf(':') < 0) return isIpv4(s) ? s : null
+  let canonical = ipv6Cache.get(s)
+  if (canonical === undefined) {
+    canonical = canonicalIpv6(s)
+    if (ipv6Cache.size >= IPV6_CACHE_SIZE) ipv6Cache = new Map()
+    ipv6Cache.set(s, canonical)
+  }
+  return canonical
+}
+
+function canonicalIpv6(s: string): string | null {
   const g = ipv6Groups(s)
   if (!g) return null
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {

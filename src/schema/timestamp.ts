@@ -43,6 +43,19 @@ function daysInMonth(y: number, m: number): number {
  * @example formatEpoch(0, '000000000') // '1970-01-01 00:00:00.000000000'
  */
 export function formatEpoch(seconds: number, fraction9: string): string | null {
+  // Events of a batch come in time order, many to the second: the date part is made once for them.
+  if (seconds !== lastSeconds) {
+    lastPrefix = formatSeconds(seconds)
+    lastSeconds = seconds
+  }
+  return lastPrefix === null ? null : lastPrefix + fraction9
+}
+
+let lastSeconds = Number.NaN
+let lastPrefix: string | null = null
+
+/** `YYYY-MM-DD HH:MM:SS.` of whole epoch seconds; null outside years 1..9999. */
+function formatSeconds(seconds: number): string | null {
   const days = Math.floor(seconds / SECONDS_PER_DAY)
   let rem = seconds - days * SECONDS_PER_DAY
   // civil_from_days
@@ -60,7 +73,7 @@ export function formatEpoch(seconds: number, fraction9: string): string | null {
   rem -= h * 3600
   const mi = Math.floor(rem / 60)
   const s = rem - mi * 60
-  return `${pad4(y)}-${pad2(m)}-${pad2(d)} ${pad2(h)}:${pad2(mi)}:${pad2(s)}.${fraction9}`
+  return `${pad4(y)}-${pad2(m)}-${pad2(d)} ${pad2(h)}:${pad2(mi)}:${pad2(s)}.`
 }
 
 function isDigits(s: string): boolean {
