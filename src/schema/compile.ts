@@ -124,8 +124,8 @@ function integerText(s: string): string | null {
   return digits === '0' ? '0' : sign + digits
 }
 
-function integerChecker(kind: 'smallint' | 'int' | 'bigint'): Checker {
-  const fromText = (text: string): Checked => {
+function integerFromText(kind: 'smallint' | 'int' | 'bigint'): (text: string) => Checked {
+  return (text) => {
     const t = integerText(text)
     if (t === null) return BAD
     if (t.length <= 15) {
@@ -138,6 +138,10 @@ function integerChecker(kind: 'smallint' | 'int' | 'bigint'): Checker {
     if (big < INT64_MIN || big > INT64_MAX) return BAD
     return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(t) : JSON.rawJSON(t)
   }
+}
+
+function integerChecker(kind: 'smallint' | 'int' | 'bigint'): Checker {
+  const fromText = integerFromText(kind)
   return (v) => {
     if (typeof v === 'number') {
       if (Number.isSafeInteger(v)) {
@@ -259,13 +263,22 @@ function preview(v: unknown): string {
 interface CompiledField {
   name: string
   required: boolean
+  /** A string column: a string value is taken as it is, without a call. */
+  string: boolean
   /** A smallint/int/bigint column: its number is written as an integer, never `1.0` or `1e2`. */
   integer: boolean
   isEventTime: boolean
   indicators: IndicatorKind[]
   expected: string
   check: Checker
+  /** The verdict on a number JSON.parse rounded, from its digits as written (what `check` gives its JSON.rawJSON). */
+  checkDigits: (raw: string, ctx: CheckContext) => Checked
+  /** JSON text of a value `check` put in place of the column's value. */
+  encode: (out: unknown) => string
 }
+
+/** A timestamp column's output is `YYYY-MM-DD HH:MM:SS.fffffffff`, which needs no escaping. */
+const quoteTimestamp = (out: unknown): string => `"${out as string}"`
 
 function collect(ctx: CheckContext, kinds: IndicatorKind[], value: unknown): void {
   if (typeof value === 'string') {
@@ -328,14 +341,11 @@ function fieldsChecker(fields: CompiledField[], top: boolean): (record: Record<s
       ctx.where = ''
       ctx.nestedReason = ''
       const changes = ctx.changes
-      let out = f.check(v, ctx)
+      let out = f.string && typeof v === 'string' ? v : f.check(v, ctx)
       if (out === INEXACT && typeof v === 'number' && members !== null) {
         // Unixnano timestamps are beyond 2^53: their digits as written, instead of a re-parse.
         const raw = members.valueText(i)
-        if (raw !== undefined) {
-          v = JSON.rawJSON(raw)
-          out = f.check(v, ctx)
-        }
+        if (raw !== undefined) out = f.checkDigits(raw, ctx)
       }
       if (out === INEXACT) return INEXACT
       if (out === BAD) {
@@ -358,7 +368,7 @@ function fieldsChecker(fields: CompiledField[], top: boolean): (record: Record<s
           ctx.changes++
         }
       } else if (out !== v) {
-        if (!(JSON.isRawJSON(out) && JSON.isRawJSON(v) && out.rawJSON === v.rawJSON)) ctx.replace(i, jsonText(out))
+        ctx.replace(i, f.encode(out))
       } else if (typeof out === 'object') {
         if (ctx.changes !== changes) ctx.spliceable = false
       } else if (f.integer && typeof out === 'number' && !members.isPlainInteger(i)) {
@@ -404,15 +414,34 @@ function valueChecker(spec: ValueSpec, name: string): Checker {
   }
 }
 
+function digitsChecker(spec: FieldSpec, check: Checker): (raw: string, ctx: CheckContext) => Checked {
+  switch (spec.type) {
+    case 'timestamp':
+      return (raw) => normalizeTimestamp(0, false, raw) ?? BAD
+    case 'smallint':
+    case 'int':
+    case 'bigint':
+      return integerFromText(spec.type)
+    case 'string':
+      return (raw) => raw
+    default:
+      return (raw, ctx) => check(JSON.rawJSON(raw), ctx)
+  }
+}
+
 function compileField(spec: FieldSpec): CompiledField {
+  const check = valueChecker(spec, spec.name)
   return {
     name: spec.name,
-    integer: spec.type === 'smallint' || spec.type === 'int' || spec.type === 'bigint',
     required: spec.required === true,
+    string: spec.type === 'string',
+    integer: spec.type === 'smallint' || spec.type === 'int' || spec.type === 'bigint',
     isEventTime: spec.isEventTime === true,
     indicators: spec.indicators ?? [],
     expected: typeName(spec),
-    check: valueChecker(spec, spec.name),
+    check,
+    checkDigits: digitsChecker(spec, check),
+    encode: spec.type === 'timestamp' ? quoteTimestamp : jsonText,
   }
 }
 
