@@ -3,8 +3,9 @@
 // For each dataset and size: the floor (gunzip -> split -> JSON.parse -> JSON.stringify -> gzip, no
 // schema work), the pipeline (runPipeline into a gzip null sink) and the pipeline into the service's
 // S3 sink on a local S3 server, in the same process and run, interleaved. Then peak memory while
-// streaming a 100 MB and a 1 GB http_requests batch from disk, each in a fresh process. Prints a
-// table and, last, one JSON line with every figure. It reports; it never fails on a threshold.
+// streaming a 100 MB and a 1 GB http_requests batch from disk, into the null sink and into S3, each
+// in a fresh process. Prints a table and, last, one JSON line with every figure. It reports; it
+// never fails on a threshold.
 
 import { spawn } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
@@ -56,6 +57,7 @@ function parseArgs(argv) {
     else if (k === 'no-s3') opts.s3 = false
     else if (k === 'part-bytes') opts.partBytes = Number(v)
     else if (k === 'memory-child') opts.memoryChild = v
+    else if (k === 's3-endpoint') opts.s3Endpoint = v
     else throw new Error(`unknown option ${a}`)
   }
   return opts
@@ -245,14 +247,19 @@ parentPort.on('message', (m) => {
 })
 `
 
-/** `gunzip`: 'pipeline' (the gzip body goes to runPipeline, as in production) or 'paced' (see pacedGunzipBody). */
-async function memoryChild(size, level, gunzip) {
+/**
+ * `gunzip`: 'pipeline' (the gzip body goes to runPipeline, as in production) or 'paced' (see
+ * pacedGunzipBody). With `s3Endpoint`, into the service's S3 sink there, else into the null sink.
+ */
+async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
   const body = gunzip === 'paced' ? pacedGunzipBody : fileBody
   const pipe = await loadPipeline()
   const schema = pipe.schemas.get('http_requests')
+  const sink = s3Endpoint && (await loadSink(s3Endpoint, partBytes))
+  const run = (file) => (sink ? s3Pipeline(pipe.mod, sink, schema, body(file), MEMORY_LIMITS) : pipeline(pipe.mod, schema, body(file), level, MEMORY_LIMITS))
   const warm = await ensureDataset('http_requests', WARMUP_LINES)
   const data = await ensureDataset('http_requests', size)
-  await pipeline(pipe.mod, schema, body(warm.file), level, MEMORY_LIMITS)
+  await run(warm.file)
 
   const sampler = new Worker(RSS_SAMPLER, { eval: true })
   const message = () => new Promise((resolve) => sampler.once('message', resolve))
@@ -273,15 +280,19 @@ async function memoryChild(size, level, gunzip) {
     heapSamples++
   }, SAMPLE_HEAP_MS)
   const t0 = performance.now()
-  const result = await pipeline(pipe.mod, schema, body(data.file), level, MEMORY_LIMITS)
+  const result = await run(data.file)
   const wallMs = performance.now() - t0
   clearInterval(heapTimer)
   sampler.postMessage('stop')
   const rss = await message()
   await sampler.terminate()
+  if (sink) checkBudget(`memory ${size} s3`, wallMs, sink)
   return {
     size,
     gunzip,
+    sink: sink ? 's3' : 'null',
+    objects: result.objects,
+    parts: result.parts,
     lines: data.lines,
     mb: data.bytes / MB,
     written: result.written,
@@ -296,9 +307,12 @@ async function memoryChild(size, level, gunzip) {
   }
 }
 
-function runMemoryChild(size, level, gunzip) {
+function runMemoryChild(size, level, gunzip, s3Endpoint, partBytes) {
+  const args = [fileURLToPath(import.meta.url), `--memory-child=${size}`, `--level=${level}`, `--gunzip=${gunzip}`]
+  if (s3Endpoint) args.push(`--s3-endpoint=${s3Endpoint}`)
+  if (partBytes) args.push(`--part-bytes=${partBytes}`)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), `--memory-child=${size}`, `--level=${level}`, `--gunzip=${gunzip}`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (c) => {
       out += c
@@ -316,7 +330,7 @@ function runMemoryChild(size, level, gunzip) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2))
   if (opts.memoryChild) {
-    console.log(JSON.stringify(await memoryChild(opts.memoryChild, opts.level, opts.gunzip)))
+    console.log(JSON.stringify(await memoryChild(opts.memoryChild, opts.level, opts.gunzip, opts.s3Endpoint, opts.partBytes)))
     return
   }
   const started = performance.now()
@@ -339,7 +353,7 @@ async function main() {
   log(`\nnode ${process.version}, ${cpus().length} x ${figures.cpu_model}, load average ${load0.map((x) => x.toFixed(2)).join(' ')}, output gzip level ${opts.level}`)
   log('best of N runs (N=1 for 1m); cpu = process CPU (all threads) per 10k events; ratio = pipeline events/s / floor events/s')
   log(header())
-  const wantS3 = opts.s3 && opts.datasets.some((d) => opts.s3Datasets.includes(d))
+  const wantS3 = opts.s3 && (opts.memory.length > 0 || opts.datasets.some((d) => opts.s3Datasets.includes(d)))
   const s3 = wantS3 ? await startLocalS3() : null
   // Ctrl-C would otherwise leave the server's temp directory behind.
   const stop = () => s3.close().finally(() => process.exit(130))
@@ -347,39 +361,18 @@ async function main() {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   }
+  const mem = []
   try {
     const sink = s3 && (await loadSink(s3.url, opts.partBytes))
     if (sink) figures.s3_part_bytes = sink.config.S3_PART_BYTES
     await throughput(opts, pipe, sink, figures, rows)
+    for (const size of opts.memory) mem.push(...(await memory(opts, size, s3, figures)))
   } finally {
     if (s3) {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
       await s3.close()
     }
-  }
-
-  const mem = []
-  for (const size of opts.memory) {
-    // As in production (the gzip body into runPipeline), then with the gunzip paced by the bench.
-    const m = await runMemoryChild(size, opts.level, 'pipeline')
-    // (--quick skips the paced run: a 20 MB batch is 2 MB of gzip, too little to show the difference.)
-    const paced = opts.quick ? null : await runMemoryChild(size, opts.level, 'paced')
-    mem.push(m)
-    if (paced) mem.push(paced)
-    const k = size.toLowerCase()
-    Object.assign(figures, {
-      [`peak_rss_mb_${k}`]: round(m.peakRssOverBaselineMb),
-      [`peak_heap_mb_${k}`]: round(m.peakHeapOverBaselineMb),
-      [`peak_external_mb_${k}`]: round(m.peakExternalOverBaselineMb),
-      [`baseline_rss_mb_${k}`]: round(m.baselineRssMb),
-      [`memory_run_events_per_s_${k}`]: round(m.eventsPerS, 0),
-      ...(paced && {
-        [`peak_rss_mb_${k}_paced_gunzip`]: round(paced.peakRssOverBaselineMb),
-        [`peak_heap_mb_${k}_paced_gunzip`]: round(paced.peakHeapOverBaselineMb),
-        [`peak_external_mb_${k}_paced_gunzip`]: round(paced.peakExternalOverBaselineMb),
-      }),
-    })
   }
   figures.loadavg_1m_end = round(loadavg()[0], 2)
   figures.total_s = round((performance.now() - started) / 1000)
@@ -390,17 +383,50 @@ async function main() {
   console.log(header())
   for (const r of rows) console.log(formatRow(r))
   if (mem.length) {
-    console.log('\nmemory (http_requests through the pipeline into the gzip null sink, fresh process, streamed from disk)')
+    console.log('\nmemory (http_requests through the pipeline into the gzip null sink or into S3, fresh process, streamed from disk)')
     console.log("gunzip 'pipeline': the gzip body into runPipeline as in production; 'paced': gunzipped by the bench one awaited write at a time")
-    console.log(`${'batch'.padStart(7)} ${'gunzip'.padStart(9)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)}`)
+    console.log(`${'batch'.padStart(7)} ${'gunzip'.padStart(9)} ${'sink'.padStart(4)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)} ${'objects/parts'.padStart(13)}`)
     for (const m of mem) {
       console.log(
-        `${m.size.padStart(7)} ${m.gunzip.padStart(9)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)}`,
+        `${m.size.padStart(7)} ${m.gunzip.padStart(9)} ${m.sink.padStart(4)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)} ${(m.sink === 's3' ? `${m.objects}/${m.parts}` : '-').padStart(13)}`,
       )
     }
   }
   console.log('')
   console.log(JSON.stringify(figures))
+}
+
+/** The memory runs of one batch size, each in a fresh process; adds their figures. */
+async function memory(opts, size, s3, figures) {
+  // As in production (the gzip body into runPipeline), then with the gunzip paced by the bench.
+  const m = await runMemoryChild(size, opts.level, 'pipeline')
+  // (--quick skips the paced run: a 20 MB batch is 2 MB of gzip, too little to show the difference.)
+  const paced = opts.quick ? null : await runMemoryChild(size, opts.level, 'paced')
+  // As in production into the service's S3 sink: single PUT or multipart by S3_PART_BYTES.
+  const toS3 = s3 ? await runMemoryChild(size, opts.level, 'pipeline', s3.url, opts.partBytes) : null
+  const k = size.toLowerCase()
+  Object.assign(figures, {
+    [`peak_rss_mb_${k}`]: round(m.peakRssOverBaselineMb),
+    [`peak_heap_mb_${k}`]: round(m.peakHeapOverBaselineMb),
+    [`peak_external_mb_${k}`]: round(m.peakExternalOverBaselineMb),
+    [`baseline_rss_mb_${k}`]: round(m.baselineRssMb),
+    [`memory_run_events_per_s_${k}`]: round(m.eventsPerS, 0),
+    ...(paced && {
+      [`peak_rss_mb_${k}_paced_gunzip`]: round(paced.peakRssOverBaselineMb),
+      [`peak_heap_mb_${k}_paced_gunzip`]: round(paced.peakHeapOverBaselineMb),
+      [`peak_external_mb_${k}_paced_gunzip`]: round(paced.peakExternalOverBaselineMb),
+    }),
+    ...(toS3 && {
+      [`peak_rss_mb_${k}_s3`]: round(toS3.peakRssOverBaselineMb),
+      [`peak_heap_mb_${k}_s3`]: round(toS3.peakHeapOverBaselineMb),
+      [`peak_external_mb_${k}_s3`]: round(toS3.peakExternalOverBaselineMb),
+      [`baseline_rss_mb_${k}_s3`]: round(toS3.baselineRssMb),
+      [`memory_run_events_per_s_${k}_s3`]: round(toS3.eventsPerS, 0),
+      [`memory_run_objects_${k}_s3`]: toS3.objects,
+      [`memory_run_parts_${k}_s3`]: toS3.parts,
+    }),
+  })
+  return [m, paced, toS3].filter(Boolean)
 }
 
 await main()
