@@ -354,13 +354,14 @@ async function main() {
   log('best of N runs (N=1 for 1m); cpu = process CPU (all threads) per 10k events; ratio = pipeline events/s / floor events/s')
   log(header())
   const wantS3 = opts.s3 && (opts.memory.length > 0 || opts.datasets.some((d) => opts.s3Datasets.includes(d)))
-  const s3 = wantS3 ? await startLocalS3() : null
-  // Ctrl-C would otherwise leave the server's temp directory behind.
-  const stop = () => s3.close().finally(() => process.exit(130))
-  if (s3) {
+  const starting = wantS3 ? startLocalS3() : null
+  // On Ctrl-C, stop the server and remove its temp directory, even while it is starting.
+  const stop = () => starting.then((s3) => s3.close()).finally(() => process.exit(130))
+  if (starting) {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   }
+  const s3 = await starting
   const mem = []
   try {
     const sink = s3 && (await loadSink(s3.url, opts.partBytes))
