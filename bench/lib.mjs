@@ -1,22 +1,29 @@
-// Shared parts of the benchmark: the bundled pipeline, the gzip null sink, the floor, timing.
+// Shared parts of the benchmark: the bundled pipeline, the gzip null sink, the S3 sink on a local
+// server, the floor, timing.
 
 import { once } from 'node:events'
 import { createReadStream, readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { createGzip } from 'node:zlib'
+import { freePort } from '../scripts/free-port.mjs'
+import { ACCESS_KEY_ID, BUCKET, SECRET_ACCESS_KEY, startS3Server } from '../scripts/s3-server.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
 export const OUT_DIR = join(HERE, 'out')
 const BUNDLE = join(OUT_DIR, 'pipeline.mjs')
+const SINK_BUNDLE = join(OUT_DIR, 'sink.mjs')
 export const PROFILE_BUNDLE = join(OUT_DIR, 'pipeline-profile.mjs')
 /** Output is handed to gzip in pieces of about this many characters (like a sink filling a part). */
 const SINK_FLUSH_CHARS = 128 * 1024
 const READ_CHUNK_BYTES = 64 * 1024
+const BENCH_S3_BUDGET_MS = 60 * 60 * 1000
 
 /** Bench dataset -> the Logpush dataset whose schema parses it. */
 export const SCHEMA_OF = {
@@ -31,10 +38,23 @@ export const SCHEMA_OF = {
  * profiling variant: JSON.parse/stringify go through named functions (bench/probes.mjs).
  */
 export async function buildBundle({ probes = false } = {}) {
-  const esbuild = await import('esbuild')
   const outfile = probes ? PROFILE_BUNDLE : BUNDLE
+  await bundle('entry.ts', outfile, probes && {
+    define: { 'JSON.parse': 'benchJsonParse', 'JSON.stringify': 'benchJsonStringify' },
+    inject: [join(HERE, 'probes.mjs')],
+  })
+  return outfile
+}
+
+/** Bundles bench/entry-sink.ts: the service's S3 sink and config, for the S3 runs. */
+export async function buildSinkBundle() {
+  await bundle('entry-sink.ts', SINK_BUNDLE)
+}
+
+async function bundle(entry, outfile, options) {
+  const esbuild = await import('esbuild')
   await esbuild.build({
-    entryPoints: [join(HERE, 'entry.ts')],
+    entryPoints: [join(HERE, entry)],
     outfile,
     bundle: true,
     platform: 'node',
@@ -45,12 +65,8 @@ export async function buildBundle({ probes = false } = {}) {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
-    ...(probes && {
-      define: { 'JSON.parse': 'benchJsonParse', 'JSON.stringify': 'benchJsonStringify' },
-      inject: [join(HERE, 'probes.mjs')],
-    }),
+    ...options,
   })
-  return outfile
 }
 
 /** The bundled pipeline module and the compiled schemas (read from schemas/ as text). */
@@ -224,6 +240,84 @@ export async function pipeline(mod, schema, body, level, limits) {
   const counts = await mod.runPipeline(body, schema, batchContext(schema.logType), limits, out)
   await out.end()
   return { ...counts, bytesOut: out.bytesOut, partitions: out.partitions.size, firstQuarantine: out.firstQuarantine }
+}
+
+/**
+ * The local S3 server `npm start` runs (s3rver: bucket and keys as there) on a free loopback port,
+ * its data in a temp directory that `close` removes.
+ */
+export async function startLocalS3() {
+  const directory = await mkdtemp(join(tmpdir(), 'logpush-edge-bench-s3-'))
+  const removeDir = () => rm(directory, { recursive: true, force: true })
+  try {
+    const server = await startS3Server({ host: '127.0.0.1', port: await freePort(), directory, silent: true })
+    return { url: server.url, close: () => server.close().then(removeDir) }
+  } catch (err) {
+    await removeDir()
+    throw err
+  }
+}
+
+/**
+ * The sink bundle and a service config for the S3 server at `endpoint`: the service's defaults
+ * (S3_PART_BYTES unless `partBytes` is given), except the batch's S3 budget. The bench measures
+ * speed and memory, not whether a batch fits the sender's timeout (a 1M-line batch takes minutes
+ * here), so the budget is raised and `serviceBudgetMs` says what the service would allow.
+ */
+export async function loadSink(endpoint, partBytes) {
+  const sink = await import(pathToFileURL(SINK_BUNDLE).href)
+  const defaults = sink.configSchema.parse({
+    S3_ENDPOINT: endpoint,
+    S3_REGION: 'us-east-1',
+    S3_BUCKET: BUCKET,
+    AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+    INGEST_TOKEN: 'bench-token',
+    ...(partBytes && { S3_PART_BYTES: partBytes }),
+  })
+  // One config object for the whole process: the service keeps one S3 client per config.
+  const config = { ...defaults, S3_BATCH_BUDGET_MS: BENCH_S3_BUDGET_MS }
+  return { ...sink, config, serviceBudgetMs: defaults.S3_BATCH_BUDGET_MS }
+}
+
+/**
+ * The pipeline into the service's S3 sink, wired as src/ingest.ts wires it (stores made per batch,
+ * so the batch's S3 deadline starts here; the contract's keys; the batch context), without the
+ * body spool: one gzip NDJSON object per partition, a single PUT up to S3_PART_BYTES, multipart
+ * past it. Resolves once every object is stored. The same keys every time, as a retried batch.
+ */
+export async function s3Pipeline(mod, sink, schema, body, limits) {
+  const batch = batchContext(schema.logType)
+  const layout = { dataset: schema.dataset, table: schema.table, day: batch.parseTime.slice(0, 10), batchId: batch.batchId }
+  const store = sink.s3Stores(sink.config).output(layout)
+  const stored = []
+  const out = new sink.PartitionedOutput({ ...store, open: (key) => keepingResult(store.open(key), stored) })
+  try {
+    const counts = await mod.runPipeline(body, schema, batch, limits, out)
+    await out.close()
+    return {
+      ...counts,
+      bytesOut: stored.reduce((n, o) => n + o.bytes, 0),
+      objects: stored.length,
+      parts: stored.reduce((n, o) => n + o.parts, 0),
+    }
+  } catch (err) {
+    await out.abort()
+    throw err
+  }
+}
+
+/** `writer`, with what its close() stored (bytes; 1 for a single PUT, else the parts) kept in `results`. */
+function keepingResult(writer, results) {
+  return {
+    writeLine: writer.writeLine.bind(writer),
+    close: async () => {
+      const result = await writer.close()
+      results.push(result)
+      return result
+    },
+    abort: () => writer.abort(),
+  }
 }
 
 let gcFn

@@ -1,17 +1,33 @@
-// npm run bench [-- --quick] [--level=6] [--datasets=http_requests,...] [--sizes=10k,100k,1m] [--no-memory]
+// npm run bench [-- --quick] [--level=6] [--datasets=http_requests,...] [--sizes=10k,100k,1m] [--no-memory] [--no-s3]
 //
 // For each dataset and size: the floor (gunzip -> split -> JSON.parse -> JSON.stringify -> gzip, no
-// schema work) and the pipeline (runPipeline into a gzip null sink), in the same process and run,
-// interleaved. Then peak memory while streaming a 100 MB and a 1 GB http_requests batch from disk,
-// each in a fresh process. Prints a table and, last, one JSON line with every figure. It reports;
-// it never fails on a threshold.
+// schema work), the pipeline (runPipeline into a gzip null sink) and the pipeline into the service's
+// S3 sink on a local S3 server, in the same process and run, interleaved. Then peak memory while
+// streaming a 100 MB and a 1 GB http_requests batch from disk, into the null sink and into S3, each
+// in a fresh process. Prints a table and, last, one JSON line with every figure. It reports; it
+// never fails on a threshold.
 
 import { spawn } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { DATASETS, ensureDataset } from './generate.mjs'
-import { SCHEMA_OF, buildBundle, fileBody, floor, gc, loadPipeline, median, pacedGunzipBody, pipeline, timed } from './lib.mjs'
+import {
+  SCHEMA_OF,
+  buildBundle,
+  buildSinkBundle,
+  fileBody,
+  floor,
+  gc,
+  loadPipeline,
+  loadSink,
+  median,
+  pacedGunzipBody,
+  pipeline,
+  s3Pipeline,
+  startLocalS3,
+  timed,
+} from './lib.mjs'
 
 const MB = 1e6
 const MIB = 1024 * 1024
@@ -25,10 +41,10 @@ const SAMPLE_RSS_MS = 2
 const SAMPLE_HEAP_MS = 5
 
 function parseArgs(argv) {
-  const opts = { quick: false, level: 6, datasets: DATASETS, sizes: ['10k', '100k', '1m'], memory: ['100MB', '1GB'], runs: 3 }
+  const opts = { quick: false, level: 6, datasets: DATASETS, sizes: ['10k', '100k', '1m'], memory: ['100MB', '1GB'], runs: 3, s3: true, s3Datasets: DATASETS }
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=')
-    if (k === 'quick') Object.assign(opts, { quick: true, sizes: ['10k'], memory: ['20MB'], runs: 2 })
+    if (k === 'quick') Object.assign(opts, { quick: true, sizes: ['10k'], memory: ['20MB'], runs: 2, s3Datasets: ['http_requests'] })
     else if (k === 'level') opts.level = Number(v)
     else if (k === 'datasets') opts.datasets = v.split(',')
     else if (k === 'sizes') opts.sizes = v.split(',')
@@ -37,7 +53,11 @@ function parseArgs(argv) {
     else if (k === 'no-throughput') opts.datasets = []
     else if (k === 'gunzip') opts.gunzip = v
     else if (k === 'runs') opts.runs = Number(v)
+    else if (k === 's3') opts.s3Datasets = v ? v.split(',') : []
+    else if (k === 'no-s3') opts.s3 = false
+    else if (k === 'part-bytes') opts.partBytes = Number(v)
     else if (k === 'memory-child') opts.memoryChild = v
+    else if (k === 's3-endpoint') opts.s3Endpoint = v
     else throw new Error(`unknown option ${a}`)
   }
   return opts
@@ -49,14 +69,17 @@ const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 *
 // ---------------------------------------------------------------------------------------------
 // Throughput
 
-async function throughput(opts, pipe, figures, rows) {
+async function throughput(opts, pipe, sink, figures, rows) {
   for (const dataset of opts.datasets) {
     const schema = pipe.schemas.get(SCHEMA_OF[dataset])
     if (!schema) throw new Error(`no schema for ${dataset}`)
+    const toS3 = sink && opts.s3Datasets.includes(dataset)
+    const intoS3 = (file) => s3Pipeline(pipe.mod, sink, schema, fileBody(file), THROUGHPUT_LIMITS)
     // Warm-up on a small batch so that the first measured run is not the one that JIT-compiles.
     const warm = await ensureDataset(dataset, WARMUP_LINES, log)
     await floor(fileBody(warm.file), opts.level)
     await pipeline(pipe.mod, schema, fileBody(warm.file), opts.level, THROUGHPUT_LIMITS)
+    if (toS3) await intoS3(warm.file)
 
     for (const size of opts.sizes) {
       const lines = SIZES[size]
@@ -65,44 +88,76 @@ async function throughput(opts, pipe, figures, rows) {
       const runs = size === '1m' ? 1 : opts.runs
       const f = []
       const p = []
-      let last
+      const s = []
       for (let r = 0; r < runs; r++) {
         f.push(await timed(() => floor(fileBody(data.file), opts.level)))
-        p.push((last = await timed(() => pipeline(pipe.mod, schema, fileBody(data.file), opts.level, THROUGHPUT_LIMITS))))
-      }
-      const got = last.result
-      if (got.events !== data.lines || got.written !== data.lines) {
-        log(`WARNING ${dataset} ${size}: ${data.lines} lines, pipeline saw ${got.events}, wrote ${got.written}, quarantined ${got.quarantined}; first: ${got.firstQuarantine}`)
+        p.push(await timed(() => pipeline(pipe.mod, schema, fileBody(data.file), opts.level, THROUGHPUT_LIMITS)))
+        if (toS3) s.push(await timed(() => intoS3(data.file)))
       }
       if (f[0].result.events !== data.lines) log(`WARNING ${dataset} ${size}: floor saw ${f[0].result.events} of ${data.lines} lines`)
 
-      const row = summarise(dataset, size, data, f, p)
-      rows.push(row)
       const k = `${dataset}_${size}`
-      Object.assign(figures, {
-        [`events_per_s_${k}`]: round(row.p.evps, 0),
-        [`mb_per_s_${k}`]: round(row.p.mbps),
-        [`cpu_ms_per_10k_${k}`]: round(row.p.cpu10k),
+      const row = summarise(dataset, size, 'null', data, f, p)
+      Object.assign(figures, sinkFigures(k, row), {
         [`floor_events_per_s_${k}`]: round(row.f.evps, 0),
         [`floor_mb_per_s_${k}`]: round(row.f.mbps),
         [`floor_cpu_ms_per_10k_${k}`]: round(row.f.cpu10k),
-        [`ratio_${k}`]: round(row.ratio, 3),
-        [`ratio_median_${k}`]: round(row.ratioMedian, 3),
-        [`ratio_cpu_${k}`]: round(row.ratioCpu, 3),
-        [`noise_pct_${k}`]: round(row.noise),
-        [`out_gzip_mb_${k}`]: round(got.bytesOut / MB, 2),
         [`in_mb_${k}`]: round(data.bytes / MB, 1),
       })
+      checkCounts(row, `first: ${row.got.firstQuarantine}`)
+      rows.push(row)
       log(formatRow(row))
+      if (toS3) {
+        const s3Row = summarise(dataset, size, 's3', data, f, s)
+        Object.assign(figures, sinkFigures(`${k}_s3`, s3Row), {
+          [`objects_${k}_s3`]: s3Row.got.objects,
+          [`parts_${k}_s3`]: s3Row.got.parts,
+        })
+        checkCounts(s3Row, '')
+        checkBudget(`${dataset} ${size} s3`, s3Row.p.bestMs, sink)
+        rows.push(s3Row)
+        log(formatRow(s3Row))
+      }
     }
     // The headline ratio of a dataset: its 100k figure (best of N), else the largest size run.
     const headline = ['100k', '1m', '10k'].find((s) => opts.sizes.includes(s))
-    figures[`ratio_${dataset}`] = figures[`ratio_${dataset}_${headline}`]
-    figures[`ratio_cpu_${dataset}`] = figures[`ratio_cpu_${dataset}_${headline}`]
+    for (const suffix of toS3 ? ['', '_s3'] : ['']) {
+      figures[`ratio_${dataset}${suffix}`] = figures[`ratio_${dataset}_${headline}${suffix}`]
+      figures[`ratio_cpu_${dataset}${suffix}`] = figures[`ratio_cpu_${dataset}_${headline}${suffix}`]
+    }
   }
 }
 
-function summarise(dataset, size, data, f, p) {
+/** The figures of one sink's row; `key` is `<dataset>_<size>`, with `_s3` for the S3 sink. */
+function sinkFigures(key, row) {
+  return {
+    [`events_per_s_${key}`]: round(row.p.evps, 0),
+    [`mb_per_s_${key}`]: round(row.p.mbps),
+    [`cpu_ms_per_10k_${key}`]: round(row.p.cpu10k),
+    [`ratio_${key}`]: round(row.ratio, 3),
+    [`ratio_median_${key}`]: round(row.ratioMedian, 3),
+    [`ratio_cpu_${key}`]: round(row.ratioCpu, 3),
+    [`noise_pct_${key}`]: round(row.noise),
+    [`out_gzip_mb_${key}`]: round(row.got.bytesOut / MB, 2),
+  }
+}
+
+function checkCounts(row, detail) {
+  const { got } = row
+  if (got.events !== row.lines || got.written !== row.lines) {
+    log(`WARNING ${row.dataset} ${row.size} ${row.sink}: ${row.lines} lines, pipeline saw ${got.events}, wrote ${got.written}, quarantined ${got.quarantined}; ${detail}`)
+  }
+}
+
+/** The bench raises the batch's S3 budget (see loadSink); says when the service's own would have run out. */
+function checkBudget(what, ms, sink) {
+  if (ms > sink.serviceBudgetMs) {
+    log(`NOTE ${what}: ${(ms / 1000).toFixed(0)} s, over the service's S3_BATCH_BUDGET_MS (${sink.serviceBudgetMs / 1000} s): the service would fail this batch with 503`)
+  }
+}
+
+/** `f`: the floor's timed runs; `p`: the same run's timed runs into `sink` ('null' or 's3'). */
+function summarise(dataset, size, sink, data, f, p) {
   const side = (runs) => {
     const walls = runs.map((r) => r.wallMs)
     const best = Math.min(...walls)
@@ -123,6 +178,8 @@ function summarise(dataset, size, data, f, p) {
   return {
     dataset,
     size,
+    sink,
+    got: p.at(-1).result,
     lines: data.lines,
     mb: data.bytes / MB,
     f: F,
@@ -138,6 +195,7 @@ function summarise(dataset, size, data, f, p) {
 const COLUMNS = [
   ['dataset', 22],
   ['size', 5],
+  ['sink', 4],
   ['MB in', 7],
   ['floor ev/s', 11],
   ['pipe ev/s', 10],
@@ -158,6 +216,7 @@ function formatRow(r) {
   const cells = [
     r.dataset,
     r.size,
+    r.sink,
     r.mb.toFixed(0),
     Math.round(r.f.evps).toLocaleString('en-US'),
     Math.round(r.p.evps).toLocaleString('en-US'),
@@ -188,14 +247,19 @@ parentPort.on('message', (m) => {
 })
 `
 
-/** `gunzip`: 'pipeline' (the gzip body goes to runPipeline, as in production) or 'paced' (see pacedGunzipBody). */
-async function memoryChild(size, level, gunzip) {
+/**
+ * `gunzip`: 'pipeline' (the gzip body goes to runPipeline, as in production) or 'paced' (see
+ * pacedGunzipBody). With `s3Endpoint`, into the service's S3 sink there, else into the null sink.
+ */
+async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
   const body = gunzip === 'paced' ? pacedGunzipBody : fileBody
   const pipe = await loadPipeline()
   const schema = pipe.schemas.get('http_requests')
+  const sink = s3Endpoint && (await loadSink(s3Endpoint, partBytes))
+  const run = (file) => (sink ? s3Pipeline(pipe.mod, sink, schema, body(file), MEMORY_LIMITS) : pipeline(pipe.mod, schema, body(file), level, MEMORY_LIMITS))
   const warm = await ensureDataset('http_requests', WARMUP_LINES)
   const data = await ensureDataset('http_requests', size)
-  await pipeline(pipe.mod, schema, body(warm.file), level, MEMORY_LIMITS)
+  await run(warm.file)
 
   const sampler = new Worker(RSS_SAMPLER, { eval: true })
   const message = () => new Promise((resolve) => sampler.once('message', resolve))
@@ -216,15 +280,19 @@ async function memoryChild(size, level, gunzip) {
     heapSamples++
   }, SAMPLE_HEAP_MS)
   const t0 = performance.now()
-  const result = await pipeline(pipe.mod, schema, body(data.file), level, MEMORY_LIMITS)
+  const result = await run(data.file)
   const wallMs = performance.now() - t0
   clearInterval(heapTimer)
   sampler.postMessage('stop')
   const rss = await message()
   await sampler.terminate()
+  if (sink) checkBudget(`memory ${size} s3`, wallMs, sink)
   return {
     size,
     gunzip,
+    sink: sink ? 's3' : 'null',
+    objects: result.objects,
+    parts: result.parts,
     lines: data.lines,
     mb: data.bytes / MB,
     written: result.written,
@@ -239,9 +307,12 @@ async function memoryChild(size, level, gunzip) {
   }
 }
 
-function runMemoryChild(size, level, gunzip) {
+function runMemoryChild(size, level, gunzip, s3Endpoint, partBytes) {
+  const args = [fileURLToPath(import.meta.url), `--memory-child=${size}`, `--level=${level}`, `--gunzip=${gunzip}`]
+  if (s3Endpoint) args.push(`--s3-endpoint=${s3Endpoint}`)
+  if (partBytes) args.push(`--part-bytes=${partBytes}`)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), `--memory-child=${size}`, `--level=${level}`, `--gunzip=${gunzip}`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (c) => {
       out += c
@@ -259,11 +330,12 @@ function runMemoryChild(size, level, gunzip) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2))
   if (opts.memoryChild) {
-    console.log(JSON.stringify(await memoryChild(opts.memoryChild, opts.level, opts.gunzip)))
+    console.log(JSON.stringify(await memoryChild(opts.memoryChild, opts.level, opts.gunzip, opts.s3Endpoint, opts.partBytes)))
     return
   }
   const started = performance.now()
   await buildBundle()
+  if (opts.s3) await buildSinkBundle()
   const load0 = loadavg()
   // Generate everything first (cached in bench/out/), so that no generation runs beside a measurement.
   for (const d of opts.datasets) for (const n of [WARMUP_LINES, ...opts.sizes.map((s) => String(SIZES[s]))]) await ensureDataset(d, n, log)
@@ -281,49 +353,81 @@ async function main() {
   log(`\nnode ${process.version}, ${cpus().length} x ${figures.cpu_model}, load average ${load0.map((x) => x.toFixed(2)).join(' ')}, output gzip level ${opts.level}`)
   log('best of N runs (N=1 for 1m); cpu = process CPU (all threads) per 10k events; ratio = pipeline events/s / floor events/s')
   log(header())
-  await throughput(opts, pipe, figures, rows)
-
+  const wantS3 = opts.s3 && (opts.memory.length > 0 || opts.datasets.some((d) => opts.s3Datasets.includes(d)))
+  const starting = wantS3 ? startLocalS3() : null
+  // On Ctrl-C, stop the server and remove its temp directory, even while it is starting.
+  const stop = () => starting.then((s3) => s3.close()).finally(() => process.exit(130))
+  if (starting) {
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  }
+  const s3 = await starting
   const mem = []
-  for (const size of opts.memory) {
-    // As in production (the gzip body into runPipeline), then with the gunzip paced by the bench.
-    const m = await runMemoryChild(size, opts.level, 'pipeline')
-    // (--quick skips the paced run: a 20 MB batch is 2 MB of gzip, too little to show the difference.)
-    const paced = opts.quick ? null : await runMemoryChild(size, opts.level, 'paced')
-    mem.push(m)
-    if (paced) mem.push(paced)
-    const k = size.toLowerCase()
-    Object.assign(figures, {
-      [`peak_rss_mb_${k}`]: round(m.peakRssOverBaselineMb),
-      [`peak_heap_mb_${k}`]: round(m.peakHeapOverBaselineMb),
-      [`peak_external_mb_${k}`]: round(m.peakExternalOverBaselineMb),
-      [`baseline_rss_mb_${k}`]: round(m.baselineRssMb),
-      [`memory_run_events_per_s_${k}`]: round(m.eventsPerS, 0),
-      ...(paced && {
-        [`peak_rss_mb_${k}_paced_gunzip`]: round(paced.peakRssOverBaselineMb),
-        [`peak_heap_mb_${k}_paced_gunzip`]: round(paced.peakHeapOverBaselineMb),
-        [`peak_external_mb_${k}_paced_gunzip`]: round(paced.peakExternalOverBaselineMb),
-      }),
-    })
+  try {
+    const sink = s3 && (await loadSink(s3.url, opts.partBytes))
+    if (sink) figures.s3_part_bytes = sink.config.S3_PART_BYTES
+    await throughput(opts, pipe, sink, figures, rows)
+    for (const size of opts.memory) mem.push(...(await memory(opts, size, s3, figures)))
+  } finally {
+    if (s3) {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      await s3.close()
+    }
   }
   figures.loadavg_1m_end = round(loadavg()[0], 2)
   figures.total_s = round((performance.now() - started) / 1000)
 
   // The table, on stdout.
   console.log(`\nlogpush-edge bench: node ${process.version}, ${figures.cpus} x ${figures.cpu_model}, gzip level ${opts.level}, load average ${figures.loadavg_1m_start} -> ${figures.loadavg_1m_end}`)
+  if (s3) console.log(`sink s3: the service's S3 sink (gzip level 6, S3_PART_BYTES ${figures.s3_part_bytes}) to a local s3rver; cpu excludes the server's process`)
   console.log(header())
   for (const r of rows) console.log(formatRow(r))
   if (mem.length) {
-    console.log('\nmemory (http_requests through the pipeline into the gzip null sink, fresh process, streamed from disk)')
+    console.log('\nmemory (http_requests through the pipeline into the gzip null sink or into S3, fresh process, streamed from disk)')
     console.log("gunzip 'pipeline': the gzip body into runPipeline as in production; 'paced': gunzipped by the bench one awaited write at a time")
-    console.log(`${'batch'.padStart(7)} ${'gunzip'.padStart(9)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)}`)
+    console.log(`${'batch'.padStart(7)} ${'gunzip'.padStart(9)} ${'sink'.padStart(4)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)} ${'objects/parts'.padStart(13)}`)
     for (const m of mem) {
       console.log(
-        `${m.size.padStart(7)} ${m.gunzip.padStart(9)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)}`,
+        `${m.size.padStart(7)} ${m.gunzip.padStart(9)} ${m.sink.padStart(4)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)} ${(m.sink === 's3' ? `${m.objects}/${m.parts}` : '-').padStart(13)}`,
       )
     }
   }
   console.log('')
   console.log(JSON.stringify(figures))
+}
+
+/** The memory runs of one batch size, each in a fresh process; adds their figures. */
+async function memory(opts, size, s3, figures) {
+  // As in production (the gzip body into runPipeline), then with the gunzip paced by the bench.
+  const m = await runMemoryChild(size, opts.level, 'pipeline')
+  // (--quick skips the paced run: a 20 MB batch is 2 MB of gzip, too little to show the difference.)
+  const paced = opts.quick ? null : await runMemoryChild(size, opts.level, 'paced')
+  // As in production into the service's S3 sink: single PUT or multipart by S3_PART_BYTES.
+  const toS3 = s3 ? await runMemoryChild(size, opts.level, 'pipeline', s3.url, opts.partBytes) : null
+  const k = size.toLowerCase()
+  Object.assign(figures, {
+    [`peak_rss_mb_${k}`]: round(m.peakRssOverBaselineMb),
+    [`peak_heap_mb_${k}`]: round(m.peakHeapOverBaselineMb),
+    [`peak_external_mb_${k}`]: round(m.peakExternalOverBaselineMb),
+    [`baseline_rss_mb_${k}`]: round(m.baselineRssMb),
+    [`memory_run_events_per_s_${k}`]: round(m.eventsPerS, 0),
+    ...(paced && {
+      [`peak_rss_mb_${k}_paced_gunzip`]: round(paced.peakRssOverBaselineMb),
+      [`peak_heap_mb_${k}_paced_gunzip`]: round(paced.peakHeapOverBaselineMb),
+      [`peak_external_mb_${k}_paced_gunzip`]: round(paced.peakExternalOverBaselineMb),
+    }),
+    ...(toS3 && {
+      [`peak_rss_mb_${k}_s3`]: round(toS3.peakRssOverBaselineMb),
+      [`peak_heap_mb_${k}_s3`]: round(toS3.peakHeapOverBaselineMb),
+      [`peak_external_mb_${k}_s3`]: round(toS3.peakExternalOverBaselineMb),
+      [`baseline_rss_mb_${k}_s3`]: round(toS3.baselineRssMb),
+      [`memory_run_events_per_s_${k}_s3`]: round(toS3.eventsPerS, 0),
+      [`memory_run_objects_${k}_s3`]: toS3.objects,
+      [`memory_run_parts_${k}_s3`]: toS3.parts,
+    }),
+  })
+  return [m, paced, toS3].filter(Boolean)
 }
 
 await main()
