@@ -93,6 +93,9 @@ describe('spliced output equals the serialised record', () => {
       `{${T},"ClientRequestPath":"/a\\\\","ClientRequestUserAgent":"x\\"y\\\\\\"z","U":"\\\\\\\\"}`,
       // nested json values with strings holding braces
       `{${T},"RequestHeaders":{"a":"}{][","b":[{"c":"\\"}"}]}}`,
+      // keys beyond the ASCII range, and more members than the scanner first makes room for
+      `{${T},"ключ":"значение","鍵🔑":1,"ClientIP":"192.0.2.1"}`,
+      `{${T},${Array.from({ length: 3000 }, (_, i) => `"F${i}":${i % 2 ? `"v${i}"` : i}`).join(',')},"EdgeResponseStatus":"200"}`,
     ])
   })
 
