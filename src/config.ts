@@ -2,6 +2,7 @@ import { z } from 'zod'
 
 const byteCount = z.coerce.number().int().positive()
 const millis = z.coerce.number().int().positive()
+const GZIP_LEVEL_RANGE = 'must be an integer from 1 (fastest) to 9 (smallest)'
 // S3 (and R2, MinIO) refuse multipart parts under 5 MiB, except the last one.
 const MIN_PART_BYTES = 5 * 1024 * 1024
 const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024
@@ -67,6 +68,11 @@ export const configSchema = z.object({
   S3_BATCH_BUDGET_MS: millis.default(60_000),
   /** Multipart part size, and the largest object sent with one PUT; each open object holds about two parts. */
   S3_PART_BYTES: byteCount.max(MAX_PART_BYTES).default(8 * 1024 * 1024),
+  /**
+   * gzip level of the objects written. Its default is in wrangler.toml [vars], not here: unset
+   * (an env built by hand, as in tests) leaves zlib's own, 6.
+   */
+  GZIP_LEVEL: z.coerce.number({ error: GZIP_LEVEL_RANGE }).int(GZIP_LEVEL_RANGE).min(1, GZIP_LEVEL_RANGE).max(9, GZIP_LEVEL_RANGE).optional(),
   PROXY_ACCESS_KEY_ID: z.string().min(1).optional(),
   PROXY_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   // Virtual-host style S3 (`<bucket>.<S3_PROXY_HOST>`) and path style at the root of this host.

@@ -1,19 +1,17 @@
+import { createGzip } from 'node:zlib'
+import type { Gzip } from 'node:zlib'
 import { ObjectWriter } from './object-writer'
 import type { ObjectWriterOptions, ObjectWriterResult } from './object-writer'
 
 // Lines are joined into strings of about this many UTF-16 units before they are encoded and
-// compressed: one TextEncoder call and one stream write per 64 KiB, not per line.
+// compressed: one TextEncoder call and one compressor write per 64 KiB, not per line.
 const FLUSH_CHARS = 64 * 1024
-// Encoded buffers handed to the compressor and not yet taken by it. Past this, writeLine()
-// waits: where the compressor has backpressure (Node), a slow upload slows the producer.
-const MAX_PENDING_WRITES = 4
-// workerd's CompressionStream has none: it takes every write at once and queues its output,
-// 4 KiB per event-loop turn, which a producer that only awaits microtasks never yields. So
-// after each MiB of input the writer waits until the pump has taken all queued output.
-const DRAIN_EVERY_BYTES = 1024 * 1024
 const encoder = new TextEncoder()
 
-export type GzipNdjsonWriterOptions = Omit<ObjectWriterOptions, 'contentType' | 'contentEncoding'>
+export type GzipNdjsonWriterOptions = Omit<ObjectWriterOptions, 'contentType' | 'contentEncoding'> & {
+  /** gzip level, 1 (fastest) to 9 (smallest); zlib's default (6) when not given. */
+  level?: number
+}
 
 export type GzipNdjsonWriterResult = ObjectWriterResult & {
   lines: number
@@ -22,13 +20,17 @@ export type GzipNdjsonWriterResult = ObjectWriterResult & {
 
 /**
  * Streams NDJSON lines into one gzip S3 object (Content-Type `application/x-ndjson`,
- * Content-Encoding `gzip`) through a `CompressionStream` and an `ObjectWriter`, with
- * bounded memory: about 64 KiB of text, at most about 1 MiB inside the compressor, and the
- * object writer's parts (about two).
- * Web Standards only, so it runs in workerd and in Node.
+ * Content-Encoding `gzip`) through node:zlib's gzip and an `ObjectWriter`, with bounded
+ * memory: about 64 KiB of text, zlib's state (about 256 KiB) with one input chunk before it and
+ * 64 KiB of output after it, and the object writer's parts (about two).
+ *
+ * node:zlib, not CompressionStream: only it takes a compression level. workerd implements it
+ * natively (Node.js compatibility is on by default from compatibility date 2026-08-04), and
+ * unlike workerd's CompressionStream it stops taking input while its output is not read, so a
+ * slow upload slows the writer of lines by itself.
  *
  * @example
- * const out = new GzipNdjsonWriter({ client: s3, key: 'logs/…/batch.json.gz', deadline })
+ * const out = new GzipNdjsonWriter({ client: s3, key: 'logs/…/batch.json.gz', deadline, level: 6 })
  * try {
  *   for (const event of events) await out.writeLine(JSON.stringify(event))
  *   const { bytes, lines } = await out.close()
@@ -44,23 +46,18 @@ export class GzipNdjsonWriter {
   /** UTF-8 bytes handed to the compressor so far (all of them once closed). */
   uncompressedBytes = 0
   readonly #object: ObjectWriter
-  readonly #input: WritableStreamDefaultWriter<Uint8Array>
+  readonly #gzip: Gzip
   readonly #pump: Promise<void>
   #text = ''
-  #pending: Promise<void>[] = []
   #failure: unknown
   #done = false
-  #drainedAt = 0
-  // What the pump has done, for #drain(): chunks read, and the write it is waiting on.
-  #reads = 0
-  #pumpWrite: Promise<void> | undefined
 
   constructor(options: GzipNdjsonWriterOptions) {
-    this.#object = new ObjectWriter({ ...options, contentType: 'application/x-ndjson', contentEncoding: 'gzip' })
+    const { level, ...objectOptions } = options
+    this.#object = new ObjectWriter({ ...objectOptions, contentType: 'application/x-ndjson', contentEncoding: 'gzip' })
     this.key = this.#object.key
-    const gzip = new CompressionStream('gzip')
-    this.#input = gzip.writable.getWriter()
-    this.#pump = this.#runPump(gzip.readable.getReader())
+    this.#gzip = createGzip({ level })
+    this.#pump = this.#runPump()
     // A failed pump is reported by the calls that follow, never as an unhandled rejection.
     this.#pump.catch(() => {})
   }
@@ -85,10 +82,8 @@ export class GzipNdjsonWriter {
     this.#done = true
     try {
       await this.#flush()
-      await Promise.all(this.#pending)
-      await this.#input.close()
+      this.#gzip.end()
       await this.#pump
-      this.#throwIfFailed()
       const result = await this.#object.close()
       return { ...result, lines: this.lines, uncompressedBytes: this.uncompressedBytes }
     } catch (err) {
@@ -124,55 +119,46 @@ export class GzipNdjsonWriter {
     const bytes = encoder.encode(this.#text)
     this.#text = ''
     this.uncompressedBytes += bytes.byteLength
-    const written = this.#input.write(bytes)
-    written.catch(() => {}) // its failure is the pump's, reported below
-    this.#pending.push(written)
-    if (this.#pending.length > MAX_PENDING_WRITES) {
-      await (this.#pending.shift() as Promise<void>).catch(() => {})
-      this.#throwIfFailed()
-    }
-    if (this.uncompressedBytes - this.#drainedAt >= DRAIN_EVERY_BYTES) {
-      this.#drainedAt = this.uncompressedBytes
-      await this.#drain()
-    }
+    // false: zlib holds input it has not compressed yet. It compresses only while its output has
+    // room, and the pump takes output only as fast as S3 takes parts, so waiting here is the
+    // backpressure of uploads.
+    if (!this.#gzip.write(bytes)) await this.#drained()
   }
 
-  // Returns once a whole event-loop turn passed without the pump reading anything, waiting
-  // meanwhile for any S3 write the pump is blocked on: that is the backpressure of uploads.
-  async #drain(): Promise<void> {
-    for (;;) {
-      this.#throwIfFailed()
-      if (this.#pumpWrite) {
-        await this.#pumpWrite.catch(() => {})
-        continue
-      }
-      const reads = this.#reads
-      await new Promise((resolve) => setTimeout(resolve, 0))
-      if (this.#reads === reads && !this.#pumpWrite) return this.#throwIfFailed()
+  // Resolves once zlib has taken the input it holds; throws once the compressor is torn down.
+  async #drained(): Promise<void> {
+    const gzip = this.#gzip
+    if (!gzip.destroyed) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          gzip.off('drain', done)
+          gzip.off('close', done)
+          resolve()
+        }
+        gzip.on('drain', done)
+        gzip.on('close', done)
+      })
     }
+    // Torn down by a failed pump, which records why before it settles, or by abort(), which
+    // records it first.
+    if (gzip.destroyed) await this.#pump.catch(() => {})
+    this.#throwIfFailed()
   }
 
-  async #runPump(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  async #runPump(): Promise<void> {
     try {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) return
-        this.#reads++
-        this.#pumpWrite = this.#object.write(value)
-        await this.#pumpWrite
-        this.#pumpWrite = undefined
-      }
+      for await (const chunk of this.#gzip) await this.#object.write(chunk)
     } catch (err) {
       this.#failure ??= err
-      // Unblocks writeLine() and close(): their pending writes reject instead of waiting.
-      await reader.cancel(err).catch(() => {})
+      // Unblocks a writeLine() waiting in #drained(): destroying emits 'close'.
+      this.#gzip.destroy()
       throw err
     }
   }
 
   async #tearDown(reason: unknown): Promise<void> {
     this.#text = ''
-    await this.#input.abort(reason).catch(() => {})
+    this.#gzip.destroy()
     // Before waiting for the pump: it cancels the upload the pump may be waiting on.
     await this.#object.abort(reason)
     await this.#pump.catch(() => {})

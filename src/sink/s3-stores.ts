@@ -44,11 +44,12 @@ export function s3Stores(config: Config): BatchStores {
   const partSize = config.S3_PART_BYTES
   const minPartSize = minPartBytes(config.S3_ENDPOINT)
   const prefix = config.S3_PREFIX
+  const level = config.GZIP_LEVEL
   return {
     output: ({ dataset, table, day, batchId }) => ({
       logsKey: (partition) => logsKey(prefix, table, partition, batchId),
       quarantineKey: () => quarantineKey(prefix, dataset, day, batchId),
-      open: (key) => new GzipNdjsonWriter({ client, key, deadline, partSize, minPartSize }),
+      open: (key) => new GzipNdjsonWriter({ client, key, deadline, partSize, minPartSize, level }),
       remove: (key) => client.deleteObject(key, cleanup()),
     }),
     spill: {

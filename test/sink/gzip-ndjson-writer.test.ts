@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import httpRfc3339 from '../../fixtures/http_requests.rfc3339.ndjson?raw'
+import httpTwoHours from '../../fixtures/http_requests.two-hours.ndjson?raw'
+import httpUnix from '../../fixtures/http_requests.unix.ndjson?raw'
+import httpUnixnano from '../../fixtures/http_requests.unixnano.ndjson?raw'
 import { GzipNdjsonWriter } from '../../src/sink/gzip-ndjson-writer'
 import { MIN_PART_SIZE } from '../../src/sink/object-writer'
 import { S3Client } from '../../src/sink/s3-client'
@@ -6,6 +10,8 @@ import { faultStats, faultyS3Options, firstDifference, gunzip, injectFault, nois
 
 const MiB = 1024 * 1024
 const PART_SIZE = MIN_PART_SIZE + 1
+// Parts this small reach the multipart path with little data: the local S3 server takes them.
+const SMALL_PART = { partSize: 256 * 1024, minPartSize: 1 }
 const encoder = new TextEncoder()
 
 // 7 MiB of noise as base64 (~9.3 MiB) gzips to ~7 MiB: past one 5 MiB part, so two parts.
@@ -86,10 +92,12 @@ describe('GzipNdjsonWriter', () => {
     await watch(`${key}?uploadId=`)
     const writer = new GzipNdjsonWriter({ client: new S3Client(faultyS3Options()), key, partSize: PART_SIZE })
     for (const line of noisyLines()) await writer.writeLine(line)
+    // The lines are in before S3 has answered CreateMultipartUpload: the writer waits for
+    // uploads only when they fall behind. Abort once a part is on its way.
+    await vi.waitFor(async () => expect((await faultStats(`${key}?partNumber=`)).seen).toBeGreaterThanOrEqual(1))
     await writer.abort(new Error('batch rejected'))
     await writer.abort()
 
-    expect((await faultStats(`${key}?partNumber=`)).seen).toBeGreaterThanOrEqual(1)
     expect(await faultStats(`${key}?uploadId=`)).toMatchObject({ seen: 1 }) // Abort, no Complete
     expect(await s3.listKeys(prefix)).toEqual([])
     await expect(writer.writeLine('{}')).rejects.toThrow('batch rejected')
@@ -107,6 +115,61 @@ describe('GzipNdjsonWriter', () => {
     })().catch((e: unknown) => e)
     expect(err).toMatchObject({ name: 'S3Error', operation: 'UploadPart', code: 'AccessDenied' })
     await writer.abort(err)
+    expect(await s3.listKeys(prefix)).toEqual([])
+  })
+
+  it('compresses at the level it is given: 1 and 9 store the same lines, 9 in fewer bytes', async () => {
+    // Real-format Logpush lines, the kind of text the service stores.
+    const lines = [httpUnixnano, httpUnix, httpRfc3339, httpTwoHours].flatMap((text) => text.trim().split('\n'))
+    const prefix = uniquePrefix('gzip')
+    const stored = async (level: number) => {
+      const writer = new GzipNdjsonWriter({ client: s3, key: `${prefix}level-${level}.json.gz`, level })
+      for (const line of lines) await writer.writeLine(line)
+      const result = await writer.close()
+      return { bytes: result.bytes, text: new TextDecoder().decode(await readBackText(s3, result.key)) }
+    }
+    const [fastest, smallest] = [await stored(1), await stored(9)]
+
+    const text = lines.join('\n') + '\n'
+    expect(fastest.text).toBe(text)
+    expect(smallest.text).toBe(text)
+    expect(smallest.bytes).toBeLessThan(fastest.bytes * 0.9)
+  })
+
+  it('refuses a compression level zlib does not have', () => {
+    expect(() => new GzipNdjsonWriter({ client: s3, key: `${uniquePrefix('gzip')}bad.json.gz`, level: 10 })).toThrow(RangeError)
+  })
+
+  it('holds back the writer of lines while an upload hangs, with bounded memory, until aborted', async () => {
+    const prefix = uniquePrefix('gzip')
+    const key = `${prefix}held.json.gz`
+    await injectFault({ match: `${key}?partNumber=1&`, mode: 'hang', count: 1 })
+    const writer = new GzipNdjsonWriter({ client: new S3Client(faultyS3Options()), key, ...SMALL_PART })
+    const lines = noisyLines()
+    let written = 0
+    const producing = (async () => {
+      for (const line of lines) {
+        await writer.writeLine(line)
+        written++
+      }
+    })()
+    producing.catch(() => {})
+
+    // Stalled: no input taken for 300 ms.
+    let seen = -1
+    await vi.waitFor(() => {
+      const now = writer.uncompressedBytes
+      const moved = now !== seen
+      seen = now
+      if (moved) throw new Error(`the writer of lines is still moving (${now} bytes in)`)
+    }, { interval: 300, timeout: 10_000 })
+    expect(written).toBeLessThan(lines.length)
+    // Two parts with the object writer, zlib's buffers and a piece of text: about 1 MiB of the 9.
+    expect(writer.bytes).toBeLessThanOrEqual(2 * SMALL_PART.partSize + 64 * 1024)
+    expect(writer.uncompressedBytes).toBeLessThan(2 * MiB)
+
+    await writer.abort(new Error('batch rejected'))
+    await expect(producing).rejects.toThrow('batch rejected')
     expect(await s3.listKeys(prefix)).toEqual([])
   })
 

@@ -1,0 +1,16 @@
+// The part of node:zlib that GzipNdjsonWriter uses: a gzip stream, as workerd implements it.
+// Not @types/node: it would declare all of Node's globals (Buffer, process) for a Worker whose
+// other code must keep to Web Standards.
+declare module 'node:zlib' {
+  export interface Gzip extends AsyncIterable<Uint8Array> {
+    readonly destroyed: boolean
+    /** false once the input zlib holds reaches its high-water mark: wait for 'drain'. */
+    write(chunk: Uint8Array): boolean
+    end(): this
+    destroy(error?: Error): this
+    on(event: 'drain' | 'close', listener: () => void): this
+    off(event: 'drain' | 'close', listener: () => void): this
+  }
+
+  export function createGzip(options?: { level?: number }): Gzip
+}
