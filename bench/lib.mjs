@@ -260,11 +260,11 @@ export async function startLocalS3() {
 
 /**
  * The sink bundle and a service config for the S3 server at `endpoint`: the service's defaults
- * (S3_PART_BYTES unless `partBytes` is given), except the batch's S3 budget. The bench measures
+ * (S3_PART_BYTES unless `partBytes` is given), the bench's gzip level, except the batch's S3 budget. The bench measures
  * speed and memory, not whether a batch fits the sender's timeout (a 1M-line batch takes minutes
  * here), so the budget is raised and `serviceBudgetMs` says what the service would allow.
  */
-export async function loadSink(endpoint, partBytes) {
+export async function loadSink(endpoint, partBytes, level) {
   const sink = await import(pathToFileURL(SINK_BUNDLE).href)
   const defaults = sink.configSchema.parse({
     S3_ENDPOINT: endpoint,
@@ -273,6 +273,7 @@ export async function loadSink(endpoint, partBytes) {
     AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
     INGEST_TOKEN: 'bench-token',
+    GZIP_LEVEL: String(level),
     ...(partBytes && { S3_PART_BYTES: partBytes }),
   })
   // One config object for the whole process: the service keeps one S3 client per config.

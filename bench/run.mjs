@@ -256,7 +256,7 @@ async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
   const body = gunzip === 'paced' ? pacedGunzipBody : fileBody
   const pipe = await loadPipeline()
   const schema = pipe.schemas.get('http_requests')
-  const sink = s3Endpoint && (await loadSink(s3Endpoint, partBytes))
+  const sink = s3Endpoint && (await loadSink(s3Endpoint, partBytes, level))
   const run = (file) => (sink ? s3Pipeline(pipe.mod, sink, schema, body(file), MEMORY_LIMITS) : pipeline(pipe.mod, schema, body(file), level, MEMORY_LIMITS))
   const warm = await ensureDataset('http_requests', WARMUP_LINES)
   const data = await ensureDataset('http_requests', size)
@@ -365,7 +365,7 @@ async function main() {
   const s3 = await starting
   const mem = []
   try {
-    const sink = s3 && (await loadSink(s3.url, opts.partBytes))
+    const sink = s3 && (await loadSink(s3.url, opts.partBytes, opts.level))
     if (sink) figures.s3_part_bytes = sink.config.S3_PART_BYTES
     await throughput(opts, pipe, sink, figures, rows)
     for (const size of opts.memory) mem.push(...(await memory(opts, size, s3, figures)))
@@ -387,7 +387,7 @@ async function main() {
 
   // The table, on stdout.
   console.log(`\nlogpush-edge bench: node ${process.version}, ${figures.cpus} x ${figures.cpu_model}, gzip level ${opts.level}, load average ${figures.loadavg_1m_start} -> ${figures.loadavg_1m_end}`)
-  if (s3) console.log(`sink s3: the service's S3 sink (gzip level 6, S3_PART_BYTES ${figures.s3_part_bytes}) to a local s3rver; cpu excludes the server's process`)
+  if (s3) console.log(`sink s3: the service's S3 sink (GZIP_LEVEL ${opts.level}, S3_PART_BYTES ${figures.s3_part_bytes}) to a local s3rver; cpu excludes the server's process`)
   console.log(header())
   for (const r of rows) console.log(formatRow(r))
   if (mem.length) {
