@@ -265,8 +265,13 @@ interface CompiledField {
   required: boolean
   /** A string column: a string value is taken as it is, without a call. */
   string: boolean
+  /** A boolean column: a boolean value is taken as it is, without a call. */
+  boolean: boolean
   /** A smallint/int/bigint column: its number is written as an integer, never `1.0` or `1e2`. */
   integer: boolean
+  /** An integer column's range as doubles (bigint: the safe integers); a number within it is taken without a call. */
+  min: number
+  max: number
   isEventTime: boolean
   indicators: IndicatorKind[]
   expected: string
@@ -341,7 +346,12 @@ function fieldsChecker(fields: CompiledField[], top: boolean): (record: Record<s
       ctx.where = ''
       ctx.nestedReason = ''
       const changes = ctx.changes
-      let out = f.string && typeof v === 'string' ? v : f.check(v, ctx)
+      // Values already of the column's type skip the checker's call; the rest go through it.
+      let out =
+        typeof v === 'string' ? (f.string ? v : f.check(v, ctx))
+        : typeof v === 'number' ? (v >= f.min && v <= f.max && Number.isInteger(v) ? v : f.check(v, ctx))
+        : typeof v === 'boolean' && f.boolean ? v
+        : f.check(v, ctx)
       if (out === INEXACT && typeof v === 'number' && members !== null) {
         // Unixnano timestamps are beyond 2^53: their digits as written, instead of a re-parse.
         const raw = members.valueText(i)
@@ -435,7 +445,10 @@ function compileField(spec: FieldSpec): CompiledField {
     name: spec.name,
     required: spec.required === true,
     string: spec.type === 'string',
+    boolean: spec.type === 'boolean',
     integer: spec.type === 'smallint' || spec.type === 'int' || spec.type === 'bigint',
+    min: spec.type === 'smallint' || spec.type === 'int' ? INT_RANGES[spec.type][0] : spec.type === 'bigint' ? Number.MIN_SAFE_INTEGER : 0,
+    max: spec.type === 'smallint' || spec.type === 'int' ? INT_RANGES[spec.type][1] : spec.type === 'bigint' ? Number.MAX_SAFE_INTEGER : -1,
     isEventTime: spec.isEventTime === true,
     indicators: spec.indicators ?? [],
     expected: typeName(spec),
