@@ -85,14 +85,20 @@ function isDigits(s: string): boolean {
   return true
 }
 
+function scaleOf(magnitude: number): number {
+  return magnitude >= NS_FROM ? 9 : magnitude >= US_FROM ? 6 : magnitude >= MS_FROM ? 3 : 0
+}
+
 /** An unsigned integer timestamp given as its decimal digits, unit decided by magnitude. */
 function fromIntegerDigits(digits: string): string | null {
   if (digits.length > MAX_INTEGER_DIGITS) return null
   // Digits beyond 2^53 are exact here because the unit split works on the text, not on a double.
-  const head = Number(digits.length > 15 ? digits.slice(0, 15) : digits)
-  const magnitude = digits.length > 15 ? head * 10 ** (digits.length - 15) : head
-  const scale = magnitude >= NS_FROM ? 9 : magnitude >= US_FROM ? 6 : magnitude >= MS_FROM ? 3 : 0
-  if (scale === 0) return formatEpoch(magnitude, ZEROS)
+  // Without leading zeros the number of digits gives the magnitude.
+  const n = digits.length
+  const scale =
+    n > 1 && digits.charCodeAt(0) === C0 ? scaleOf(Number(n > 15 ? digits.slice(0, 15) : digits) * 10 ** Math.max(0, n - 15))
+    : n > 17 ? 9 : n > 14 ? 6 : n > 11 ? 3 : 0
+  if (scale === 0) return formatEpoch(Number(digits), ZEROS)
   const cut = digits.length - scale
   const seconds = cut > 0 ? Number(digits.slice(0, cut)) : 0
   const fraction = cut > 0 ? digits.slice(cut) : digits.padStart(scale, '0')

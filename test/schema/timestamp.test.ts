@@ -27,6 +27,10 @@ const SAME_INSTANT: [string, string, string][] = [
   ['RFC 3339, 3 fraction digits (rfc3339ms)', '"2022-05-25T13:25:26.123Z"', MS],
   ['unix seconds number', '1653485126', S],
   ['unix seconds string', '"1653485126"', S],
+  // Leading zeros do not make a finer unit: the magnitude decides, not the number of digits.
+  ['unix seconds string, leading zeros', '"0000000001653485126"', S],
+  ['unix ms string, leading zeros', '"001653485126123"', MS],
+  ['unixnano string, leading zero', '"01653485126123456789"', NS],
   ['RFC 3339 without fraction', '"2022-05-25T13:25:26Z"', S],
   ['RFC 3339 without fraction, -05:00', '"2022-05-25T08:25:26-05:00"', S],
 ]
