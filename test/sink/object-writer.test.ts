@@ -84,6 +84,27 @@ describe('ObjectWriter', () => {
     }
   })
 
+  it('copies each chunk: changing it once write() resolved does not change what is stored', async () => {
+    const partSize = 64 * 1024 + 13
+    const prefix = uniquePrefix('writer')
+    // One PUT and a multipart upload, each written from one buffer reused for every chunk.
+    for (const size of [30_000, 3 * partSize + 11]) {
+      const key = `${prefix}${size}.bin`
+      const body = noise(size, size)
+      const reused = new Uint8Array(10_000)
+      const writer = new ObjectWriter({ client: s3, key, partSize, minPartSize: 1 })
+      for (let at = 0; at < size; at += reused.byteLength) {
+        const chunk = reused.subarray(0, Math.min(reused.byteLength, size - at))
+        chunk.set(body.subarray(at, at + chunk.byteLength))
+        await writer.write(chunk)
+        chunk.fill(0xff)
+      }
+
+      await writer.close()
+      expect(firstDifference(await readBack(s3, key), body), `${size} bytes`).toBe(-1)
+    }
+  })
+
   it('leaves no object when aborted after parts were sent, and aborting twice is harmless', async () => {
     const prefix = uniquePrefix('writer')
     const key = `${prefix}aborted.bin`
