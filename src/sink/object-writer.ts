@@ -5,6 +5,10 @@ export const MIN_PART_SIZE = 5 * 1024 * 1024 // S3 rejects smaller parts, except
 const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
 const MAX_PARTS = 10_000
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024
+// A part starts this small and doubles as it fills: a small object (most quarantine objects,
+// a quiet partition) does not cost a whole part, nor does an object left open with a part
+// barely begun while another is written.
+const FIRST_CAPACITY = 64 * 1024
 // Cleanup gets its own time: the batch deadline may be what just ran out.
 const ABORT_BUDGET_MS = 5_000
 
@@ -35,7 +39,8 @@ type State = 'open' | 'closing' | 'closed' | 'failed' | 'aborted'
  * Writes one S3 object from chunks whose total size is not known in advance. Up to
  * `partSize` bytes nothing is sent and `close()` stores them with one PUT; past it, a
  * multipart upload starts and each full part is sent as it fills, one part in flight while
- * the next fills, so memory stays near two parts whatever the object's size.
+ * the next fills, so memory stays near two parts whatever the object's size: each chunk is
+ * copied into the part being filled, and nothing else is kept.
  * Await each `write()` before the next: that is the backpressure.
  *
  * @example
@@ -58,8 +63,9 @@ export class ObjectWriter {
   readonly #cancel = new AbortController()
   #state: State = 'open'
   #failure: unknown
-  #chunks: Uint8Array[] = []
-  #buffered = 0
+  // The part being filled: its first #filled bytes are the object's bytes not yet sent.
+  #part: Uint8Array | undefined
+  #filled = 0
   #bytes = 0
   #uploadId: string | undefined
   #parts: S3CompletedPart[] = []
@@ -89,21 +95,26 @@ export class ObjectWriter {
     return this.#bytes
   }
 
-  /** Appends `chunk` (kept by reference: do not change it afterwards). */
+  /** Appends a copy of `chunk`: the caller may reuse it once write() settled. */
   async write(chunk: Uint8Array): Promise<void> {
     this.#check('write')
     if (this.#writing) throw new Error('ObjectWriter: write() called before the previous write() settled')
     if (chunk.byteLength === 0) return
     this.#writing = true
     try {
-      this.#chunks.push(chunk)
-      this.#buffered += chunk.byteLength
       this.#bytes += chunk.byteLength
-      // Strictly over: a remainder of at least one byte is left for the last part.
-      while (this.#buffered > this.#partSize) {
-        await this.#settleInFlight()
-        this.#uploadId ??= await this.#client.createMultipartUpload(this.key, this.#headers, this.#call())
-        this.#inFlight = this.#sendPart(this.#take(this.#partSize))
+      for (let at = 0; at < chunk.byteLength;) {
+        // A full part goes only once a byte follows it: the last part is never empty, and
+        // an object of exactly partSize is one PUT.
+        if (this.#filled === this.#partSize) {
+          await this.#settleInFlight()
+          this.#uploadId ??= await this.#client.createMultipartUpload(this.key, this.#headers, this.#call())
+          this.#inFlight = this.#sendPart(this.#takePart())
+        }
+        const n = Math.min(chunk.byteLength - at, this.#partSize - this.#filled)
+        this.#reserve(this.#filled + n).set(chunk.subarray(at, at + n), this.#filled)
+        this.#filled += n
+        at += n
       }
     } catch (err) {
       await this.#fail(err)
@@ -120,12 +131,12 @@ export class ObjectWriter {
     this.#state = 'closing'
     try {
       if (this.#uploadId === undefined) {
-        await this.#client.putObject(this.key, this.#take(this.#buffered), this.#headers, this.#call())
+        await this.#client.putObject(this.key, this.#takePart(), this.#headers, this.#call())
         this.#state = 'closed'
         return { key: this.key, bytes: this.#bytes, parts: 1 }
       }
       await this.#settleInFlight()
-      await this.#sendPart(this.#take(this.#buffered))
+      await this.#sendPart(this.#takePart())
       this.#throwIfFailed()
       await this.#complete(this.#uploadId)
       this.#state = 'closed'
@@ -146,8 +157,8 @@ export class ObjectWriter {
     const wasFailed = this.#state === 'failed'
     this.#state = 'aborted'
     this.#failure ??= reason ?? new Error('ObjectWriter aborted')
-    this.#chunks = []
-    this.#buffered = 0
+    this.#part = undefined
+    this.#filled = 0
     if (!wasFailed) await this.#cleanUp()
   }
 
@@ -198,26 +209,24 @@ export class ObjectWriter {
     if (this.#failure !== undefined) throw this.#failure
   }
 
-  // Removes the first `size` buffered bytes as one array (the chunks themselves when only one).
-  #take(size: number): Uint8Array {
-    const first = this.#chunks[0]
-    if (first && first.byteLength === size) {
-      this.#chunks.shift()
-      this.#buffered -= size
-      return first
-    }
-    const out = new Uint8Array(size)
-    let filled = 0
-    while (filled < size) {
-      const chunk = this.#chunks[0] as Uint8Array
-      const n = Math.min(chunk.byteLength, size - filled)
-      out.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), filled)
-      filled += n
-      if (n === chunk.byteLength) this.#chunks.shift()
-      else this.#chunks[0] = chunk.subarray(n)
-    }
-    this.#buffered -= size
-    return out
+  // The part being filled, with room for `size` bytes (at most partSize): doubled as needed.
+  #reserve(size: number): Uint8Array {
+    const part = this.#part
+    if (part && part.byteLength >= size) return part
+    let capacity = Math.max(FIRST_CAPACITY, 2 * (part?.byteLength ?? 0))
+    while (capacity < size) capacity *= 2
+    const grown = new Uint8Array(Math.min(capacity, this.#partSize))
+    if (part) grown.set(part.subarray(0, this.#filled))
+    this.#part = grown
+    return grown
+  }
+
+  // Hands over the bytes filled (a view of exactly that size) and lets go of the part.
+  #takePart(): Uint8Array {
+    const filled = this.#part?.subarray(0, this.#filled) ?? new Uint8Array(0)
+    this.#part = undefined
+    this.#filled = 0
+    return filled
   }
 
   async #fail(err: unknown): Promise<void> {
