@@ -11,6 +11,7 @@ export function encodeSpliced(members: LineMembers, ctx: CheckContext, enriched:
   const { text, count, keyStart, valueStart, valueEnd, column } = members
   const replacements = ctx.replacements
   let json = '{'
+  let comma = ''
   let runStart = -1
   let runEnd = -1
   for (let m = 0; m < count; m++) {
@@ -22,14 +23,21 @@ export function encodeSpliced(members: LineMembers, ctx: CheckContext, enriched:
       continue
     }
     if (runStart >= 0) {
-      json += json.length > 1 ? `,${text.slice(runStart, runEnd)}` : text.slice(runStart, runEnd)
+      json += comma + text.slice(runStart, runEnd)
+      comma = ','
       runStart = -1
     }
     // '' drops the member.
-    if (replacement !== '') json += `${json.length > 1 ? ',' : ''}${text.slice(keyStart[m]!, valueStart[m]!)}${replacement}`
+    if (replacement !== '') {
+      json += comma + text.slice(keyStart[m]!, valueStart[m]!) + replacement
+      comma = ','
+    }
   }
-  if (runStart >= 0) json += json.length > 1 ? `,${text.slice(runStart, runEnd)}` : text.slice(runStart, runEnd)
-  return `${json}${json.length > 1 ? ',' : ''}${enriched}}`
+  if (runStart >= 0) {
+    json += comma + text.slice(runStart, runEnd)
+    comma = ','
+  }
+  return `${json}${comma}${enriched}}`
 }
 
 /** The event serialised from its checked record, `enriched` appended (the general way). */

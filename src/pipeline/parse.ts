@@ -94,14 +94,13 @@ export class EventParser {
 
   /** The general way: check the record in place and serialise it. `parsed` is unchecked, or none. */
   private serialize(text: string, lineNo: number, parsed?: Record<string, unknown>): boolean {
-    let exact = LONG_NUMBER.test(text)
+    const exact = LONG_NUMBER.test(text)
     let record = (exact ? JSON.parse(text, exactNumbers) : (parsed ?? JSON.parse(text))) as Record<string, unknown>
     const ctx = this.ctx
     ctx.reset(null)
     let verdict = this.schema.check(record, ctx)
     if (verdict === INEXACT && !exact) {
       // A number the pattern above did not catch (such as 1e+21 in a string column).
-      exact = true
       record = JSON.parse(text, exactNumbers) as Record<string, unknown>
       ctx.reset(null)
       verdict = this.schema.check(record, ctx)
