@@ -1,7 +1,9 @@
 import { AwsClient } from 'aws4fetch'
 import { S3Error } from './s3-error'
 import { xmlBlocks, xmlDocument, xmlText } from '../utils/s3-xml'
-import { EMPTY_SHA256, sha256Hex, UNSIGNED_PAYLOAD, uriEncode } from '../utils/sigv4-verify'
+import { toBase64 } from '../utils/checksums'
+import { md5 } from '../utils/md5'
+import { EMPTY_SHA256, UNSIGNED_PAYLOAD, uriEncode } from '../utils/sigv4-verify'
 
 const DEFAULT_RETRIES = 3 // 4 attempts in all
 const DEFAULT_BASE_DELAY_MS = 100
@@ -243,10 +245,14 @@ export class S3Client {
     const url = this.#url(req)
     const headers = new Headers(req.headers)
     const stream = req.body instanceof OneShotBody ? req.body : undefined
-    const bytes = req.body instanceof Uint8Array ? req.body : undefined
-    // A buffered payload's hash is signed, so S3 rejects a body damaged on the way; a stream's
-    // hash is known only at its end, after the headers went out.
-    headers.set('X-Amz-Content-Sha256', stream ? UNSIGNED_PAYLOAD : bytes ? await sha256Hex(bytes) : EMPTY_SHA256)
+    // A buffered body goes with its Content-MD5, which is signed, so S3 refuses a body damaged on
+    // the way. Its SHA-256 is not: Web Crypto's digest (and its only incremental form, workerd's
+    // DigestStream) copies the bytes first, and for an 8 MiB part that copy lives until GC. A
+    // stream's hash is known only at its end, after the headers went out.
+    if (req.body instanceof Uint8Array) headers.set('Content-MD5', toBase64(md5(req.body)))
+    headers.set('X-Amz-Content-Sha256', req.body ? UNSIGNED_PAYLOAD : EMPTY_SHA256)
+    // Bodies go as streams (see oneChunk); Node's fetch sends a stream chunked unless told its length.
+    if (req.body) headers.set('Content-Length', String(req.body instanceof Uint8Array ? req.body.byteLength : req.body.length))
     let last: S3Error | undefined
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now()
@@ -285,8 +291,8 @@ export class S3Client {
     try {
       // No redirects: a signed request replayed to another host is wrong, and S3 redirects
       // mean a misconfigured endpoint or region, which the error should say.
-      const body = req.body instanceof OneShotBody ? req.body.open() : req.body
-      const init = { method: req.method, headers, body, signal: controller.signal, redirect: 'manual' }
+      const body = req.body instanceof OneShotBody ? req.body.open() : req.body && oneChunk(req.body)
+      const init = { method: req.method, headers, body, signal: controller.signal, redirect: 'manual', duplex: 'half' }
       const signed = await this.#aws.sign(url, init)
       const res = await this.#fetch(signed)
       if (!res.ok) throw errorFromXml(req, res.status, await res.text().catch(() => ''))
@@ -384,6 +390,22 @@ class OneShotBody {
     this.#finished = true
     await this.#reader.cancel(this.failure?.cause).catch(() => {})
   }
+}
+
+/**
+ * Held bytes as the body of one attempt. A stream, not the bytes themselves: a Request copies a
+ * byte body when it is made (twice here: aws4fetch makes one to sign), and reads a stream only as
+ * it sends. Each attempt gets a fresh one, so a retry sends every byte again.
+ */
+function oneChunk(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    // workerd then sends Content-Length instead of a chunked body, which S3 refuses.
+    expectedLength: bytes.byteLength,
+    start(controller) {
+      if (bytes.byteLength > 0) controller.enqueue(bytes)
+      controller.close()
+    },
+  })
 }
 
 function checkOptions(options: S3ClientOptions): void {

@@ -1,6 +1,8 @@
 // S3 error codes worth another attempt even though some come with a 4xx status
-// (RequestTimeout is a 400: S3 gave up waiting for the request body).
+// (RequestTimeout is a 400: S3 gave up waiting for the request body; BadDigest is a 400 for a
+// body that no longer matched its Content-MD5 when it arrived, and a retry sends it again).
 const RETRYABLE_CODES = new Set([
+  'BadDigest',
   'InternalError',
   'RequestTimeout',
   'ServiceUnavailable',

@@ -27,6 +27,32 @@ describe('S3Client against the local S3 server', () => {
     await s3.deleteObject(key) // deleting what is gone is not an error
   })
 
+  it('sends each body with the Content-MD5 of its bytes, which S3 checks them against', async () => {
+    const sent: string[] = []
+    const recording = new S3Client(s3Options({
+      fetch: (request) => {
+        sent.push(request.headers.get('Content-MD5') ?? '')
+        return fetch(request)
+      },
+    }))
+    const hexOf = (base64: string) => [...atob(base64)].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('')
+    const part = crypto.getRandomValues(new Uint8Array(65_536))
+    // Lengths around MD5's 64-byte blocks and its 56-byte padding boundary, and a multi-block part.
+    for (const length of [0, 1, 55, 56, 63, 64, 65, 119, 120, part.length]) {
+      const key = `${uniquePrefix('md5')}${length}.bin`
+      const etag = await recording.putObject(key, part.subarray(0, length))
+      expect(etag).toBe(`"${await md5Hex(part.subarray(0, length))}"`)
+      expect(`"${hexOf(sent.at(-1)!)}"`).toBe(etag)
+    }
+
+    const key = `${uniquePrefix('md5')}multipart.bin`
+    const uploadId = await recording.createMultipartUpload(key)
+    const etag = await recording.uploadPart(key, uploadId, 1, part)
+    expect(`"${hexOf(sent.at(-1)!)}"`).toBe(etag)
+    await recording.completeMultipartUpload(key, uploadId, [{ partNumber: 1, etag }])
+    expect(sent.at(-1)).not.toBe('')
+  })
+
   it('lists every key under a prefix across pages', async () => {
     const prefix = uniquePrefix('list')
     const keys = ['a', 'b/1', 'b/2', 'c&d', 'e<f>'].map((k) => prefix + k)

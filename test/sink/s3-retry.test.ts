@@ -22,6 +22,17 @@ describe('S3Client retries, through the fault proxy', () => {
     expect(await direct.headObject(key)).toMatchObject({ size: 12 })
   })
 
+  it('sends a body refused as damaged on the way (400 BadDigest) again, whole', async () => {
+    const key = `${uniquePrefix('retry')}digest.json`
+    await injectFault({ match: key, count: 1, status: 400, code: 'BadDigest' })
+    const body = encoder.encode('{"damaged":false}\n'.repeat(1000))
+
+    await s3.putObject(key, body)
+    expect(await faultStats(key)).toEqual({ seen: 2, faulted: 1 })
+    const stored = await direct.getObject(key)
+    expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(body)
+  })
+
   it('gives up after the bounded attempts with a retryable S3Error', async () => {
     const key = `${uniquePrefix('retry')}down.json`
     await injectFault({ match: key, count: 100, status: 503, code: 'ServiceUnavailable' })

@@ -2,6 +2,7 @@ import { Sha256 } from '@aws-crypto/sha256-js'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { describe, expect, it } from 'vitest'
 import { S3Client } from '../../src/sink/s3-client'
+import { toBase64 } from '../../src/utils/checksums'
 
 // Recomputes the signature of each request S3Client sends with an independent SigV4
 // implementation (the AWS SDK's), since the local S3 server does not verify signatures.
@@ -32,7 +33,7 @@ async function referenceAuthorization(request: Request): Promise<{ authorization
   const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`)
   const headers: Record<string, string> = { host: url.host }
   // Everything but the payload hash, which the reference computes from the body itself, unless
-  // the payload is unsigned (a stream): the reference then signs the header as given.
+  // the payload is unsigned: the reference then signs the header as given.
   const unsigned = request.headers.get('x-amz-content-sha256') === 'UNSIGNED-PAYLOAD'
   for (const [name, value] of request.headers) {
     if (name !== 'authorization' && (unsigned || name !== 'x-amz-content-sha256')) headers[name] = value
@@ -42,8 +43,8 @@ async function referenceAuthorization(request: Request): Promise<{ authorization
   const body = request.body && !unsigned ? new Uint8Array(await request.clone().arrayBuffer()) : undefined
   const signed = await reference.sign(
     { method: request.method, protocol: url.protocol, hostname: url.hostname, path: url.pathname, query, headers, body },
-    // aws4fetch leaves Content-Type out of the signature, which SigV4 allows.
-    { signingDate, unsignableHeaders: new Set(['content-type']) },
+    // aws4fetch leaves Content-Type and Content-Length out of the signature, which SigV4 allows.
+    { signingDate, unsignableHeaders: new Set(['content-type', 'content-length']) },
   )
   return { authorization: signed.headers.authorization as string, payloadHash: signed.headers['x-amz-content-sha256'] as string }
 }
@@ -56,7 +57,7 @@ async function expectSameSignature(request: Request | undefined): Promise<void> 
 }
 
 describe('SigV4 signatures match an independent implementation', () => {
-  it('PutObject with a key that needs encoding and a signed payload hash', async () => {
+  it('PutObject with a key that needs encoding, an unsigned payload and a signed Content-MD5', async () => {
     const { s3, sent } = capturing(() => new Response(null, { headers: { ETag: '"e"' } }))
     const body = new TextEncoder().encode('{"ClientIP":"192.0.2.1"}\n')
     await s3.putObject("logs/cloudflare_http/year=2026/a b+c(1)*!'é~.json.gz", body, {
@@ -64,6 +65,9 @@ describe('SigV4 signatures match an independent implementation', () => {
       'Content-Encoding': 'gzip',
     })
     await expectSameSignature(sent[0])
+    expect(sent[0]?.headers.get('x-amz-content-sha256')).toBe('UNSIGNED-PAYLOAD')
+    expect(sent[0]?.headers.get('authorization')).toMatch(/SignedHeaders=[^,]*content-md5;/)
+    expect(sent[0]?.headers.get('content-md5')).toBe(toBase64(new Uint8Array(await crypto.subtle.digest('MD5', body))))
     expect(new URL(sent[0]!.url).pathname).toBe("/cloudflare-logs/logs/cloudflare_http/year%3D2026/a%20b%2Bc%281%29%2A%21%27%C3%A9~.json.gz")
   })
 
