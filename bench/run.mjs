@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { DATASETS, ensureDataset } from './generate.mjs'
 import {
@@ -39,6 +40,8 @@ const MEMORY_LIMITS = { maxDecompressedBytes: 1024 ** 3, maxLineBytes: 1024 * 10
 const WARMUP_LINES = '3000'
 const SAMPLE_RSS_MS = 2
 const SAMPLE_HEAP_MS = 5
+/** V8's young generation (both semi-spaces) as committed now, MiB: it grows in steps, never back during a run. */
+const newSpaceMb = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / MIB
 
 function parseArgs(argv) {
   const opts = { quick: false, level: 6, datasets: DATASETS, sizes: ['10k', '100k', '1m'], memory: ['100MB', '1GB'], runs: 3, memoryRuns: 3, s3: true, s3Datasets: DATASETS }
@@ -269,6 +272,7 @@ async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
   await new Promise((resolve) => setTimeout(resolve, 50))
   gc()
   const base = process.memoryUsage()
+  const newSpaceBase = newSpaceMb()
   sampler.postMessage('start')
   await message()
   let heapPeak = base.heapUsed
@@ -283,6 +287,7 @@ async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
   const t0 = performance.now()
   const result = await run(data.file)
   const wallMs = performance.now() - t0
+  const newSpaceEnd = newSpaceMb()
   clearInterval(heapTimer)
   sampler.postMessage('stop')
   const rss = await message()
@@ -302,6 +307,7 @@ async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
     peakRssMb: rss.peak / MIB,
     peakHeapOverBaselineMb: (heapPeak - base.heapUsed) / MIB,
     peakExternalOverBaselineMb: (extPeak - base.external) / MIB,
+    newSpaceMb: [newSpaceBase, newSpaceEnd],
     rssSamples: rss.samples,
     heapSamples,
     eventsPerS: data.lines / (wallMs / 1000),
@@ -432,11 +438,13 @@ async function memory(opts, size, s3, figures) {
     [`peak_external_mb_${k}`]: round(m.peakExternalOverBaselineMb),
     [`baseline_rss_mb_${k}`]: round(m.baselineRssMb),
     [`memory_run_events_per_s_${k}`]: round(m.eventsPerS, 0),
+    [`v8_new_space_mb_${k}`]: m.newSpaceMb.map((x) => round(x)),
     ...(paced && {
       [`peak_rss_mb_${k}_paced_gunzip`]: round(paced.peakRssOverBaselineMb),
       [`peak_rss_mb_${k}_paced_gunzip_runs`]: paced.rssRuns,
       [`peak_heap_mb_${k}_paced_gunzip`]: round(paced.peakHeapOverBaselineMb),
       [`peak_external_mb_${k}_paced_gunzip`]: round(paced.peakExternalOverBaselineMb),
+      [`v8_new_space_mb_${k}_paced_gunzip`]: paced.newSpaceMb.map((x) => round(x)),
     }),
     ...(toS3 && {
       [`peak_rss_mb_${k}_s3`]: round(toS3.peakRssOverBaselineMb),
@@ -447,6 +455,7 @@ async function memory(opts, size, s3, figures) {
       [`memory_run_events_per_s_${k}_s3`]: round(toS3.eventsPerS, 0),
       [`memory_run_objects_${k}_s3`]: toS3.objects,
       [`memory_run_parts_${k}_s3`]: toS3.parts,
+      [`v8_new_space_mb_${k}_s3`]: toS3.newSpaceMb.map((x) => round(x)),
     }),
   })
   return [m, paced, toS3].filter(Boolean)

@@ -12,12 +12,14 @@ const PROBE_BYTES = 4096
 // backpressure, so writes are sized to make about TARGET_WRITE_OUTPUT each (deflate expands up to
 // ~1032x), and the next one waits until the output of the last has been handed over and less than
 // HIGH_WATER_BYTES waits for the reader. A gzip bomb so stops within one write of the cap.
+// HIGH_WATER_BYTES is one write's output: the reader (parse) is far slower than inflate, so more
+// ahead buys no speed, only native memory (in Node, 16 KiB zlib output buffers from malloc).
 const FIRST_WRITE_BYTES = 4096
 const MIN_WRITE_BYTES = 256
 const MAX_WRITE_BYTES = 65536
 const TARGET_WRITE_OUTPUT = 1 << 20
 const READ_BYTES = 65536
-const HIGH_WATER_BYTES = 4 << 20
+const HIGH_WATER_BYTES = 1 << 20
 
 export interface DecodeStats {
   gzip: boolean
