@@ -42,6 +42,9 @@ const SAMPLE_RSS_MS = 2
 const SAMPLE_HEAP_MS = 5
 /** V8's young generation (both semi-spaces) as committed now, MiB: it grows in steps, never back during a run. */
 const newSpaceMb = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / MIB
+// A 'steady' memory run warms up until the young generation has grown; ~0.4 s a warm-up run.
+const STEADY_MAX_WARMUPS = 60
+const STEADY_SETTLE_RUNS = 5
 
 function parseArgs(argv) {
   const opts = { quick: false, level: 6, datasets: DATASETS, sizes: ['10k', '100k', '1m'], memory: ['100MB', '1GB'], runs: 3, memoryRuns: 3, s3: true, s3Datasets: DATASETS }
@@ -55,6 +58,7 @@ function parseArgs(argv) {
     else if (k === 'no-memory') opts.memory = []
     else if (k === 'no-throughput') opts.datasets = []
     else if (k === 'gunzip') opts.gunzip = v
+    else if (k === 'start') opts.start = v
     else if (k === 'runs') opts.runs = Number(v)
     else if (k === 'memory-runs') opts.memoryRuns = Number(v)
     else if (k === 's3') opts.s3Datasets = v ? v.split(',') : []
@@ -254,8 +258,13 @@ parentPort.on('message', (m) => {
 /**
  * `gunzip`: 'pipeline' (the gzip body goes to runPipeline, as in production) or 'paced' (see
  * pacedGunzipBody). With `s3Endpoint`, into the service's S3 sink there, else into the null sink.
+ * `start`: 'fresh' (one warm-up run) or 'steady': warm-up runs until V8 has grown its young
+ * generation. V8 does that once per process, when enough bytes have survived scavenges: a long
+ * batch takes the step partway (and its pages then fill in), a short one may end before it, so
+ * fresh processes charge a one-time step to the longer batch. An isolate that serves batch after
+ * batch, as a Worker's does, has taken it; steady runs start both sizes from there.
  */
-async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
+async function memoryChild(size, level, gunzip, s3Endpoint, partBytes, start) {
   const body = gunzip === 'paced' ? pacedGunzipBody : fileBody
   const pipe = await loadPipeline()
   const schema = pipe.schemas.get('http_requests')
@@ -264,6 +273,13 @@ async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
   const warm = await ensureDataset('http_requests', WARMUP_LINES)
   const data = await ensureDataset('http_requests', size)
   await run(warm.file)
+  let warmups = 1
+  if (start === 'steady') {
+    const initial = newSpaceMb()
+    for (; newSpaceMb() <= initial && warmups < STEADY_MAX_WARMUPS; warmups++) await run(warm.file)
+    // A few more, so that the grown space's pages are in use (resident) before the baseline.
+    for (let i = 0; i < STEADY_SETTLE_RUNS; i++, warmups++) await run(warm.file)
+  }
 
   const sampler = new Worker(RSS_SAMPLER, { eval: true })
   const message = () => new Promise((resolve) => sampler.once('message', resolve))
@@ -296,6 +312,8 @@ async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
   return {
     size,
     gunzip,
+    start,
+    warmups,
     sink: sink ? 's3' : 'null',
     objects: result.objects,
     parts: result.parts,
@@ -314,8 +332,8 @@ async function memoryChild(size, level, gunzip, s3Endpoint, partBytes) {
   }
 }
 
-function runMemoryChild(size, level, gunzip, s3Endpoint, partBytes) {
-  const args = [fileURLToPath(import.meta.url), `--memory-child=${size}`, `--level=${level}`, `--gunzip=${gunzip}`]
+function runMemoryChild(size, level, gunzip, s3Endpoint, partBytes, start = 'fresh') {
+  const args = [fileURLToPath(import.meta.url), `--memory-child=${size}`, `--level=${level}`, `--gunzip=${gunzip}`, `--start=${start}`]
   if (s3Endpoint) args.push(`--s3-endpoint=${s3Endpoint}`)
   if (partBytes) args.push(`--part-bytes=${partBytes}`)
   return new Promise((resolve, reject) => {
@@ -337,7 +355,7 @@ function runMemoryChild(size, level, gunzip, s3Endpoint, partBytes) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2))
   if (opts.memoryChild) {
-    console.log(JSON.stringify(await memoryChild(opts.memoryChild, opts.level, opts.gunzip, opts.s3Endpoint, opts.partBytes)))
+    console.log(JSON.stringify(await memoryChild(opts.memoryChild, opts.level, opts.gunzip, opts.s3Endpoint, opts.partBytes, opts.start)))
     return
   }
   const started = performance.now()
@@ -376,7 +394,7 @@ async function main() {
     await throughput(opts, pipe, sink, figures, rows)
     for (const size of opts.memory) mem.push(...(await memory(opts, size, s3, figures)))
     // Flat means the 1 GB batch peaks where the 100 MB one does (1.0; the target is at most 1.1).
-    for (const sink of ['', '_s3']) {
+    for (const sink of ['', '_s3', '_steady', '_s3_steady']) {
       const small = figures[`peak_rss_mb_100mb${sink}`]
       const large = figures[`peak_rss_mb_1gb${sink}`]
       if (small && large) figures[`peak_rss_1gb_over_100mb${sink}`] = round(large / small, 2)
@@ -399,10 +417,11 @@ async function main() {
   if (mem.length) {
     console.log('\nmemory (http_requests through the pipeline into the gzip null sink or into S3, fresh process, streamed from disk)')
     console.log("gunzip 'pipeline': the gzip body into runPipeline as in production; 'paced': gunzipped by the bench one awaited write at a time")
-    console.log(`${'batch'.padStart(7)} ${'gunzip'.padStart(9)} ${'sink'.padStart(4)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)} ${'objects/parts'.padStart(13)}  peak RSS - base of each run (the median shown)`)
+    console.log("start 'fresh': one warm-up run; 'steady': warmed up until V8 grew its young generation, as a Worker's isolate serving batch after batch has")
+    console.log(`${'batch'.padStart(7)} ${'gunzip'.padStart(9)} ${'start'.padStart(6)} ${'sink'.padStart(4)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)} ${'objects/parts'.padStart(13)}  peak RSS - base of each run (the median shown)`)
     for (const m of mem) {
       console.log(
-        `${m.size.padStart(7)} ${m.gunzip.padStart(9)} ${m.sink.padStart(4)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)} ${(m.sink === 's3' ? `${m.objects}/${m.parts}` : '-').padStart(13)}  ${m.rssRuns.join(', ')}`,
+        `${m.size.padStart(7)} ${m.gunzip.padStart(9)} ${m.start.padStart(6)} ${m.sink.padStart(4)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)} ${(m.sink === 's3' ? `${m.objects}/${m.parts}` : '-').padStart(13)}  ${m.rssRuns.join(', ')}`,
       )
     }
   }
@@ -430,6 +449,9 @@ async function memory(opts, size, s3, figures) {
   const paced = opts.quick ? null : await medianMemoryRun(opts.memoryRuns, size, opts.level, 'paced')
   // As in production into the service's S3 sink: single PUT or multipart by S3_PART_BYTES.
   const toS3 = s3 ? await medianMemoryRun(opts.memoryRuns, size, opts.level, 'pipeline', s3.url, opts.partBytes) : null
+  // The same two production runs from a steady isolate (--quick: a 20 MB batch shows no step).
+  const steady = opts.quick ? null : await medianMemoryRun(opts.memoryRuns, size, opts.level, 'pipeline', undefined, undefined, 'steady')
+  const steadyS3 = opts.quick || !s3 ? null : await medianMemoryRun(opts.memoryRuns, size, opts.level, 'pipeline', s3.url, opts.partBytes, 'steady')
   const k = size.toLowerCase()
   Object.assign(figures, {
     [`peak_rss_mb_${k}`]: round(m.peakRssOverBaselineMb),
@@ -457,8 +479,22 @@ async function memory(opts, size, s3, figures) {
       [`memory_run_parts_${k}_s3`]: toS3.parts,
       [`v8_new_space_mb_${k}_s3`]: toS3.newSpaceMb.map((x) => round(x)),
     }),
+    ...steadyFigures(steady, `${k}_steady`),
+    ...steadyFigures(steadyS3, `${k}_s3_steady`),
   })
-  return [m, paced, toS3].filter(Boolean)
+  return [m, paced, toS3, steady, steadyS3].filter(Boolean)
+}
+
+function steadyFigures(run, key) {
+  return run && {
+    [`peak_rss_mb_${key}`]: round(run.peakRssOverBaselineMb),
+    [`peak_rss_mb_${key}_runs`]: run.rssRuns,
+    [`peak_heap_mb_${key}`]: round(run.peakHeapOverBaselineMb),
+    [`peak_external_mb_${key}`]: round(run.peakExternalOverBaselineMb),
+    [`baseline_rss_mb_${key}`]: round(run.baselineRssMb),
+    [`v8_new_space_mb_${key}`]: run.newSpaceMb.map((x) => round(x)),
+    [`warmup_runs_${key}`]: run.warmups,
+  }
 }
 
 await main()
