@@ -246,9 +246,9 @@ export class S3Client {
     const headers = new Headers(req.headers)
     const stream = req.body instanceof OneShotBody ? req.body : undefined
     // A buffered body goes with its Content-MD5, which is signed, so S3 refuses a body damaged on
-    // the way. Its SHA-256 is not: Web Crypto's digest (and its only incremental form, workerd's
-    // DigestStream) copies the bytes first, and for an 8 MiB part that copy lives until GC. A
-    // stream's hash is known only at its end, after the headers went out.
+    // the way. Its SHA-256 is not: Web Crypto's digest copies the bytes first, and for an 8 MiB
+    // part that copy lives until GC. A stream's hash is known only at its end, after the headers
+    // went out.
     if (req.body instanceof Uint8Array) headers.set('Content-MD5', toBase64(md5(req.body)))
     headers.set('X-Amz-Content-Sha256', req.body ? UNSIGNED_PAYLOAD : EMPTY_SHA256)
     // Bodies go as streams (see oneChunk); Node's fetch sends a stream chunked unless told its length.

@@ -41,7 +41,7 @@ const K = Int32Array.of(
   0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 )
 const R = Uint8Array.of(7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21)
-// Which message word each step of rounds 2 to 4 reads.
+// Which message word each of the 64 steps reads.
 const WORD = Uint8Array.from({ length: 64 }, (_, i) => (i < 16 ? i : i < 32 ? 5 * i + 1 : i < 48 ? 3 * i + 5 : 7 * i) & 15)
 
 // One 64-byte block; the four rounds differ only in their mixing function, so each is its own loop.
