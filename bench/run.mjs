@@ -471,30 +471,16 @@ async function memory(opts, size, s3, figures) {
   const sequence = repeat ? await medianMemoryRun(opts.memoryRuns, size, opts.level, 'pipeline', undefined, undefined, 'steady', repeat) : null
   const k = size.toLowerCase()
   Object.assign(figures, {
-    [`peak_rss_mb_${k}`]: round(m.peakRssOverBaselineMb),
-    [`peak_rss_mb_${k}_runs`]: m.rssRuns,
-    [`peak_heap_mb_${k}`]: round(m.peakHeapOverBaselineMb),
-    [`peak_external_mb_${k}`]: round(m.peakExternalOverBaselineMb),
+    ...runFigures(m, k),
     [`baseline_rss_mb_${k}`]: round(m.baselineRssMb),
     [`memory_run_events_per_s_${k}`]: round(m.eventsPerS, 0),
-    [`v8_new_space_mb_${k}`]: m.newSpaceMb.map((x) => round(x)),
-    ...(paced && {
-      [`peak_rss_mb_${k}_paced_gunzip`]: round(paced.peakRssOverBaselineMb),
-      [`peak_rss_mb_${k}_paced_gunzip_runs`]: paced.rssRuns,
-      [`peak_heap_mb_${k}_paced_gunzip`]: round(paced.peakHeapOverBaselineMb),
-      [`peak_external_mb_${k}_paced_gunzip`]: round(paced.peakExternalOverBaselineMb),
-      [`v8_new_space_mb_${k}_paced_gunzip`]: paced.newSpaceMb.map((x) => round(x)),
-    }),
+    ...runFigures(paced, `${k}_paced_gunzip`),
     ...(toS3 && {
-      [`peak_rss_mb_${k}_s3`]: round(toS3.peakRssOverBaselineMb),
-      [`peak_rss_mb_${k}_s3_runs`]: toS3.rssRuns,
-      [`peak_heap_mb_${k}_s3`]: round(toS3.peakHeapOverBaselineMb),
-      [`peak_external_mb_${k}_s3`]: round(toS3.peakExternalOverBaselineMb),
+      ...runFigures(toS3, `${k}_s3`),
       [`baseline_rss_mb_${k}_s3`]: round(toS3.baselineRssMb),
       [`memory_run_events_per_s_${k}_s3`]: round(toS3.eventsPerS, 0),
       [`memory_run_objects_${k}_s3`]: toS3.objects,
       [`memory_run_parts_${k}_s3`]: toS3.parts,
-      [`v8_new_space_mb_${k}_s3`]: toS3.newSpaceMb.map((x) => round(x)),
     }),
     ...steadyFigures(steady, `${k}_steady`),
     ...steadyFigures(steadyS3, `${k}_s3_steady`),
@@ -507,14 +493,21 @@ async function memory(opts, size, s3, figures) {
   return [m, paced, toS3, steady, steadyS3, sequence].filter(Boolean)
 }
 
-function steadyFigures(run, key) {
+/** The figures every memory run reports, under `key` (the batch size and the run's kind). */
+function runFigures(run, key) {
   return run && {
     [`peak_rss_mb_${key}`]: round(run.peakRssOverBaselineMb),
     [`peak_rss_mb_${key}_runs`]: run.rssRuns,
     [`peak_heap_mb_${key}`]: round(run.peakHeapOverBaselineMb),
     [`peak_external_mb_${key}`]: round(run.peakExternalOverBaselineMb),
-    [`baseline_rss_mb_${key}`]: round(run.baselineRssMb),
     [`v8_new_space_mb_${key}`]: run.newSpaceMb.map((x) => round(x)),
+  }
+}
+
+function steadyFigures(run, key) {
+  return run && {
+    ...runFigures(run, key),
+    [`baseline_rss_mb_${key}`]: round(run.baselineRssMb),
     [`warmup_runs_${key}`]: run.warmups,
   }
 }
