@@ -282,7 +282,7 @@ export async function loadSink(endpoint, partBytes, level) {
 }
 
 /**
- * The pipeline into the service's S3 sink, wired as src/ingest.ts wires it (stores made per batch,
+ * The pipeline into the service's S3 sink, wired as src/ingest/batch.ts wires it (stores made per batch,
  * so the batch's S3 deadline starts here; the contract's keys; the batch context), without the
  * body spool: one gzip NDJSON object per partition, a single PUT up to S3_PART_BYTES, multipart
  * past it. Resolves once every object is stored. The same keys every time, as a retried batch.

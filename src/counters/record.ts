@@ -1,4 +1,4 @@
-import type { BatchResult } from '../ingest'
+import type { BatchResult } from '../ingest/batch'
 import { epochMillis } from '../schema/timestamp'
 import { countersFor, type CountersEnv } from './client'
 

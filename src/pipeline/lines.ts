@@ -1,4 +1,4 @@
-import { concatBytes } from '../utils/bytes'
+import { concatBytes } from '../s3-protocol/bytes'
 import { UndecodableBodyError } from './errors'
 
 const LF = 10

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ConfigError } from '../config'
-import { StorageUnavailableError, UnknownDatasetError } from '../ingest'
+import { StorageUnavailableError, UnknownDatasetError } from '../ingest/batch'
 import { BodyTooLargeError, NotNdjsonError, SourceReadError, UndecodableBodyError } from '../pipeline/errors'
 
 /** How long Logpush (or any sender) should wait before retrying a batch we could not store. */

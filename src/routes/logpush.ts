@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { bearerTokenAuth, ingestTokens } from '../middleware/token-auth'
 import { jsonError } from './errors'
-import { ingestAndCount } from './ingest-and-count'
+import { ingestAndCount } from '../ingest/count'
 
 type AppEnv = { Bindings: Env }
 

@@ -1,7 +1,7 @@
 import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import app from '../../src/index'
-import type { BatchResult } from '../../src/ingest'
+import type { BatchResult } from '../../src/ingest/batch'
 import { bucket, keysOfBatch } from '../helpers/bucket'
 import { gunzip } from '../helpers/streams'
 import { type CorpusCase, corpus, type Refused, type Stored } from './cases'

@@ -6,7 +6,7 @@ import httpLines from '../../../shared/corpus/logpush-samples/http_requests.ndjs
 import spectrumLines from '../../../shared/corpus/logpush-samples/spectrum_events.ndjson?raw'
 import app from '../../src/index'
 import type { DatasetStats } from '../../src/counters/client'
-import type { BatchResult } from '../../src/ingest'
+import type { BatchResult } from '../../src/ingest/batch'
 import { bucket, keysOfBatch, readObjectLines } from '../helpers/bucket'
 import { bytes, gzip } from '../helpers/streams'
 

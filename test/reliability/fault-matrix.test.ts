@@ -9,10 +9,10 @@
 import { env } from 'cloudflare:test'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import type { DatasetStats } from '../../src/counters/client'
-import type { BatchResult } from '../../src/ingest'
+import type { BatchResult } from '../../src/ingest/batch'
 import app from '../../src/index'
 import { bucket, readObjectLines } from '../helpers/bucket'
-import { clearFaults, type Fault, faultStats, injectFault, watch } from '../sink/helpers'
+import { clearFaults, type Fault, faultStats, injectFault, watch } from '../storage/helpers'
 
 const TOKEN = 'dev-token'
 const DATASET = 'http_requests'

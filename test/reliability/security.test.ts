@@ -10,7 +10,7 @@ import { runPipeline } from '../../src/pipeline/run'
 import { schemas } from '../../src/schema/registry'
 import { bucket } from '../helpers/bucket'
 import { gzip } from '../helpers/streams'
-import { signedRequest } from '../s3/signing'
+import { signedRequest } from '../s3-endpoint/signing'
 
 // The code path of constant-time comparison: every token and signature check must go through
 // Hono's timingSafeEqual. The spy calls the real function.
@@ -143,7 +143,7 @@ const ATTEMPTS: Attempt[] = [
   { name: 'GET //ownership-challenges', method: 'GET', path: '//ownership-challenges', status: 404, error: 'not_found' },
   // Liveness needs no auth and shows no secret.
   { name: 'GET /healthz', method: 'GET', path: '/healthz', status: 200 },
-  // The S3 endpoint without a signature (signature, replay and skew: test/s3/sigv4-verify.test.ts).
+  // The S3 endpoint without a signature (signature, replay and skew: test/s3-protocol/sigv4-verify.test.ts).
   { name: 'PUT /s3/... unsigned', method: 'PUT', path: '/s3/cloudflare-logs/http_requests/20310101/x.log.gz', status: 403 },
   { name: 'PUT /s3/... with the ingest token', method: 'PUT', path: '/s3/cloudflare-logs/http_requests/20310101/x.log.gz', headers: bearer(TOKEN), status: 400 },
 ]

@@ -1,0 +1,166 @@
+import { createGzip } from 'node:zlib'
+import type { Gzip } from 'node:zlib'
+import { ObjectWriter } from '../../storage/object-writer'
+import type { ObjectWriterOptions, ObjectWriterResult } from '../../storage/object-writer'
+
+// Lines are joined into strings of about this many UTF-16 units before they are encoded and
+// compressed: one TextEncoder call and one compressor write per 64 KiB, not per line.
+const FLUSH_CHARS = 64 * 1024
+const encoder = new TextEncoder()
+
+export type GzipNdjsonWriterOptions = Omit<ObjectWriterOptions, 'contentType' | 'contentEncoding'> & {
+  /** gzip level, 1 (fastest) to 9 (smallest); zlib's default (6) when not given. */
+  level?: number
+}
+
+export type GzipNdjsonWriterResult = ObjectWriterResult & {
+  lines: number
+  uncompressedBytes: number
+}
+
+/**
+ * Streams NDJSON lines into one gzip S3 object (Content-Type `application/x-ndjson`,
+ * Content-Encoding `gzip`) through node:zlib's gzip and an `ObjectWriter`, with bounded
+ * memory: about 64 KiB of text, zlib's state (about 256 KiB) with one input chunk before it and
+ * 64 KiB of output after it, and the object writer's parts (about two).
+ *
+ * node:zlib, not CompressionStream: only it takes a compression level. workerd implements it
+ * natively (Node.js compatibility is on by default from compatibility date 2026-08-04), and
+ * unlike workerd's CompressionStream it stops taking input while its output is not read, so a
+ * slow upload slows the writer of lines by itself.
+ *
+ * @example
+ * const out = new GzipNdjsonWriter({ client: s3, key: 'logs/…/batch.json.gz', deadline, level: 6 })
+ * try {
+ *   for (const event of events) await out.writeLine(JSON.stringify(event))
+ *   const { bytes, lines } = await out.close()
+ * } catch (err) {
+ *   await out.abort(err)
+ *   throw err
+ * }
+ */
+export class GzipNdjsonWriter {
+  readonly key: string
+  /** Lines written so far. */
+  lines = 0
+  /** UTF-8 bytes handed to the compressor so far (all of them once closed). */
+  uncompressedBytes = 0
+  readonly #object: ObjectWriter
+  readonly #gzip: Gzip
+  readonly #pump: Promise<void>
+  #text = ''
+  #failure: unknown
+  #done = false
+
+  constructor(options: GzipNdjsonWriterOptions) {
+    const { level, ...objectOptions } = options
+    this.#object = new ObjectWriter({ ...objectOptions, contentType: 'application/x-ndjson', contentEncoding: 'gzip' })
+    this.key = this.#object.key
+    this.#gzip = createGzip({ level })
+    this.#pump = this.#runPump()
+    // A failed pump is reported by the calls that follow, never as an unhandled rejection.
+    this.#pump.catch(() => {})
+  }
+
+  /** Compressed bytes that reached the object writer so far. */
+  get bytes(): number {
+    return this.#object.bytes
+  }
+
+  /** Appends one line: a JSON text without a raw newline (JSON.stringify never makes one). */
+  async writeLine(line: string): Promise<void> {
+    this.#check()
+    if (line.includes('\n')) throw new TypeError('GzipNdjsonWriter: a line must not contain "\\n"')
+    this.#text += line + '\n'
+    this.lines++
+    if (this.#text.length >= FLUSH_CHARS) await this.#flush()
+  }
+
+  /** Flushes, finishes the gzip stream and stores the object. */
+  async close(): Promise<GzipNdjsonWriterResult> {
+    this.#check()
+    this.#done = true
+    try {
+      await this.#flush()
+      this.#gzip.end()
+      await this.#pump
+      const result = await this.#object.close()
+      return { ...result, lines: this.lines, uncompressedBytes: this.uncompressedBytes }
+    } catch (err) {
+      this.#failure ??= err
+      await this.#tearDown(err)
+      throw this.#failure
+    }
+  }
+
+  /** Tears everything down and aborts any multipart upload. Never rejects. */
+  async abort(reason?: unknown): Promise<void> {
+    if (this.#done && this.#failure === undefined) {
+      // Already closing or closed: the object writer decides whether anything landed.
+      await this.#object.abort(reason)
+      return
+    }
+    this.#done = true
+    this.#failure ??= reason ?? new Error('GzipNdjsonWriter aborted')
+    await this.#tearDown(this.#failure)
+  }
+
+  #check(): void {
+    this.#throwIfFailed()
+    if (this.#done) throw new Error('GzipNdjsonWriter: used after close() or abort()')
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#text === '') return
+    const bytes = encoder.encode(this.#text)
+    this.#text = ''
+    this.uncompressedBytes += bytes.byteLength
+    // false: zlib holds input it has not compressed yet. It compresses only while its output has
+    // room, and the pump takes output only as fast as S3 takes parts, so waiting here is the
+    // backpressure of uploads.
+    if (!this.#gzip.write(bytes)) await this.#drained()
+  }
+
+  // Resolves once zlib has taken the input it holds; throws once the compressor is torn down.
+  async #drained(): Promise<void> {
+    const gzip = this.#gzip
+    if (!gzip.destroyed) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          gzip.off('drain', done)
+          gzip.off('close', done)
+          resolve()
+        }
+        gzip.on('drain', done)
+        gzip.on('close', done)
+      })
+    }
+    // Torn down by a failed pump, which records why before it settles, or by abort(), which
+    // records it first.
+    if (gzip.destroyed) await this.#pump.catch(() => {})
+    this.#throwIfFailed()
+  }
+
+  async #runPump(): Promise<void> {
+    try {
+      for await (const chunk of this.#gzip) await this.#object.write(chunk)
+    } catch (err) {
+      this.#failure ??= err
+      // Unblocks a writeLine() waiting in #drained(): destroying emits 'close'.
+      this.#gzip.destroy()
+      throw err
+    }
+  }
+
+  async #tearDown(reason: unknown): Promise<void> {
+    this.#text = ''
+    this.#gzip.destroy()
+    // Before waiting for the pump: it cancels the upload the pump may be waiting on.
+    await this.#object.abort(reason)
+    await this.#pump.catch(() => {})
+  }
+}

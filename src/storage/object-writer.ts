@@ -1,0 +1,250 @@
+import type { S3CallOptions, S3Client, S3CompletedPart } from './s3/client'
+import { S3Error } from './errors'
+
+export const MIN_PART_SIZE = 5 * 1024 * 1024 // S3 rejects smaller parts, except the last one
+const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
+const MAX_PARTS = 10_000
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024
+// A part starts this small and doubles as it fills: a small object (most quarantine objects,
+// a quiet partition) does not cost a whole part, nor does an object left open with a part
+// barely begun while another is written.
+const FIRST_CAPACITY = 64 * 1024
+// Cleanup gets its own time: the batch deadline may be what just ran out.
+const ABORT_BUDGET_MS = 5_000
+
+export type ObjectWriterOptions = {
+  client: S3Client
+  key: string
+  /** Bytes per multipart part, from `minPartSize` (default 8 MiB); also the single-PUT limit. */
+  partSize?: number
+  /** The server's smallest part: S3's 5 MiB (the default); lower only for a local test server. */
+  minPartSize?: number
+  contentType?: string
+  contentEncoding?: string
+  /** Epoch ms: no S3 attempt starts after it (see S3CallOptions). */
+  deadline?: number
+}
+
+export type ObjectWriterResult = {
+  key: string
+  /** Bytes stored. */
+  bytes: number
+  /** 1 for a single PUT, else the number of multipart parts (always 2 or more). */
+  parts: number
+}
+
+type State = 'open' | 'closing' | 'closed' | 'failed' | 'aborted'
+
+/**
+ * Writes one S3 object from chunks whose total size is not known in advance. Up to
+ * `partSize` bytes nothing is sent and `close()` stores them with one PUT; past it, a
+ * multipart upload starts and each full part is sent as it fills, one part in flight while
+ * the next fills, so memory stays near two parts whatever the object's size: each chunk is
+ * copied into the part being filled, and nothing else is kept.
+ * Await each `write()` before the next: that is the backpressure.
+ *
+ * @example
+ * const out = new ObjectWriter({ client: s3, key, contentType: 'application/x-ndjson' })
+ * try {
+ *   for await (const chunk of stream) await out.write(chunk)
+ *   return await out.close() // { key, bytes, parts }
+ * } catch (err) {
+ *   await out.abort()
+ *   throw err
+ * }
+ */
+export class ObjectWriter {
+  readonly key: string
+  readonly #client: S3Client
+  readonly #partSize: number
+  readonly #headers: Record<string, string>
+  readonly #deadline: number | undefined
+  // Cancels requests in flight when the writer is aborted.
+  readonly #cancel = new AbortController()
+  #state: State = 'open'
+  #failure: unknown
+  // The part being filled: its first #filled bytes are the object's bytes not yet sent.
+  #part: Uint8Array | undefined
+  #filled = 0
+  #bytes = 0
+  #uploadId: string | undefined
+  #parts: S3CompletedPart[] = []
+  #inFlight: Promise<void> | undefined
+  #writing = false
+
+  constructor(options: ObjectWriterOptions) {
+    const partSize = options.partSize ?? DEFAULT_PART_SIZE
+    const minPartSize = options.minPartSize ?? MIN_PART_SIZE
+    if (!options.client) throw new TypeError('ObjectWriter: option "client" is required')
+    if (typeof options.key !== 'string' || options.key === '') throw new TypeError('ObjectWriter: option "key" must be a non-empty string')
+    if (!Number.isInteger(minPartSize) || minPartSize < 1) throw new RangeError('ObjectWriter: option "minPartSize" must be a positive integer')
+    if (!Number.isInteger(partSize) || partSize < minPartSize || partSize > MAX_PART_SIZE) {
+      throw new RangeError(`ObjectWriter: option "partSize" must be an integer from ${minPartSize} to ${MAX_PART_SIZE}`)
+    }
+    this.key = options.key
+    this.#client = options.client
+    this.#partSize = partSize
+    this.#deadline = options.deadline
+    this.#headers = {}
+    if (options.contentType) this.#headers['Content-Type'] = options.contentType
+    if (options.contentEncoding) this.#headers['Content-Encoding'] = options.contentEncoding
+  }
+
+  /** Bytes accepted so far. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** Appends a copy of `chunk`: the caller may reuse it once write() settled. */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#check('write')
+    if (this.#writing) throw new Error('ObjectWriter: write() called before the previous write() settled')
+    if (chunk.byteLength === 0) return
+    this.#writing = true
+    try {
+      this.#bytes += chunk.byteLength
+      for (let at = 0; at < chunk.byteLength;) {
+        // A full part goes only once a byte follows it: the last part is never empty, and
+        // an object of exactly partSize is one PUT.
+        if (this.#filled === this.#partSize) {
+          await this.#settleInFlight()
+          this.#uploadId ??= await this.#client.createMultipartUpload(this.key, this.#headers, this.#call())
+          this.#inFlight = this.#sendPart(this.#takePart())
+        }
+        const n = Math.min(chunk.byteLength - at, this.#partSize - this.#filled)
+        this.#reserve(this.#filled + n).set(chunk.subarray(at, at + n), this.#filled)
+        this.#filled += n
+        at += n
+      }
+    } catch (err) {
+      await this.#fail(err)
+      throw err
+    } finally {
+      this.#writing = false
+    }
+  }
+
+  /** Stores what was written: one PUT, or the last part and CompleteMultipartUpload. */
+  async close(): Promise<ObjectWriterResult> {
+    this.#check('close')
+    if (this.#writing) throw new Error('ObjectWriter: close() called before the last write() settled')
+    this.#state = 'closing'
+    try {
+      if (this.#uploadId === undefined) {
+        await this.#client.putObject(this.key, this.#takePart(), this.#headers, this.#call())
+        this.#state = 'closed'
+        return { key: this.key, bytes: this.#bytes, parts: 1 }
+      }
+      await this.#settleInFlight()
+      await this.#sendPart(this.#takePart())
+      this.#throwIfFailed()
+      await this.#complete(this.#uploadId)
+      this.#state = 'closed'
+      return { key: this.key, bytes: this.#bytes, parts: this.#parts.length }
+    } catch (err) {
+      await this.#fail(err)
+      throw err
+    }
+  }
+
+  /**
+   * Gives up: cancels requests in flight and aborts the multipart upload, so no object
+   * appears. Never rejects, as it runs on error paths; an upload it cannot abort is left
+   * to the bucket's AbortIncompleteMultipartUpload lifecycle rule.
+   */
+  async abort(reason?: unknown): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'aborted') return
+    const wasFailed = this.#state === 'failed'
+    this.#state = 'aborted'
+    this.#failure ??= reason ?? new Error('ObjectWriter aborted')
+    this.#part = undefined
+    this.#filled = 0
+    if (!wasFailed) await this.#cleanUp()
+  }
+
+  // A Complete whose answer was lost on the way back may have joined the parts: its retries then
+  // fail, as the upload is gone (NoSuchUpload on S3, another error elsewhere). When an earlier
+  // attempt may have succeeded, the object is taken as stored if it is there at the size written.
+  async #complete(uploadId: string): Promise<void> {
+    try {
+      await this.#client.completeMultipartUpload(this.key, uploadId, this.#parts, this.#call())
+    } catch (err) {
+      if (!(err instanceof S3Error) || err.attempts < 2) throw err
+      const stored = await this.#client.headObject(this.key, this.#call()).catch(() => null)
+      if (stored?.size !== this.#bytes) throw err
+    }
+  }
+
+  #check(operation: string): void {
+    if (this.#state === 'failed' || this.#state === 'aborted') throw this.#failure
+    if (this.#state !== 'open') throw new Error(`ObjectWriter: ${operation}() after close()`)
+  }
+
+  #call(): S3CallOptions {
+    return { deadline: this.#deadline, signal: this.#cancel.signal }
+  }
+
+  // Never rejects: a failure is kept in #failure for the next write() or close() to throw.
+  async #sendPart(body: Uint8Array): Promise<void> {
+    // Reserve the slot now: parts are numbered in write order even while one is in flight.
+    const part = { partNumber: this.#parts.length + 1, etag: '' }
+    this.#parts.push(part)
+    try {
+      if (part.partNumber > MAX_PARTS) {
+        throw new RangeError(`ObjectWriter: ${this.key} needs more than ${MAX_PARTS} parts; raise partSize`)
+      }
+      part.etag = await this.#client.uploadPart(this.key, this.#uploadId as string, part.partNumber, body, this.#call())
+    } catch (err) {
+      this.#failure ??= err
+    }
+  }
+
+  async #settleInFlight(): Promise<void> {
+    await this.#inFlight
+    this.#inFlight = undefined
+    this.#throwIfFailed()
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure
+  }
+
+  // The part being filled, with room for `size` bytes (at most partSize): doubled as needed.
+  #reserve(size: number): Uint8Array {
+    const part = this.#part
+    if (part && part.byteLength >= size) return part
+    let capacity = Math.max(FIRST_CAPACITY, 2 * (part?.byteLength ?? 0))
+    while (capacity < size) capacity *= 2
+    const grown = new Uint8Array(Math.min(capacity, this.#partSize))
+    if (part) grown.set(part.subarray(0, this.#filled))
+    this.#part = grown
+    return grown
+  }
+
+  // Hands over the bytes filled (a view of exactly that size) and lets go of the part.
+  #takePart(): Uint8Array {
+    const filled = this.#part?.subarray(0, this.#filled) ?? new Uint8Array(0)
+    this.#part = undefined
+    this.#filled = 0
+    return filled
+  }
+
+  async #fail(err: unknown): Promise<void> {
+    if (this.#state === 'failed' || this.#state === 'aborted') return
+    this.#state = 'failed'
+    this.#failure ??= err
+    await this.#cleanUp()
+  }
+
+  async #cleanUp(): Promise<void> {
+    this.#cancel.abort()
+    await this.#inFlight
+    this.#inFlight = undefined
+    if (this.#uploadId === undefined) return
+    try {
+      await this.#client.abortMultipartUpload(this.key, this.#uploadId, { deadline: Date.now() + ABORT_BUDGET_MS })
+    } catch {
+      // Left to the lifecycle rule, as documented on abort().
+    }
+  }
+}

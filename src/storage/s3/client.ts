@@ -1,0 +1,487 @@
+import { AwsClient } from 'aws4fetch'
+import { S3Error } from '../errors'
+import { xmlBlocks, xmlDocument, xmlText } from '../../s3-protocol/xml'
+import { toBase64 } from '../../s3-protocol/checksums'
+import { md5 } from '../../s3-protocol/md5'
+import { EMPTY_SHA256, UNSIGNED_PAYLOAD, uriEncode } from '../../s3-protocol/sigv4'
+
+const DEFAULT_RETRIES = 3 // 4 attempts in all
+const DEFAULT_BASE_DELAY_MS = 100
+const MAX_DELAY_MS = 2_000
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+// Budget for one call (all its attempts and back-off) when the caller gives no deadline.
+const DEFAULT_BUDGET_MS = 60_000
+const encoder = new TextEncoder()
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+export type S3ClientOptions = {
+  /** `https://s3.us-east-1.amazonaws.com`, `http://127.0.0.1:9000`: requests are path-style. */
+  endpoint: string
+  region: string
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  /** Retries after the first attempt of a retryable failure (default 3). */
+  retries?: number
+  /** First back-off delay; it doubles per retry, up to 2 s, with jitter (default 100). */
+  baseDelayMs?: number
+  /** Time allowed for one attempt, up to the response headers (default 30 000). */
+  requestTimeoutMs?: number
+  /** Time allowed for one call, retries included, when it has no `deadline` (default 60 000). */
+  budgetMs?: number
+  /** Replaces the global fetch; for tests of faults no real server produces on demand. */
+  fetch?: (request: Request) => Promise<Response>
+}
+
+export type S3CallOptions = {
+  /** Epoch ms after which no attempt starts and no back-off waits: the batch's own deadline. */
+  deadline?: number
+  /** Cancels the call; it then fails with a non-retryable `S3Error` with code `Aborted`. */
+  signal?: AbortSignal
+}
+
+export type S3ListOptions = S3CallOptions & {
+  /** Keys per ListObjectsV2 page, at most 1000 (S3's default). */
+  pageSize?: number
+}
+
+export type S3CompletedPart = { partNumber: number; etag: string }
+export type S3ObjectInfo = { size: number; etag: string }
+
+type S3Request = {
+  operation: string
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE'
+  key?: string
+  query?: Record<string, string>
+  headers?: HeadersInit
+  body?: Uint8Array | OneShotBody
+}
+
+/**
+ * A small S3 client over aws4fetch: SigV4-signed, path-style, every call retried on
+ * retryable failures with exponential back-off and jitter, each attempt under a timeout and
+ * the whole call inside a time budget. Failures are `S3Error`s.
+ *
+ * @example
+ * const s3 = new S3Client({ endpoint: env.S3_ENDPOINT, region: env.S3_REGION,
+ *   bucket: env.S3_BUCKET, accessKeyId: env.AWS_ACCESS_KEY_ID,
+ *   secretAccessKey: env.AWS_SECRET_ACCESS_KEY })
+ * await s3.putObject('logs/a.json.gz', bytes, { 'Content-Type': 'application/x-ndjson' })
+ */
+export class S3Client {
+  readonly bucket: string
+  readonly #aws: AwsClient
+  readonly #base: string
+  readonly #retries: number
+  readonly #baseDelayMs: number
+  readonly #requestTimeoutMs: number
+  readonly #budgetMs: number
+  readonly #fetch: (request: Request) => Promise<Response>
+
+  constructor(options: S3ClientOptions) {
+    checkOptions(options)
+    this.bucket = options.bucket
+    this.#base = `${options.endpoint.replace(/\/+$/, '')}/${encodeURIComponent(options.bucket)}`
+    // aws4fetch's own retry loop is off: retries happen here, under the deadline.
+    this.#aws = new AwsClient({
+      accessKeyId: options.accessKeyId,
+      secretAccessKey: options.secretAccessKey,
+      service: 's3',
+      region: options.region,
+      retries: 0,
+    })
+    this.#retries = options.retries ?? DEFAULT_RETRIES
+    this.#baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.#budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS
+    // 'manual': the body as stored. workerd would otherwise gunzip any object saved with
+    // Content-Encoding gzip (and undici in Node does so whatever this says).
+    this.#fetch = options.fetch ?? ((request) => fetch(request, { encodeResponseBody: 'manual' }))
+  }
+
+  /** PutObject: stores `body` under `key` in one request; resolves to the object's ETag. */
+  async putObject(key: string, body: Uint8Array, headers?: HeadersInit, call?: S3CallOptions): Promise<string> {
+    const req: S3Request = { operation: 'PutObject', method: 'PUT', key, headers, body }
+    return this.#send(req, call, async (res) => requireEtag(req, res))
+  }
+
+  /**
+   * PutObject from a stream of exactly `length` bytes, sent as it arrives (never buffered) with
+   * `Content-Length` and an unsigned payload hash (`UNSIGNED-PAYLOAD`): TLS guards the bytes, and
+   * the caller checks them as they pass. A stream cannot be replayed, so the call is retried only
+   * while no byte of it has been read; once the body started flowing, the first failure is final
+   * (workerd's fetch reads a body as soon as it starts, so there it is one attempt; a caller that
+   * must retry sends the bytes again). Timeout, deadline and `S3Error`s are as for `putObject`;
+   * the timeout covers sending the body. A stream that fails, or ends short of or runs past
+   * `length`, fails the call with code `IncompleteBody`. The client owns `body`: it is cancelled
+   * if the call fails before reading it to the end.
+   *
+   * @example
+   * await s3.putObjectStream(key, request.body!, Number(request.headers.get('content-length')))
+   */
+  async putObjectStream(
+    key: string,
+    body: ReadableStream<Uint8Array>,
+    length: number,
+    headers?: HeadersInit,
+    call?: S3CallOptions,
+  ): Promise<string> {
+    if (!Number.isSafeInteger(length) || length < 0) {
+      await body.cancel().catch(() => {})
+      throw new TypeError(`PutObject ${key}: length must be a non-negative integer`)
+    }
+    const stream = new OneShotBody(body, length)
+    const req: S3Request = { operation: 'PutObject', method: 'PUT', key, headers, body: stream }
+    try {
+      return await this.#send(req, call, async (res) => requireEtag(req, res))
+    } finally {
+      await stream.release()
+    }
+  }
+
+  /** CreateMultipartUpload: `headers` (Content-Type, Content-Encoding) apply to the final object. */
+  async createMultipartUpload(key: string, headers?: HeadersInit, call?: S3CallOptions): Promise<string> {
+    const req: S3Request = { operation: 'CreateMultipartUpload', method: 'POST', key, query: { uploads: '' }, headers }
+    return this.#send(req, call, async (res) => {
+      const uploadId = xmlText(await res.text(), 'UploadId')
+      if (!uploadId) throw invalidResponse(req, res, 'no UploadId')
+      return uploadId
+    })
+  }
+
+  /** UploadPart: `partNumber` from 1 to 10 000; resolves to the part's ETag for Complete. */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array, call?: S3CallOptions): Promise<string> {
+    const query = { partNumber: String(partNumber), uploadId }
+    const req: S3Request = { operation: 'UploadPart', method: 'PUT', key, query, body }
+    return this.#send(req, call, async (res) => requireEtag(req, res))
+  }
+
+  /** CompleteMultipartUpload: joins the parts in order; resolves to the object's ETag. */
+  async completeMultipartUpload(key: string, uploadId: string, parts: S3CompletedPart[], call?: S3CallOptions): Promise<string> {
+    const xml = xmlDocument('CompleteMultipartUpload', { Part: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) })
+    const body = encoder.encode(xml)
+    const req: S3Request = {
+      operation: 'CompleteMultipartUpload', method: 'POST', key, query: { uploadId }, body,
+      headers: { 'Content-Type': 'application/xml' },
+    }
+    return this.#send(req, call, async (res) => {
+      const text = await res.text()
+      // S3 may answer 200 and still fail: the error is then in the body.
+      if (text.includes('<Error>')) throw errorFromXml(req, res.status, text)
+      return xmlText(text, 'ETag') ?? ''
+    })
+  }
+
+  /** AbortMultipartUpload: drops the parts; an upload already gone counts as aborted. */
+  async abortMultipartUpload(key: string, uploadId: string, call?: S3CallOptions): Promise<void> {
+    const req: S3Request = { operation: 'AbortMultipartUpload', method: 'DELETE', key, query: { uploadId } }
+    try {
+      await this.#send(req, call, discard)
+    } catch (err) {
+      if (!(err instanceof S3Error && err.code === 'NoSuchUpload')) throw err
+    }
+  }
+
+  /**
+   * GetObject: the response with its body unread (a stream of the bytes as stored, not
+   * decoded by Content-Encoding), or null when the key does not exist.
+   */
+  async getObject(key: string, call?: S3CallOptions): Promise<Response | null> {
+    const req: S3Request = { operation: 'GetObject', method: 'GET', key }
+    try {
+      return await this.#send(req, call, async (res) => res)
+    } catch (err) {
+      if (err instanceof S3Error && err.code === 'NoSuchKey') return null
+      throw err
+    }
+  }
+
+  /** HeadObject: size and ETag, or null when the key does not exist. */
+  async headObject(key: string, call?: S3CallOptions): Promise<S3ObjectInfo | null> {
+    const req: S3Request = { operation: 'HeadObject', method: 'HEAD', key }
+    try {
+      return await this.#send(req, call, async (res) => ({
+        size: Number(res.headers.get('Content-Length') ?? 0),
+        etag: res.headers.get('ETag') ?? '',
+      }))
+    } catch (err) {
+      // A HEAD answer has no body, so a missing key is only a bare 404.
+      if (err instanceof S3Error && err.status === 404) return null
+      throw err
+    }
+  }
+
+  /** DeleteObject: succeeds whether or not the key existed. */
+  async deleteObject(key: string, call?: S3CallOptions): Promise<void> {
+    await this.#send({ operation: 'DeleteObject', method: 'DELETE', key }, call, discard)
+  }
+
+  /** ListObjectsV2 over every page: all keys under `prefix`, in S3's (lexicographic) order. */
+  async listKeys(prefix: string, options: S3ListOptions = {}): Promise<string[]> {
+    const call = { ...options, deadline: options.deadline ?? Date.now() + this.#budgetMs }
+    const keys: string[] = []
+    let token: string | undefined
+    do {
+      const query: Record<string, string> = { 'list-type': '2', prefix }
+      if (options.pageSize) query['max-keys'] = String(options.pageSize)
+      if (token) query['continuation-token'] = token
+      const req: S3Request = { operation: 'ListObjectsV2', method: 'GET', query }
+      const xml = await this.#send(req, call, (res) => res.text())
+      for (const block of xmlBlocks(xml, 'Contents')) {
+        const key = xmlText(block, 'Key')
+        if (key !== undefined) keys.push(key)
+      }
+      const truncated = xmlText(xml, 'IsTruncated') === 'true'
+      token = truncated ? xmlText(xml, 'NextContinuationToken') : undefined
+      if (truncated && !token) throw failure(req, 200, 'InvalidResponse', 'truncated listing without NextContinuationToken')
+    } while (token)
+    return keys
+  }
+
+  // One call: attempts until success, a non-retryable failure, the retry limit or the deadline.
+  // `read` runs inside the attempt, so a body that breaks off is retried like any network error.
+  async #send<T>(req: S3Request, call: S3CallOptions = {}, read: (res: Response) => Promise<T>): Promise<T> {
+    const deadline = call.deadline ?? Date.now() + this.#budgetMs
+    const url = this.#url(req)
+    const headers = new Headers(req.headers)
+    const stream = req.body instanceof OneShotBody ? req.body : undefined
+    // A buffered body goes with its Content-MD5, which is signed, so S3 refuses a body damaged on
+    // the way. Its SHA-256 is not: Web Crypto's digest copies the bytes first, and for an 8 MiB
+    // part that copy lives until GC. A stream's hash is known only at its end, after the headers
+    // went out.
+    if (req.body instanceof Uint8Array) headers.set('Content-MD5', toBase64(md5(req.body)))
+    headers.set('X-Amz-Content-Sha256', req.body ? UNSIGNED_PAYLOAD : EMPTY_SHA256)
+    // Bodies go as streams (see oneChunk); Node's fetch sends a stream chunked unless told its length.
+    if (req.body) headers.set('Content-Length', String(req.body instanceof Uint8Array ? req.body.byteLength : req.body.length))
+    let last: S3Error | undefined
+    for (let attempt = 1; ; attempt++) {
+      const remaining = deadline - Date.now()
+      if (remaining <= 0) {
+        throw (last ?? failure(req, 0, 'TimeoutError', 'time budget spent before the first attempt')).withAttempts(attempt - 1)
+      }
+      try {
+        return await this.#attempt(req, url, headers, Math.min(this.#requestTimeoutMs, remaining), call.signal, read)
+      } catch (err) {
+        last = toS3Error(req, err)
+      }
+      const delay = this.#backoff(attempt)
+      if (!last.retryable || stream?.started || attempt > this.#retries || Date.now() + delay >= deadline) {
+        throw last.withAttempts(attempt)
+      }
+      await sleep(delay, call.signal)
+      if (call.signal?.aborted) throw failure(req, 0, 'Aborted', 'cancelled by the caller').withAttempts(attempt)
+    }
+  }
+
+  async #attempt<T>(
+    req: S3Request,
+    url: string,
+    headers: Headers,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    read: (res: Response) => Promise<T>,
+  ): Promise<T> {
+    // A timer rather than AbortSignal.timeout: it must stop once the answer is read, or it
+    // would cut off the body stream that getObject hands to its caller.
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), timeoutMs)
+    const cancel = () => controller.abort(signal?.reason)
+    if (signal?.aborted) cancel()
+    signal?.addEventListener('abort', cancel)
+    try {
+      // No redirects: a signed request replayed to another host is wrong, and S3 redirects
+      // mean a misconfigured endpoint or region, which the error should say.
+      const body = req.body instanceof OneShotBody ? req.body.open() : req.body && oneChunk(req.body)
+      const init = { method: req.method, headers, body, signal: controller.signal, redirect: 'manual', duplex: 'half' }
+      const signed = await this.#aws.sign(url, init)
+      const res = await this.#fetch(signed)
+      if (!res.ok) throw errorFromXml(req, res.status, await res.text().catch(() => ''))
+      return await read(res)
+    } catch (err) {
+      if (err instanceof S3Error) throw err
+      if (signal?.aborted) throw failure(req, 0, 'Aborted', 'cancelled by the caller', err)
+      if (controller.signal.aborted) throw failure(req, 0, 'TimeoutError', `no answer within ${timeoutMs} ms`, err)
+      const broken = req.body instanceof OneShotBody ? req.body.failure : undefined
+      if (broken) throw failure(req, 0, 'IncompleteBody', broken.message, broken.cause)
+      throw failure(req, 0, 'NetworkError', err instanceof Error ? err.message : String(err), err)
+    } finally {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', cancel)
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const cap = Math.min(MAX_DELAY_MS, this.#baseDelayMs * 2 ** (attempt - 1))
+    return cap / 2 + Math.random() * (cap / 2)
+  }
+
+  #url(req: S3Request): string {
+    let url = req.key === undefined ? this.#base : `${this.#base}/${encodeKey(req.key)}`
+    if (req.query) {
+      url += '?' + Object.entries(req.query)
+        .map(([name, value]) => (value === '' ? uriEncode(name) : `${uriEncode(name)}=${uriEncode(value)}`))
+        .join('&')
+    }
+    return url
+  }
+}
+
+/**
+ * A stream body for one call: each attempt reads it through a fresh stream of the declared
+ * length (workerd then sends Content-Length), pulled only as fetch sends, so `started` tells
+ * whether a retry could still send every byte.
+ */
+class OneShotBody {
+  readonly length: number
+  /** A read was asked of the caller's stream: from here on the call cannot be repeated. */
+  started = false
+  failure: { message: string; cause?: unknown } | undefined
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>
+  #sent = 0
+  #finished = false
+
+  constructor(stream: ReadableStream<Uint8Array>, length: number) {
+    this.length = length
+    this.#reader = stream.getReader()
+  }
+
+  /** The body for one attempt. */
+  open(): ReadableStream<Uint8Array> {
+    let live = true
+    return new ReadableStream<Uint8Array>(
+      {
+        expectedLength: this.length,
+        pull: async (controller) => {
+          this.started = true
+          const fail = (message: string, cause?: unknown) => {
+            this.failure = { message, cause }
+            controller.error(new Error(message, { cause }))
+          }
+          let chunk: ReadableStreamReadResult<Uint8Array>
+          try {
+            chunk = await this.#reader.read()
+          } catch (err) {
+            if (live) fail(`the body stream failed: ${err instanceof Error ? err.message : String(err)}`, err)
+            return
+          }
+          if (!live) return
+          if (chunk.done) {
+            this.#finished = true
+            if (this.#sent < this.length) return fail(`the body stream ended after ${this.#sent} of ${this.length} bytes`)
+            return controller.close()
+          }
+          this.#sent += chunk.value.byteLength
+          if (this.#sent > this.length) return fail(`the body stream ran past its length of ${this.length} bytes`)
+          controller.enqueue(chunk.value)
+        },
+        // fetch gave up on this attempt; the caller's stream stays open for a retry or release().
+        cancel: () => {
+          live = false
+        },
+      },
+      // Nothing is read ahead of what fetch sends.
+      { highWaterMark: 0 },
+    )
+  }
+
+  /** Cancels the caller's stream unless it was read to its end. */
+  async release(): Promise<void> {
+    if (this.#finished) return
+    this.#finished = true
+    await this.#reader.cancel(this.failure?.cause).catch(() => {})
+  }
+}
+
+/**
+ * Held bytes as the body of one attempt. A stream, not the bytes themselves: a Request copies a
+ * byte body when it is made (twice here: aws4fetch makes one to sign), and reads a stream only as
+ * it sends. Each attempt gets a fresh one, so a retry sends every byte again.
+ */
+function oneChunk(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    // workerd then sends Content-Length instead of a chunked body, which S3 refuses.
+    expectedLength: bytes.byteLength,
+    start(controller) {
+      if (bytes.byteLength > 0) controller.enqueue(bytes)
+      controller.close()
+    },
+  })
+}
+
+function checkOptions(options: S3ClientOptions): void {
+  const bad = (name: string, rule: string) => new TypeError(`S3Client: option "${name}" ${rule}`)
+  if (options === null || typeof options !== 'object') throw new TypeError('S3Client: options object required')
+  for (const name of ['endpoint', 'region', 'bucket', 'accessKeyId', 'secretAccessKey'] as const) {
+    if (typeof options[name] !== 'string' || options[name] === '') throw bad(name, 'must be a non-empty string')
+  }
+  let endpoint: URL
+  try {
+    endpoint = new URL(options.endpoint)
+  } catch {
+    throw bad('endpoint', 'must be an absolute http(s) URL')
+  }
+  if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') throw bad('endpoint', 'must be an http(s) URL')
+  if (endpoint.username || endpoint.password) throw bad('endpoint', 'must not carry credentials')
+  if (endpoint.search || endpoint.hash) throw bad('endpoint', 'must not have a query or fragment')
+  if (!isBucketName(options.bucket)) throw bad('bucket', 'must be a valid S3 bucket name')
+  for (const name of ['retries', 'baseDelayMs', 'requestTimeoutMs', 'budgetMs'] as const) {
+    const value = options[name]
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw bad(name, 'must be a non-negative integer')
+  }
+  if (options.requestTimeoutMs === 0) throw bad('requestTimeoutMs', 'must be positive')
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw bad('fetch', 'must be a function')
+}
+
+/** S3's rule for a bucket name (lower case, digits, dots and hyphens, 3 to 63 long). */
+export function isBucketName(name: string): boolean {
+  return BUCKET_NAME.test(name)
+}
+
+/** URI-encodes an object key segment by segment, as S3 and SigV4 expect. */
+export function encodeKey(key: string): string {
+  if (key === '') throw new TypeError('S3 object key must not be empty')
+  const segments = key.split('/')
+  // URLs resolve '.' and '..' segments (even percent-encoded), which would change the key.
+  if (segments.some((s) => s === '.' || s === '..')) throw new TypeError('S3 object key must not have "." or ".." segments')
+  return segments.map(uriEncode).join('/')
+}
+
+async function discard(res: Response): Promise<void> {
+  await res.body?.cancel()
+}
+
+function requireEtag(req: S3Request, res: Response): string {
+  const etag = res.headers.get('ETag')
+  if (!etag) throw invalidResponse(req, res, 'no ETag header')
+  return etag
+}
+
+function failure(req: S3Request, status: number, code: string, detail?: string, cause?: unknown): S3Error {
+  return new S3Error({ operation: req.operation, key: req.key, status, code, detail, cause })
+}
+
+function invalidResponse(req: S3Request, res: Response, detail: string): S3Error {
+  return failure(req, res.status, 'InvalidResponse', detail)
+}
+
+// S3's error bodies carry Code and Message; a HEAD answer or a proxy's page may carry neither.
+function errorFromXml(req: S3Request, status: number, text: string): S3Error {
+  const code = xmlText(text, 'Code') ?? `Http${status}`
+  return failure(req, status, code, xmlText(text, 'Message'))
+}
+
+function toS3Error(req: S3Request, err: unknown): S3Error {
+  return err instanceof S3Error ? err : failure(req, 0, 'NetworkError', err instanceof Error ? err.message : String(err), err)
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done)
+  })
+}

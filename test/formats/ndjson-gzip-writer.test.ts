@@ -1,0 +1,183 @@
+import { describe, expect, it, vi } from 'vitest'
+import httpRfc3339 from '../../fixtures/http_requests.rfc3339.ndjson?raw'
+import httpTwoHours from '../../fixtures/http_requests.two-hours.ndjson?raw'
+import httpUnix from '../../fixtures/http_requests.unix.ndjson?raw'
+import httpUnixnano from '../../fixtures/http_requests.unixnano.ndjson?raw'
+import { GzipNdjsonWriter } from '../../src/formats/ndjson-gzip/writer'
+import { MIN_PART_SIZE } from '../../src/storage/object-writer'
+import { S3Client } from '../../src/storage/s3/client'
+import { faultStats, faultyS3Options, firstDifference, gunzip, injectFault, noise, s3Options, uniquePrefix, watch } from '../storage/helpers'
+
+const MiB = 1024 * 1024
+const PART_SIZE = MIN_PART_SIZE + 1
+// Parts this small reach the multipart path with little data: the local S3 server takes them.
+const SMALL_PART = { partSize: 256 * 1024, minPartSize: 1 }
+const encoder = new TextEncoder()
+
+// 7 MiB of noise as base64 (~9.3 MiB) gzips to ~7 MiB: past one 5 MiB part, so two parts.
+const NOISE_BYTES = 7 * MiB
+const LINE_CHARS = 1000
+let noisyLinesCache: string[] | undefined
+
+/** NDJSON lines of base64 noise, which gzip shrinks only to about 3/4; made once per file. */
+function noisyLines(): string[] {
+  if (noisyLinesCache) return noisyLinesCache
+  const bytes = noise(NOISE_BYTES)
+  let base64 = ''
+  for (let at = 0; at < bytes.byteLength; at += 48 * 1024) {
+    base64 += btoa(String.fromCharCode(...bytes.subarray(at, at + 48 * 1024)))
+  }
+  const lines: string[] = []
+  for (let at = 0; at < base64.length; at += LINE_CHARS) {
+    lines.push(JSON.stringify({ n: lines.length, data: base64.slice(at, at + LINE_CHARS) }))
+  }
+  noisyLinesCache = lines
+  return lines
+}
+
+async function readBackText(s3: S3Client, key: string): Promise<Uint8Array> {
+  const res = await s3.getObject(key)
+  if (!res) throw new Error(`${key} is not in the bucket`)
+  return gunzip(new Uint8Array(await res.arrayBuffer()))
+}
+
+describe('GzipNdjsonWriter', () => {
+  const s3 = new S3Client(s3Options())
+
+  it('writes lines as one gzip NDJSON object with its headers and counts', async () => {
+    const key = `${uniquePrefix('gzip')}small.json.gz`
+    const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ i, ClientIP: '192.0.2.1', note: 'café ☕' }))
+    const writer = new GzipNdjsonWriter({ client: s3, key })
+    for (const line of lines) await writer.writeLine(line)
+    const result = await writer.close()
+
+    const text = lines.join('\n') + '\n'
+    const stored = await s3.headObject(key)
+    expect(result).toEqual({ key, bytes: stored?.size, parts: 1, lines: 1000, uncompressedBytes: encoder.encode(text).byteLength })
+    expect(writer.lines).toBe(1000)
+    const res = await s3.getObject(key)
+    expect(res?.headers.get('Content-Type')).toBe('application/x-ndjson')
+    expect(res?.headers.get('Content-Encoding')).toBe('gzip')
+    expect(new TextDecoder().decode(await gunzip(new Uint8Array(await res!.arrayBuffer())))).toBe(text)
+  })
+
+  it('writes an empty gzip stream when no line came', async () => {
+    const key = `${uniquePrefix('gzip')}empty.json.gz`
+    const writer = new GzipNdjsonWriter({ client: s3, key })
+    expect(await writer.close()).toMatchObject({ lines: 0, uncompressedBytes: 0, parts: 1 })
+    expect((await readBackText(s3, key)).byteLength).toBe(0)
+  })
+
+  it('streams a large output as a multipart upload that decompresses to the same lines', async () => {
+    const key = `${uniquePrefix('gzip')}large.json.gz`
+    const lines = noisyLines()
+    const writer = new GzipNdjsonWriter({ client: s3, key, partSize: PART_SIZE })
+    for (const line of lines) await writer.writeLine(line)
+    // Compressed output keeps pace with input (~3/4 of it for this data) instead of piling
+    // up inside the compressor until close(), as it would in workerd without the drain.
+    expect(writer.bytes / writer.uncompressedBytes).toBeGreaterThan(0.6)
+    const result = await writer.close()
+
+    const expected = encoder.encode(lines.join('\n') + '\n')
+    expect(result.parts).toBeGreaterThanOrEqual(2)
+    expect(result).toMatchObject({ lines: lines.length, uncompressedBytes: expected.byteLength })
+    expect(result.bytes).toBe((await s3.headObject(key))?.size)
+    expect(firstDifference(await readBackText(s3, key), expected)).toBe(-1)
+  })
+
+  it('leaves no object when aborted mid-stream, after parts were sent', async () => {
+    const prefix = uniquePrefix('gzip')
+    const key = `${prefix}aborted.json.gz`
+    await watch(`${key}?partNumber=`)
+    await watch(`${key}?uploadId=`)
+    const writer = new GzipNdjsonWriter({ client: new S3Client(faultyS3Options()), key, partSize: PART_SIZE })
+    for (const line of noisyLines()) await writer.writeLine(line)
+    // The lines are in before S3 has answered CreateMultipartUpload: the writer waits for
+    // uploads only when they fall behind. Abort once a part is on its way.
+    await vi.waitFor(async () => expect((await faultStats(`${key}?partNumber=`)).seen).toBeGreaterThanOrEqual(1))
+    await writer.abort(new Error('batch rejected'))
+    await writer.abort()
+
+    expect(await faultStats(`${key}?uploadId=`)).toMatchObject({ seen: 1 }) // Abort, no Complete
+    expect(await s3.listKeys(prefix)).toEqual([])
+    await expect(writer.writeLine('{}')).rejects.toThrow('batch rejected')
+  })
+
+  it('reports a storage failure to the writer of lines and stores nothing', async () => {
+    const prefix = uniquePrefix('gzip')
+    const key = `${prefix}denied.json.gz`
+    await injectFault({ match: `${key}?partNumber=1&`, count: 100, status: 403, code: 'AccessDenied' })
+    const writer = new GzipNdjsonWriter({ client: new S3Client(faultyS3Options()), key, partSize: PART_SIZE })
+
+    const err = await (async () => {
+      for (const line of noisyLines()) await writer.writeLine(line)
+      await writer.close()
+    })().catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'S3Error', operation: 'UploadPart', code: 'AccessDenied' })
+    await writer.abort(err)
+    expect(await s3.listKeys(prefix)).toEqual([])
+  })
+
+  it('compresses at the level it is given: 1 and 9 store the same lines, 9 in fewer bytes', async () => {
+    // Real-format Logpush lines, the kind of text the service stores.
+    const lines = [httpUnixnano, httpUnix, httpRfc3339, httpTwoHours].flatMap((text) => text.trim().split('\n'))
+    const prefix = uniquePrefix('gzip')
+    const stored = async (level: number) => {
+      const writer = new GzipNdjsonWriter({ client: s3, key: `${prefix}level-${level}.json.gz`, level })
+      for (const line of lines) await writer.writeLine(line)
+      const result = await writer.close()
+      return { bytes: result.bytes, text: new TextDecoder().decode(await readBackText(s3, result.key)) }
+    }
+    const [fastest, smallest] = [await stored(1), await stored(9)]
+
+    const text = lines.join('\n') + '\n'
+    expect(fastest.text).toBe(text)
+    expect(smallest.text).toBe(text)
+    expect(smallest.bytes).toBeLessThan(fastest.bytes * 0.9)
+  })
+
+  it('refuses a compression level zlib does not have', () => {
+    expect(() => new GzipNdjsonWriter({ client: s3, key: `${uniquePrefix('gzip')}bad.json.gz`, level: 10 })).toThrow(RangeError)
+  })
+
+  it('holds back the writer of lines while an upload hangs, with bounded memory, until aborted', async () => {
+    const prefix = uniquePrefix('gzip')
+    const key = `${prefix}held.json.gz`
+    await injectFault({ match: `${key}?partNumber=1&`, mode: 'hang', count: 1 })
+    const writer = new GzipNdjsonWriter({ client: new S3Client(faultyS3Options()), key, ...SMALL_PART })
+    const lines = noisyLines()
+    let written = 0
+    const producing = (async () => {
+      for (const line of lines) {
+        await writer.writeLine(line)
+        written++
+      }
+    })()
+    producing.catch(() => {})
+
+    // Stalled: no input taken for 300 ms.
+    let seen = -1
+    await vi.waitFor(() => {
+      const now = writer.uncompressedBytes
+      const moved = now !== seen
+      seen = now
+      if (moved) throw new Error(`the writer of lines is still moving (${now} bytes in)`)
+    }, { interval: 300, timeout: 10_000 })
+    expect(written).toBeLessThan(lines.length)
+    // Two parts with the object writer, zlib's buffers and a piece of text: about 1 MiB of the 9.
+    expect(writer.bytes).toBeLessThanOrEqual(2 * SMALL_PART.partSize + 64 * 1024)
+    expect(writer.uncompressedBytes).toBeLessThan(2 * MiB)
+
+    await writer.abort(new Error('batch rejected'))
+    await expect(producing).rejects.toThrow('batch rejected')
+    expect(await s3.listKeys(prefix)).toEqual([])
+  })
+
+  it('refuses a line with a raw newline, and lines after close', async () => {
+    const writer = new GzipNdjsonWriter({ client: s3, key: `${uniquePrefix('gzip')}misuse.json.gz` })
+    await expect(writer.writeLine('{"a":\n1}')).rejects.toThrow(TypeError)
+    await writer.writeLine('{"a":1}')
+    await writer.close()
+    await expect(writer.writeLine('{}')).rejects.toThrow(/after close/)
+  })
+})
