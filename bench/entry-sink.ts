@@ -1,5 +1,11 @@
 // What the S3 runs of the benchmark need from the sink, bundled apart from bench/entry.ts so that
 // the pipeline bundle (and its profile) stays as it is. The pipeline itself comes from that bundle.
-export { configSchema } from '../src/config'
+import { type Config, configSchema, minPartBytes } from '../src/config'
+import { batchStores } from '../src/ingest/stores'
+import { s3ClientFor } from '../src/storage/s3'
+
+export { configSchema }
 export { PartitionedOutput } from '../src/ingest/partitioned-output'
-export { s3Stores } from '../src/ingest/stores'
+
+/** The batch stores the Worker uses for SINK=s3, as src/ingest/count.ts builds them. */
+export const s3Stores = (config: Config) => batchStores(config, s3ClientFor(config), minPartBytes(config.S3_ENDPOINT))

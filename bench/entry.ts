@@ -1,6 +1,7 @@
 // What the benchmark needs from the pipeline, bundled by bench/run.mjs (esbuild) into bench/out/.
 export { runPipeline } from '../src/pipeline/run'
-export type { BatchCounts, BatchLimits, BatchOutput } from '../src/pipeline/run'
+export type { BatchCounts, BatchLimits } from '../src/pipeline/run'
+export type { BatchOutput } from '../src/ports'
 export type { BatchContext } from '../src/pipeline/enrich'
 export { ENRICHED_FIELDS, Enricher } from '../src/pipeline/enrich'
 export { encodeSpliced } from '../src/pipeline/encode'

@@ -4,17 +4,17 @@ import { healthRoutes } from './routes/health'
 import { onError } from './routes/errors'
 import { ingestAndCount } from './ingest/count'
 import { logpushRoutes } from './routes/logpush'
-import { ownershipChallenges } from './routes/ownership-challenges'
+import { ownershipChallenges } from './s3-endpoint/challenges-route'
 import { s3Proxy, s3VirtualHost } from './s3-endpoint'
 import { bucketChallengeStore } from './s3-endpoint/challenges'
-import { objectStoreFromClient } from './s3-endpoint/object-store'
+import { objectStoreFrom } from './s3-endpoint/object-store'
 import { statsRoutes } from './routes/stats'
 import { statusPage } from './routes/status-page'
-import { s3ClientFor } from './ingest/stores'
+import { storageFor } from './storage'
 
 type AppEnv = { Bindings: Env }
 
-const bucket = (env: Env) => objectStoreFromClient(s3ClientFor(readConfig(env)))
+const bucket = (env: Env) => objectStoreFrom(storageFor(env, readConfig(env)).storage)
 const challenges = (env: Env) => bucketChallengeStore(bucket(env), readConfig(env).S3_PREFIX)
 const s3 = s3Proxy({ ingest: ingestAndCount, staging: bucket, challenges })
 

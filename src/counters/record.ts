@@ -1,6 +1,19 @@
-import type { BatchResult } from '../ingest/batch'
 import { epochMillis } from '../schema/timestamp'
 import { countersFor, type CountersEnv } from './client'
+
+/** What the counters keep of a stored batch (ingest's result has these and more). */
+export interface StoredBatch {
+  batchId: string
+  dataset: string
+  events: number
+  written: number
+  quarantined: number
+  bytesReceived: number
+  bytesDecompressed: number
+  objects: number
+  /** Latest p_event_time of the batch, '' when no event was written. */
+  maxEventTime: string
+}
 
 /**
  * Counts a stored batch, once per batch id. Returns true when the batch had been counted
@@ -8,7 +21,7 @@ import { countersFor, type CountersEnv } from './client'
  * already durable, so a counters outage is logged and the batch reported as new.
  * @example const duplicate = await countStoredBatch(c.env, result, receivedAt)
  */
-export async function countStoredBatch(env: CountersEnv, result: BatchResult, receivedAt: number): Promise<boolean> {
+export async function countStoredBatch(env: CountersEnv, result: StoredBatch, receivedAt: number): Promise<boolean> {
   try {
     const { counted } = await countersFor(env, result.dataset).recordBatch({
       batchId: result.batchId,

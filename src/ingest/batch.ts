@@ -1,11 +1,12 @@
 import type { Config } from '../config'
 import { BodyTooLargeError, SourceReadError } from '../pipeline/errors'
 import { runPipeline } from '../pipeline/run'
-import { schemas, knownDatasets } from '../schema/registry'
+import { schemas } from '../schema/registry'
 import { formatMillis } from '../schema/timestamp'
 import type { OutputStore } from './partitioned-output'
 import { PartitionedOutput } from './partitioned-output'
-import { S3Error } from '../storage/errors'
+import { StorageError } from '../ports'
+import { StorageUnavailableError, UnknownDatasetError } from './errors'
 import { type SpillStore, spoolBody } from './spool'
 
 const BATCH_ID_HEX_CHARS = 32
@@ -45,22 +46,6 @@ export interface ValidationResult {
 export interface BatchStores {
   output(layout: { dataset: string; table: string; day: string; batchId: string }): OutputStore
   spill: SpillStore
-}
-
-export class UnknownDatasetError extends Error {
-  override name = 'UnknownDatasetError'
-  readonly known = knownDatasets()
-  constructor(readonly dataset: string) {
-    super(`unknown dataset "${dataset.slice(0, 64)}"; known datasets: ${knownDatasets().join(', ')}`)
-  }
-}
-
-/** The store could not durably take the batch after retries: the sender should retry later. */
-export class StorageUnavailableError extends Error {
-  override name = 'StorageUnavailableError'
-  constructor(override readonly cause: unknown) {
-    super(`storage unavailable: ${cause instanceof Error ? cause.message : String(cause)}`)
-  }
 }
 
 /**
@@ -139,7 +124,7 @@ async function wrapStore<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (err) {
-    if (err instanceof S3Error) throw new StorageUnavailableError(err)
+    if (err instanceof StorageError) throw new StorageUnavailableError(err)
     throw err
   }
 }

@@ -1,10 +1,11 @@
 import { type Config, readConfig } from '../config'
 import { countersFor } from '../counters/client'
 import { countFailure, countStoredBatch, countValidation } from '../counters/record'
-import { type BatchResult, type BatchStores, type IngestInput, ingestBatch, StorageUnavailableError, UnknownDatasetError, type ValidationResult } from './batch'
+import { type BatchResult, type BatchStores, type IngestInput, ingestBatch, type ValidationResult } from './batch'
+import { failureReason, StorageUnavailableError, UnknownDatasetError } from './errors'
 import { schemas } from '../schema/registry'
-import { s3Stores } from './stores'
-import { failureReason } from '../routes/errors'
+import { storageFor } from '../storage'
+import { batchStores } from './stores'
 
 /**
  * One batch from any edge (the Logpush HTTP destination, the S3-compatible endpoint): ingest it
@@ -21,7 +22,7 @@ export async function ingestAndCount(env: Env, input: IngestInput): Promise<Batc
     result = await ingestBatch(config, storesFor(env, config, input.dataset), input)
   } catch (err) {
     // A 503's answer says only "retry later": the S3 call, key and error code go to the log.
-    // S3Error messages name no credential (the signature travels in a header, never the secret).
+    // StorageError messages name no credential (the signature travels in a header, never the secret).
     if (err instanceof StorageUnavailableError) console.error('ingest: batch not stored:', input.dataset, err.message)
     await countFailure(env, input.dataset, failureReason(err))
     throw err
@@ -39,7 +40,8 @@ export async function ingestAndCount(env: Env, input: IngestInput): Promise<Batc
  * failed re-send leaves is still the whole batch; removing it would lose data we acknowledged.
  */
 function storesFor(env: Env, config: Config, dataset: string): BatchStores {
-  const stores = s3Stores(config)
+  const { storage, minPartSize } = storageFor(env, config)
+  const stores = batchStores(config, storage, minPartSize)
   return {
     ...stores,
     output: (layout) => {

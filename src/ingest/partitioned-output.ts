@@ -1,4 +1,4 @@
-import type { BatchOutput } from '../pipeline/run'
+import type { BatchOutput } from '../ports'
 
 /** One object being written line by line (a gzip NDJSON object in S3, in production). */
 export interface LineWriter {

@@ -1,10 +1,9 @@
-import { type Config, minPartBytes } from '../config'
+import type { Config } from '../config'
 import type { BatchStores } from './batch'
 import { GzipNdjsonWriter } from '../formats/ndjson-gzip/writer'
 import { logsKey, quarantineKey, stagingKey } from './layout'
 import { ObjectWriter } from '../storage/object-writer'
-import { S3Error } from '../storage/errors'
-import { S3Client } from '../storage/s3/client'
+import { type ObjectStorage, StorageError } from '../ports'
 
 // Removing what a failed batch left gets its own short time, as aborting an upload does: the
 // batch's budget may be what just ran out, and the 503 should not wait a second budget.
@@ -12,52 +11,32 @@ const CLEANUP_BUDGET_MS = 5_000
 
 const cleanup = () => ({ deadline: Date.now() + CLEANUP_BUDGET_MS })
 
-const clients = new WeakMap<Config, S3Client>()
-
-/** One S3 client per configuration (per isolate): aws4fetch caches its signing keys. */
-export function s3ClientFor(config: Config): S3Client {
-  let client = clients.get(config)
-  if (!client) {
-    client = new S3Client({
-      endpoint: config.S3_ENDPOINT,
-      region: config.S3_REGION,
-      bucket: config.S3_BUCKET,
-      accessKeyId: config.AWS_ACCESS_KEY_ID,
-      secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
-      requestTimeoutMs: config.S3_REQUEST_TIMEOUT_MS,
-      baseDelayMs: config.S3_RETRY_BASE_DELAY_MS,
-      budgetMs: config.S3_BATCH_BUDGET_MS,
-    })
-    clients.set(config, client)
-  }
-  return client
-}
-
 /**
  * The stores of one batch in the configured bucket: gzip NDJSON objects in the contract's
- * layout, and a staging prefix for bodies too large to hold in memory.
+ * layout, and a staging prefix for bodies too large to hold in memory. `minPartSize` is the
+ * store's smallest multipart part.
+ * @example const stores = batchStores(config, storage, minPartBytes(config.S3_ENDPOINT))
  */
-export function s3Stores(config: Config): BatchStores {
-  const client = s3ClientFor(config)
+export function batchStores(config: Config, storage: ObjectStorage, minPartSize: number): BatchStores {
+  const client = storage
   // S3 work of one batch must end well before Logpush gives up on the request and retries.
   const deadline = Date.now() + config.S3_BATCH_BUDGET_MS
   const partSize = config.S3_PART_BYTES
-  const minPartSize = minPartBytes(config.S3_ENDPOINT)
   const prefix = config.S3_PREFIX
   const level = config.GZIP_LEVEL
   return {
     output: ({ dataset, table, day, batchId }) => ({
       logsKey: (partition) => logsKey(prefix, table, partition, batchId),
       quarantineKey: () => quarantineKey(prefix, dataset, day, batchId),
-      open: (key) => new GzipNdjsonWriter({ client, key, deadline, partSize, minPartSize, level }),
+      open: (key) => new GzipNdjsonWriter({ storage: client, key, deadline, partSize, minPartSize, level }),
       remove: (key) => client.deleteObject(key, cleanup()),
     }),
     spill: {
       key: () => stagingKey(prefix, crypto.randomUUID()),
-      open: (key) => new ObjectWriter({ client, key, deadline, partSize, minPartSize }),
+      open: (key) => new ObjectWriter({ storage: client, key, deadline, partSize, minPartSize }),
       read: async (key) => {
         const res = await client.getObject(key, { deadline })
-        if (!res?.body) throw new S3Error({ operation: 'GetObject', status: 404, code: 'NoSuchKey', detail: 'the staged copy of the body is missing', key })
+        if (!res?.body) throw new StorageError({ operation: 'GetObject', status: 404, code: 'NoSuchKey', detail: 'the staged copy of the body is missing', key })
         return endingBy(res.body, deadline, `staged body ${key}`)
       },
       remove: (key) => client.deleteObject(key, cleanup()),
@@ -74,7 +53,7 @@ function endingBy(body: ReadableStream<Uint8Array>, deadline: number, what: stri
   const reader = body.getReader()
   let timer: ReturnType<typeof setTimeout> | undefined
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new S3Error({ operation: 'GetObject', status: 0, code: 'TimeoutError', detail: `${what} was not read to its end within the batch's time budget` })), Math.max(0, deadline - Date.now()))
+    timer = setTimeout(() => reject(new StorageError({ operation: 'GetObject', status: 0, code: 'TimeoutError', detail: `${what} was not read to its end within the batch's time budget` })), Math.max(0, deadline - Date.now()))
   })
   expired.catch(() => {})
   return new ReadableStream<Uint8Array>({

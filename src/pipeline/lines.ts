@@ -1,4 +1,4 @@
-import { concatBytes } from '../s3-protocol/bytes'
+import { concatBytes } from '../utils/bytes'
 import { UndecodableBodyError } from './errors'
 
 const LF = 10

@@ -1,15 +1,10 @@
+import type { BatchOutput } from '../ports'
 import type { CompiledSchema } from '../schema/compile'
 import { type DecodeStats, decodeBody } from './decode'
 import type { BatchContext } from './enrich'
 import { NotNdjsonError } from './errors'
 import { splitLines } from './lines'
 import { EventParser } from './parse'
-
-/** Where a batch's results go: enriched lines by partition, and quarantine records. */
-export interface BatchOutput {
-  event(partition: string, json: string): void | Promise<void>
-  quarantine(record: string): void | Promise<void>
-}
 
 export interface BatchLimits {
   maxDecompressedBytes: number

@@ -1,9 +1,7 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { ConfigError } from '../config'
-import { StorageUnavailableError, UnknownDatasetError } from '../ingest/batch'
-import { BodyTooLargeError, NotNdjsonError, SourceReadError, UndecodableBodyError } from '../pipeline/errors'
+import { ingestFailure } from '../ingest/errors'
 
 /** How long Logpush (or any sender) should wait before retrying a batch we could not store. */
 const RETRY_AFTER_SECONDS = '30'
@@ -31,23 +29,10 @@ export class ApiError extends HTTPException {
 /** Named errors from deeper code -> their HTTP answer. */
 export function toHttpException(err: unknown): HTTPException | undefined {
   if (err instanceof HTTPException) return err
-  if (err instanceof UnknownDatasetError) return jsonError(404, 'unknown_dataset', err.message, { datasets: err.known })
-  if (err instanceof BodyTooLargeError) return jsonError(413, 'body_too_large', err.message)
-  if (err instanceof UndecodableBodyError) return jsonError(400, 'undecodable_body', err.message)
-  if (err instanceof NotNdjsonError) return jsonError(415, 'ndjson_required', err.message)
-  if (err instanceof SourceReadError) return jsonError(400, 'body_unreadable', 'the request body could not be read to its end')
-  if (err instanceof StorageUnavailableError) {
-    return jsonError(503, 'storage_unavailable', 'the batch could not be stored in S3 after retries; nothing was acknowledged, retry later', undefined, { 'Retry-After': RETRY_AFTER_SECONDS })
-  }
-  if (err instanceof ConfigError) return jsonError(500, 'misconfigured', err.message)
-  return undefined
-}
-
-/** The counters' reason code for a failed batch: the error code of its answer. */
-export function failureReason(err: unknown): string {
-  const known = toHttpException(err)
-  if (known instanceof ApiError) return known.code
-  return known ? `http_${known.status}` : 'internal_error'
+  const failure = ingestFailure(err)
+  if (!failure) return undefined
+  const headers = failure.retry ? { 'Retry-After': RETRY_AFTER_SECONDS } : undefined
+  return jsonError(failure.status, failure.code, failure.detail, failure.datasets && { datasets: failure.datasets }, headers)
 }
 
 /** The app's one error boundary. */

@@ -1,6 +1,6 @@
-import { isBucketName } from '../storage/s3/client'
+import { isBucketName } from '../s3-protocol/names'
 import { decodeLenient } from '../s3-protocol/sigv4'
-import { S3Error } from './errors'
+import { S3XmlError } from './errors'
 
 /**
  * Bucket and key of a request: `<bucket>.<S3_PROXY_HOST>/<key>`, `<S3_PROXY_HOST>/<bucket>/<key>`,
@@ -29,6 +29,6 @@ export function hostOf(request: Request, url: URL): string {
 }
 
 export function checkBucket(bucket: string, allowed: string[] | undefined) {
-  if (!isBucketName(bucket)) throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.')
-  if (allowed && !allowed.includes(bucket)) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist')
+  if (!isBucketName(bucket)) throw new S3XmlError('InvalidBucketName', 'The specified bucket is not valid.')
+  if (allowed && !allowed.includes(bucket)) throw new S3XmlError('NoSuchBucket', 'The specified bucket does not exist')
 }

@@ -1,4 +1,4 @@
-import { S3Error } from './errors'
+import { S3XmlError } from './errors'
 import type { S3ProxyDeps, S3Request } from './context'
 import { notImplemented, only, xmlResponse } from './context'
 import { xmlDocument } from '../s3-protocol/xml'
@@ -30,7 +30,7 @@ async function listObjects(request: S3Request, deps: S3ProxyDeps): Promise<Respo
   const prefix = query.get('prefix') ?? ''
   const delimiter = query.get('delimiter') ?? ''
   const maxKeysText = query.get('max-keys') ?? String(MAX_LIST_KEYS)
-  if (!/^\d+$/.test(maxKeysText)) throw new S3Error('InvalidArgument', 'max-keys must be a non-negative integer')
+  if (!/^\d+$/.test(maxKeysText)) throw new S3XmlError('InvalidArgument', 'max-keys must be a non-negative integer')
   const maxKeys = Math.min(Number(maxKeysText), MAX_LIST_KEYS)
   const token = query.get('continuation-token') ?? undefined
   const after = token ?? query.get('start-after') ?? ''

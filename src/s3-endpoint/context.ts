@@ -3,7 +3,7 @@ import type { Config } from '../config'
 import type { BatchResult, IngestInput, ValidationResult } from '../ingest/batch'
 import type { SigV4Verified } from '../s3-protocol/sigv4'
 import type { ChallengeStore } from './challenges'
-import { S3Error } from './errors'
+import { S3XmlError } from './errors'
 import type { ObjectStore } from './object-store'
 
 // Query parameters that carry auth or SDK bookkeeping, not an S3 sub-resource.
@@ -37,10 +37,10 @@ export function only(query: URLSearchParams, names: string[]): boolean {
 }
 
 /** S3's answer to an operation this endpoint does not have: never a silent 200. */
-export function notImplemented(method: string, query: URLSearchParams, what?: string): S3Error {
+export function notImplemented(method: string, query: URLSearchParams, what?: string): S3XmlError {
   const subresources = [...query.keys()].filter((name) => !NEUTRAL_QUERY.test(name))
   const described = what ?? (subresources.length ? `${method} ?${subresources.join('&')}` : method)
-  return new S3Error(
+  return new S3XmlError(
     'NotImplemented',
     `A header or query you provided implies functionality that is not implemented: ${described}. This endpoint implements PutObject, multipart upload, HeadBucket, GetBucketLocation and ListObjectsV2.`,
   )

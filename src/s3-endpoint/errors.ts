@@ -1,5 +1,6 @@
 import { ConfigError } from '../config'
-import { S3Error as BucketError } from '../storage/errors'
+import { type IngestFailureCode, ingestFailure } from '../ingest/errors'
+import { StorageError } from '../ports'
 import { xmlDocument } from '../s3-protocol/xml'
 import { SIGV4_ERROR_STATUS, SigV4Error } from '../s3-protocol/sigv4'
 
@@ -23,18 +24,18 @@ const STATUS = {
   XAmzContentSHA256Mismatch: 400,
 } as const
 
-export type S3ErrorCode = keyof typeof STATUS
+export type S3XmlErrorCode = keyof typeof STATUS
 
 /**
  * An S3 protocol error: thrown anywhere under the S3 route, answered by its error handler as
  * `<Error><Code>..</Code><Message>..</Message><RequestId>..</RequestId></Error>`.
- * @example throw new S3Error('NoSuchUpload', 'The specified upload does not exist.')
+ * @example throw new S3XmlError('NoSuchUpload', 'The specified upload does not exist.')
  */
-export class S3Error extends Error {
-  override name = 'S3Error'
+export class S3XmlError extends Error {
+  override name = 'S3XmlError'
   readonly status: number
   constructor(
-    readonly code: S3ErrorCode,
+    readonly code: S3XmlErrorCode,
     message: string,
     readonly detail: Record<string, string> = {},
   ) {
@@ -43,12 +44,12 @@ export class S3Error extends Error {
   }
 }
 
-export function isS3ErrorCode(code: string): code is S3ErrorCode {
+export function isS3XmlErrorCode(code: string): code is S3XmlErrorCode {
   return Object.hasOwn(STATUS, code)
 }
 
 /** The XML error document S3 clients parse; HEAD answers carry no body, as S3's do. */
-export function s3ErrorResponse(error: S3Error, requestId: string, resource: string, method: string): Response {
+export function s3XmlErrorResponse(error: S3XmlError, requestId: string, resource: string, method: string): Response {
   const headers = { 'content-type': 'application/xml', 'x-amz-request-id': requestId }
   if (method === 'HEAD') return new Response(null, { status: error.status, headers })
   const body = xmlDocument('Error', {
@@ -61,20 +62,37 @@ export function s3ErrorResponse(error: S3Error, requestId: string, resource: str
   return new Response(body, { status: error.status, headers })
 }
 
+// How each ingest failure is said in S3's words. A Logpush S3 destination retries a 5xx, as its
+// HTTP destination does; the 4xx say what was wrong with the object.
+const INGEST_CODES: Record<IngestFailureCode, S3XmlErrorCode> = {
+  unknown_dataset: 'InvalidArgument',
+  body_too_large: 'EntityTooLarge',
+  undecodable_body: 'InvalidArgument',
+  ndjson_required: 'InvalidArgument',
+  body_unreadable: 'IncompleteBody',
+  storage_unavailable: 'ServiceUnavailable',
+  misconfigured: 'InternalError',
+}
+
 /** Any error thrown under the S3 route, as the S3 error to answer; unexpected ones are logged. */
-export function toS3Error(error: unknown): S3Error {
-  if (error instanceof S3Error) return error
-  if (error instanceof SigV4Error) return new S3Error(error.code, error.message, error.detail)
-  if (error instanceof BucketError) {
+export function toS3XmlError(error: unknown): S3XmlError {
+  if (error instanceof S3XmlError) return error
+  if (error instanceof SigV4Error) return new S3XmlError(error.code, error.message, error.detail)
+  const failure = ingestFailure(error)
+  if (failure && failure.code !== 'misconfigured') {
+    if (failure.code === 'storage_unavailable') console.error('s3: batch not stored:', (error as Error).message)
+    return new S3XmlError(INGEST_CODES[failure.code], failure.detail)
+  }
+  if (error instanceof StorageError) {
     // The real bucket failed a call (after the client's retries): like a batch ingest could not
     // store, the sender keeps its data and tries again later.
     console.error('s3: bucket call failed:', error.message)
-    return new S3Error('ServiceUnavailable', 'The storage behind this endpoint failed; please retry.')
+    return new S3XmlError('ServiceUnavailable', 'The storage behind this endpoint failed; please retry.')
   }
   if (error instanceof ConfigError) {
     console.error(error.message)
-    return new S3Error('InternalError', 'The service is misconfigured; its log names the setting.')
+    return new S3XmlError('InternalError', 'The service is misconfigured; its log names the setting.')
   }
   console.error('s3: unexpected error', error)
-  return new S3Error('InternalError', 'We encountered an internal error. Please try again.')
+  return new S3XmlError('InternalError', 'We encountered an internal error. Please try again.')
 }

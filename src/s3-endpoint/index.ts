@@ -6,7 +6,7 @@ import { checkBucket, hostOf, resolveAddress } from './address'
 import { bucketOperation } from './bucket-operations'
 import type { S3ProxyDeps, S3ProxyEnv, S3Request } from './context'
 import { executionContext } from './context'
-import { S3Error, s3ErrorResponse, toS3Error } from './errors'
+import { S3XmlError, s3XmlErrorResponse, toS3XmlError } from './errors'
 import { objectOperation } from './object-operations'
 
 export type { S3ProxyDeps, S3ProxyEnv } from './context'
@@ -33,7 +33,7 @@ export function s3Proxy(deps: S3ProxyDeps, options: S3ProxyOptions = {}): Hono<S
 
   app.onError((error, c) => {
     const requestId = c.get('requestId') ?? newRequestId()
-    return s3ErrorResponse(toS3Error(error), requestId, new URL(c.req.url).pathname, c.req.method)
+    return s3XmlErrorResponse(toS3XmlError(error), requestId, new URL(c.req.url).pathname, c.req.method)
   })
 
   app.all('*', async function s3Request(c) {
@@ -43,13 +43,13 @@ export function s3Proxy(deps: S3ProxyDeps, options: S3ProxyOptions = {}): Hono<S
     const accessKeyId = config.PROXY_ACCESS_KEY_ID
     const secretAccessKey = config.PROXY_SECRET_ACCESS_KEY
     if (!accessKeyId || !secretAccessKey) {
-      throw new S3Error('ServiceUnavailable', 'The S3 endpoint is not configured: set PROXY_ACCESS_KEY_ID and PROXY_SECRET_ACCESS_KEY')
+      throw new S3XmlError('ServiceUnavailable', 'The S3 endpoint is not configured: set PROXY_ACCESS_KEY_ID and PROXY_SECRET_ACCESS_KEY')
     }
     const url = new URL(c.req.url)
     const address = resolveAddress(c.req.raw, url, config.S3_PROXY_HOST, mountPath)
     // Auth comes first: an unsigned caller learns nothing about buckets or uploads.
     const verified = await verifySigV4(c.req.raw, { credentials: { accessKeyId, secretAccessKey }, now: receivedAt })
-    if (!address) throw new S3Error('NotImplemented', 'Only bucket and object operations are implemented (no ListBuckets)')
+    if (!address) throw new S3XmlError('NotImplemented', 'Only bucket and object operations are implemented (no ListBuckets)')
     checkBucket(address.bucket, config.S3_PROXY_BUCKETS)
     const request: S3Request = { c, config, verified, ...address, query: url.searchParams, receivedAt }
     const response = await (address.key === '' ? bucketOperation(request, deps) : objectOperation(request, deps))

@@ -1,6 +1,6 @@
-import type { S3CompletedPart } from '../storage/s3/client'
+import type { CompletedPart } from '../ports'
 import { toHex } from '../s3-protocol/sigv4'
-import { S3Error } from './errors'
+import { S3XmlError } from './errors'
 import type { ObjectStore } from './object-store'
 import type { Payload } from './payload'
 
@@ -39,7 +39,7 @@ export function multipartStaging(store: ObjectStore, s3Prefix: string) {
   const partKey = (uploadId: string, partNumber: number) => `${folder(uploadId)}part-${String(partNumber).padStart(5, '0')}`
 
   const marker = async (bucket: string, key: string, uploadId: string): Promise<void> => {
-    const missing = new S3Error('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.')
+    const missing = new S3XmlError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.')
     if (!UPLOAD_ID.test(uploadId)) throw missing
     const body = await store.get(`${folder(uploadId)}${MARKER}`)
     if (!body) throw missing
@@ -82,7 +82,7 @@ export function multipartStaging(store: ObjectStore, s3Prefix: string) {
       const partNumber = Number(partNumberText)
       if (!/^\d+$/.test(partNumberText) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
         await payload.body.cancel()
-        throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`)
+        throw new S3XmlError('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`)
       }
       try {
         await marker(bucket, key, uploadId)
@@ -109,12 +109,12 @@ export function multipartStaging(store: ObjectStore, s3Prefix: string) {
     },
 
     /** Checks the client's part list against the receipts and opens the parts as one body. */
-    async complete(bucket: string, key: string, uploadId: string, parts: S3CompletedPart[]): Promise<CompletedUpload> {
+    async complete(bucket: string, key: string, uploadId: string, parts: CompletedPart[]): Promise<CompletedUpload> {
       await marker(bucket, key, uploadId)
-      if (parts.length === 0) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.')
+      if (parts.length === 0) throw new S3XmlError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.')
       for (let i = 1; i < parts.length; i++) {
         if (parts[i]!.partNumber <= parts[i - 1]!.partNumber) {
-          throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.')
+          throw new S3XmlError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.')
         }
       }
       const staged = await receipts(uploadId)
@@ -123,7 +123,7 @@ export function multipartStaging(store: ObjectStore, s3Prefix: string) {
       for (const part of parts) {
         const found = staged.get(part.partNumber)
         if (!found || found.md5 !== part.etag.replace(/"/g, '').toLowerCase()) {
-          throw new S3Error('InvalidPart', `One or more of the specified parts could not be found (part ${part.partNumber}).`)
+          throw new S3XmlError('InvalidPart', `One or more of the specified parts could not be found (part ${part.partNumber}).`)
         }
         md5s.push(hexBytes(found.md5))
         length += found.bytes
@@ -160,7 +160,7 @@ function concatObjects(store: ObjectStore, keys: string[]): ReadableStream<Uint8
           }
           const body = await store.get(key)
           if (!body) {
-            controller.error(new S3Error('InvalidPart', 'A staged part disappeared before the upload completed.'))
+            controller.error(new S3XmlError('InvalidPart', 'A staged part disappeared before the upload completed.'))
             return
           }
           reader = body.getReader()

@@ -3,7 +3,7 @@ import { xmlDocument } from '../s3-protocol/xml'
 import type { S3ProxyDeps, S3Request } from './context'
 import { afterResponse, notImplemented, only, xmlResponse } from './context'
 import { datasetForKey, isOwnershipChallenge } from './dataset'
-import { S3Error, toS3Error } from './errors'
+import { S3XmlError, toS3XmlError } from './errors'
 import { multipartStaging } from './multipart'
 import { openPayload } from './payload'
 import type { Payload } from './payload'
@@ -28,35 +28,15 @@ export async function objectOperation(request: S3Request, deps: S3ProxyDeps): Pr
   throw notImplemented(method, query, copy ? 'object copies' : undefined)
 }
 
-/**
- * Ingest's named errors (src/ingest/batch.ts), matched by name so this route does not depend on the
- * classes; a failed payload check wins, whatever ingest made of the stream error.
- */
-function ingestError(error: unknown, payload: { failure(): S3Error | undefined }): S3Error {
-  const failed = payload.failure()
-  if (failed) return failed
-  if (error instanceof S3Error) return error
-  const name = error instanceof Error ? error.name : ''
-  const message = error instanceof Error ? error.message : String(error)
-  switch (name) {
-    case 'UnknownDatasetError':
-      return new S3Error('InvalidArgument', message || 'Unknown dataset')
-    case 'BodyTooLargeError':
-      return new S3Error('EntityTooLarge', message || 'Your proposed upload exceeds the maximum allowed size')
-    case 'UndecodableBodyError':
-      return new S3Error('InvalidArgument', 'body is not gzip/UTF-8 NDJSON')
-    case 'NotNdjsonError':
-      return new S3Error('InvalidArgument', message || 'body is not NDJSON; set the Logpush job to NDJSON output')
-    case 'StorageUnavailableError':
-      return new S3Error('ServiceUnavailable', 'The batch could not be stored; please retry.')
-  }
-  return toS3Error(error)
+/** A failed payload check wins, whatever ingest made of the stream error it caused. */
+function ingestError(error: unknown, payload: { failure(): S3XmlError | undefined }): S3XmlError {
+  return payload.failure() ?? toS3XmlError(error)
 }
 
 function datasetFor(request: S3Request): string {
   const dataset = datasetForKey(request.key, request.config.S3_PROXY_DATASETS)
   if (!dataset) {
-    throw new S3Error(
+    throw new S3XmlError(
       'InvalidArgument',
       'Cannot tell the dataset from the object key: put objects under <dataset>/..., or map key prefixes to datasets with S3_PROXY_DATASETS',
     )
@@ -113,7 +93,7 @@ function settled(payload: Payload) {
   const failed = payload.failure()
   if (failed) throw failed
   const digest = payload.digest()
-  if (!digest) throw new S3Error('InternalError', 'The body was not read to its end; it was not acknowledged.')
+  if (!digest) throw new S3XmlError('InternalError', 'The body was not read to its end; it was not acknowledged.')
   return digest
 }
 
@@ -145,18 +125,18 @@ async function completeUpload(request: S3Request, deps: S3ProxyDeps): Promise<Re
   const payload = openPayload(c.req.raw, verified, { maxBytes: MAX_COMPLETE_XML_BYTES })
   const parts = parseCompleteMultipartUpload(await readText(payload))
   await payload.done
-  if (!parts) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.')
+  if (!parts) throw new S3XmlError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.')
   const staging = multipartStaging(deps.staging(c.env), config.S3_PREFIX)
   const upload = await staging.complete(bucket, key, uploadId, parts)
   let headers: Record<string, string> = {}
   if (isOwnershipChallenge(key)) {
-    if (upload.length > MAX_CHALLENGE_BYTES) throw new S3Error('EntityTooLarge', 'An ownership challenge is a few bytes')
+    if (upload.length > MAX_CHALLENGE_BYTES) throw new S3XmlError('EntityTooLarge', 'An ownership challenge is a few bytes')
     const token = (await new Response(upload.body).text()).trim()
     await deps.challenges(c.env).put({ bucket, key, token, receivedAt: new Date(receivedAt).toISOString() })
   } else {
     if (upload.length > config.MAX_BODY_BYTES) {
       await upload.body.cancel()
-      throw new S3Error('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${config.MAX_BODY_BYTES} bytes`)
+      throw new S3XmlError('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${config.MAX_BODY_BYTES} bytes`)
     }
     const dataset = datasetFor(request)
     try {

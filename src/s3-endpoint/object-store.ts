@@ -1,4 +1,4 @@
-import type { S3Client } from '../storage/s3/client'
+import type { ObjectStorage } from '../ports'
 
 /**
  * The few object operations the S3 route needs from the real bucket: staging multipart parts and
@@ -13,12 +13,12 @@ export interface ObjectStore {
 }
 
 /**
- * The bucket behind the sink's S3 client as the route's ObjectStore: bytes in memory go up with
- * `putObject` (payload signed, retried), streams with `putObjectStream` (sent as they arrive,
- * not retried once flowing). Failures are the client's `S3Error`s.
- * @example objectStoreFromClient(s3ClientFor(readConfig(env)))
+ * The configured object storage as the route's ObjectStore: bytes in memory go up with
+ * `putObject` (retried), streams with `putObjectStream` (sent as they arrive, not retried once
+ * flowing). Failures are the storage's `StorageError`s.
+ * @example objectStoreFrom(storageFor(env, readConfig(env)).storage)
  */
-export function objectStoreFromClient(client: S3Client): ObjectStore {
+export function objectStoreFrom(client: ObjectStorage): ObjectStore {
   return {
     async put(key, body, length) {
       if (!(body instanceof Uint8Array)) {

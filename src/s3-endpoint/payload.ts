@@ -3,7 +3,7 @@ import type { ChecksumAlgorithm } from '../s3-protocol/checksums'
 import { CHECKSUM_ALGORITHMS, createChecksum, streamingDigest, toBase64 } from '../s3-protocol/checksums'
 import type { SigV4Verified } from '../s3-protocol/sigv4'
 import { toHex, UNSIGNED_PAYLOAD } from '../s3-protocol/sigv4'
-import { S3Error } from './errors'
+import { S3XmlError } from './errors'
 
 const STREAMING_UNSIGNED_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'
 const STREAMING_SIGNED = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD'
@@ -30,7 +30,7 @@ export interface Payload {
   /** Settles once the body has been read to its end: resolves only if every check passed. */
   done: Promise<PayloadDigest>
   /** The check that failed, if any, whatever a consumer of `body` made of the stream error. */
-  failure(): S3Error | undefined
+  failure(): S3XmlError | undefined
   /** What `done` resolves to, once it has: a consumer that read `body` to its end can ask at once. */
   digest(): PayloadDigest | undefined
 }
@@ -50,11 +50,11 @@ export function openPayload(request: Request, verified: SigV4Verified, options: 
   const headers = request.headers
   const mode = verified.payloadHash
   if (mode.startsWith(STREAMING_SIGV4A)) {
-    throw new S3Error('NotImplemented', 'SigV4a streaming payloads (AWS4-ECDSA-P256-SHA256) are not supported')
+    throw new S3XmlError('NotImplemented', 'SigV4a streaming payloads (AWS4-ECDSA-P256-SHA256) are not supported')
   }
   const chunked = mode === STREAMING_UNSIGNED_TRAILER || mode === STREAMING_SIGNED || mode === STREAMING_SIGNED_TRAILER
   if (!chunked && mode !== UNSIGNED_PAYLOAD && !HEX_SHA256.test(mode)) {
-    throw new S3Error(
+    throw new S3XmlError(
       'InvalidArgument',
       'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] or a hex SHA-256',
     )
@@ -62,20 +62,20 @@ export function openPayload(request: Request, verified: SigV4Verified, options: 
 
   const lengthText = chunked ? headers.get('x-amz-decoded-content-length') : headers.get('content-length')
   if (lengthText === null || !/^\d+$/.test(lengthText)) {
-    throw new S3Error(
+    throw new S3XmlError(
       'MissingContentLength',
       chunked ? 'aws-chunked uploads must send x-amz-decoded-content-length' : 'You must provide the Content-Length HTTP header.',
     )
   }
   const length = Number(lengthText)
   if (length > options.maxBytes) {
-    throw new S3Error('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${options.maxBytes} bytes`)
+    throw new S3XmlError('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${options.maxBytes} bytes`)
   }
 
   const checksum = flexibleChecksum(headers)
   const contentMd5 = headers.get('content-md5')
-  let failure: S3Error | undefined
-  const fail = (error: S3Error): never => {
+  let failure: S3XmlError | undefined
+  const fail = (error: S3XmlError): never => {
     failure ??= error
     throw error
   }
@@ -114,8 +114,8 @@ export function openPayload(request: Request, verified: SigV4Verified, options: 
       if (bytes > length) {
         fail(
           bytes > options.maxBytes
-            ? new S3Error('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${options.maxBytes} bytes`)
-            : new S3Error('IncompleteBody', 'The body is longer than its declared length'),
+            ? new S3XmlError('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${options.maxBytes} bytes`)
+            : new S3XmlError('IncompleteBody', 'The body is longer than its declared length'),
         )
       }
       await md5.update(chunk)
@@ -125,21 +125,21 @@ export function openPayload(request: Request, verified: SigV4Verified, options: 
       held = chunk
     },
     async flush(controller) {
-      if (bytes !== length) fail(new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header'))
+      if (bytes !== length) fail(new S3XmlError('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header'))
       const md5Bytes = await md5.digest()
       if (sha256 && toHex(await sha256.digest()) !== mode) {
-        fail(new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed."))
+        fail(new S3XmlError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed."))
       }
       if (contentMd5 !== null && contentMd5.trim() !== toBase64(md5Bytes)) {
-        fail(new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.'))
+        fail(new S3XmlError('BadDigest', 'The Content-MD5 you specified did not match what we received.'))
       }
       let echoed: PayloadDigest['checksum']
       if (checksum && flexible) {
         const expected = checksum.value ?? (await trailers)?.get(checksum.header)
-        if (expected === undefined) fail(new S3Error('InvalidRequest', `${checksum.header} was declared but not sent`))
+        if (expected === undefined) fail(new S3XmlError('InvalidRequest', `${checksum.header} was declared but not sent`))
         const actual = toBase64(await flexible.digest())
         if (actual !== expected) {
-          fail(new S3Error('BadDigest', `The ${checksum.algorithm.toUpperCase()} you specified did not match the calculated checksum.`))
+          fail(new S3XmlError('BadDigest', `The ${checksum.algorithm.toUpperCase()} you specified did not match the calculated checksum.`))
         }
         echoed = { header: checksum.header, value: actual }
       }
@@ -154,7 +154,7 @@ export function openPayload(request: Request, verified: SigV4Verified, options: 
   // Any failure (a check here, the aws-chunked decoder, the client going away) reaches the
   // consumer as an S3 error, and is recorded before the consumer sees it.
   const body = guard(source.pipeThrough(inspector), (error) => {
-    const s3 = toS3Error(error)
+    const s3 = toS3XmlError(error)
     failure ??= s3
     rejectDone(s3)
     return s3
@@ -178,14 +178,14 @@ function flexibleChecksum(headers: Headers): FlexibleChecksum | undefined {
   const trailer = headers.get('x-amz-trailer')?.trim().toLowerCase()
   if (!trailer) return undefined
   const algorithm = CHECKSUM_ALGORITHMS.find((name) => trailer === `x-amz-checksum-${name}`)
-  if (!algorithm) throw new S3Error('InvalidRequest', `Unsupported x-amz-trailer: ${trailer.slice(0, 64)}`)
+  if (!algorithm) throw new S3XmlError('InvalidRequest', `Unsupported x-amz-trailer: ${trailer.slice(0, 64)}`)
   return { algorithm, header: trailer }
 }
 
-function toS3Error(error: unknown): S3Error {
-  if (error instanceof S3Error) return error
-  if (error instanceof AwsChunkedError) return new S3Error(error.code, error.message)
-  return new S3Error('IncompleteBody', 'The request body could not be read to its end')
+function toS3XmlError(error: unknown): S3XmlError {
+  if (error instanceof S3XmlError) return error
+  if (error instanceof AwsChunkedError) return new S3XmlError(error.code, error.message)
+  return new S3XmlError('IncompleteBody', 'The request body could not be read to its end')
 }
 
 /**

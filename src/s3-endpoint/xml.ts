@@ -1,4 +1,4 @@
-import type { S3CompletedPart } from '../storage/s3/client'
+import type { CompletedPart } from '../ports'
 import { xmlBlocks, xmlText } from '../s3-protocol/xml'
 
 const PART_NUMBER = /^\d{1,5}$/
@@ -8,10 +8,10 @@ const PART_NUMBER = /^\d{1,5}$/
  * strict scan beats a general XML parser; anything else in it is ignored, as S3 ignores it.
  * Returns undefined when the document is not one.
  */
-export function parseCompleteMultipartUpload(xml: string): S3CompletedPart[] | undefined {
+export function parseCompleteMultipartUpload(xml: string): CompletedPart[] | undefined {
   const root = /<CompleteMultipartUpload\b[^>]*>([\s\S]*)<\/CompleteMultipartUpload>/.exec(xml)
   if (!root) return undefined
-  const parts: S3CompletedPart[] = []
+  const parts: CompletedPart[] = []
   for (const part of xmlBlocks(root[1]!, 'Part')) {
     const number = xmlText(part, 'PartNumber')?.trim()
     const etag = xmlText(part, 'ETag')

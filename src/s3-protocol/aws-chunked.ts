@@ -1,5 +1,5 @@
 import { EMPTY_SHA256, sha256Hex } from './sigv4'
-import { concatBytes } from './bytes'
+import { concatBytes } from '../utils/bytes'
 
 const PAYLOAD_ALGORITHM = 'AWS4-HMAC-SHA256-PAYLOAD'
 const TRAILER_ALGORITHM = 'AWS4-HMAC-SHA256-TRAILER'

@@ -1,5 +1,4 @@
-import type { S3CallOptions, S3Client, S3CompletedPart } from './s3/client'
-import { S3Error } from './errors'
+import { type CompletedPart, type ObjectStorage, type StorageCall, StorageError } from '../ports'
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024 // S3 rejects smaller parts, except the last one
 const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
@@ -13,7 +12,7 @@ const FIRST_CAPACITY = 64 * 1024
 const ABORT_BUDGET_MS = 5_000
 
 export type ObjectWriterOptions = {
-  client: S3Client
+  storage: ObjectStorage
   key: string
   /** Bytes per multipart part, from `minPartSize` (default 8 MiB); also the single-PUT limit. */
   partSize?: number
@@ -21,7 +20,7 @@ export type ObjectWriterOptions = {
   minPartSize?: number
   contentType?: string
   contentEncoding?: string
-  /** Epoch ms: no S3 attempt starts after it (see S3CallOptions). */
+  /** Epoch ms: no storage attempt starts after it (see StorageCall). */
   deadline?: number
 }
 
@@ -36,7 +35,7 @@ export type ObjectWriterResult = {
 type State = 'open' | 'closing' | 'closed' | 'failed' | 'aborted'
 
 /**
- * Writes one S3 object from chunks whose total size is not known in advance. Up to
+ * Writes one stored object from chunks whose total size is not known in advance. Up to
  * `partSize` bytes nothing is sent and `close()` stores them with one PUT; past it, a
  * multipart upload starts and each full part is sent as it fills, one part in flight while
  * the next fills, so memory stays near two parts whatever the object's size: each chunk is
@@ -44,7 +43,7 @@ type State = 'open' | 'closing' | 'closed' | 'failed' | 'aborted'
  * Await each `write()` before the next: that is the backpressure.
  *
  * @example
- * const out = new ObjectWriter({ client: s3, key, contentType: 'application/x-ndjson' })
+ * const out = new ObjectWriter({ storage: s3, key, contentType: 'application/x-ndjson' })
  * try {
  *   for await (const chunk of stream) await out.write(chunk)
  *   return await out.close() // { key, bytes, parts }
@@ -55,7 +54,7 @@ type State = 'open' | 'closing' | 'closed' | 'failed' | 'aborted'
  */
 export class ObjectWriter {
   readonly key: string
-  readonly #client: S3Client
+  readonly #storage: ObjectStorage
   readonly #partSize: number
   readonly #headers: Record<string, string>
   readonly #deadline: number | undefined
@@ -68,21 +67,21 @@ export class ObjectWriter {
   #filled = 0
   #bytes = 0
   #uploadId: string | undefined
-  #parts: S3CompletedPart[] = []
+  #parts: CompletedPart[] = []
   #inFlight: Promise<void> | undefined
   #writing = false
 
   constructor(options: ObjectWriterOptions) {
     const partSize = options.partSize ?? DEFAULT_PART_SIZE
     const minPartSize = options.minPartSize ?? MIN_PART_SIZE
-    if (!options.client) throw new TypeError('ObjectWriter: option "client" is required')
+    if (!options.storage) throw new TypeError('ObjectWriter: option "storage" is required')
     if (typeof options.key !== 'string' || options.key === '') throw new TypeError('ObjectWriter: option "key" must be a non-empty string')
     if (!Number.isInteger(minPartSize) || minPartSize < 1) throw new RangeError('ObjectWriter: option "minPartSize" must be a positive integer')
     if (!Number.isInteger(partSize) || partSize < minPartSize || partSize > MAX_PART_SIZE) {
       throw new RangeError(`ObjectWriter: option "partSize" must be an integer from ${minPartSize} to ${MAX_PART_SIZE}`)
     }
     this.key = options.key
-    this.#client = options.client
+    this.#storage = options.storage
     this.#partSize = partSize
     this.#deadline = options.deadline
     this.#headers = {}
@@ -108,7 +107,7 @@ export class ObjectWriter {
         // an object of exactly partSize is one PUT.
         if (this.#filled === this.#partSize) {
           await this.#settleInFlight()
-          this.#uploadId ??= await this.#client.createMultipartUpload(this.key, this.#headers, this.#call())
+          this.#uploadId ??= await this.#storage.createMultipartUpload(this.key, this.#headers, this.#call())
           this.#inFlight = this.#sendPart(this.#takePart())
         }
         const n = Math.min(chunk.byteLength - at, this.#partSize - this.#filled)
@@ -131,7 +130,7 @@ export class ObjectWriter {
     this.#state = 'closing'
     try {
       if (this.#uploadId === undefined) {
-        await this.#client.putObject(this.key, this.#takePart(), this.#headers, this.#call())
+        await this.#storage.putObject(this.key, this.#takePart(), this.#headers, this.#call())
         this.#state = 'closed'
         return { key: this.key, bytes: this.#bytes, parts: 1 }
       }
@@ -167,10 +166,10 @@ export class ObjectWriter {
   // attempt may have succeeded, the object is taken as stored if it is there at the size written.
   async #complete(uploadId: string): Promise<void> {
     try {
-      await this.#client.completeMultipartUpload(this.key, uploadId, this.#parts, this.#call())
+      await this.#storage.completeMultipartUpload(this.key, uploadId, this.#parts, this.#call())
     } catch (err) {
-      if (!(err instanceof S3Error) || err.attempts < 2) throw err
-      const stored = await this.#client.headObject(this.key, this.#call()).catch(() => null)
+      if (!(err instanceof StorageError) || err.attempts < 2) throw err
+      const stored = await this.#storage.headObject(this.key, this.#call()).catch(() => null)
       if (stored?.size !== this.#bytes) throw err
     }
   }
@@ -180,7 +179,7 @@ export class ObjectWriter {
     if (this.#state !== 'open') throw new Error(`ObjectWriter: ${operation}() after close()`)
   }
 
-  #call(): S3CallOptions {
+  #call(): StorageCall {
     return { deadline: this.#deadline, signal: this.#cancel.signal }
   }
 
@@ -193,7 +192,7 @@ export class ObjectWriter {
       if (part.partNumber > MAX_PARTS) {
         throw new RangeError(`ObjectWriter: ${this.key} needs more than ${MAX_PARTS} parts; raise partSize`)
       }
-      part.etag = await this.#client.uploadPart(this.key, this.#uploadId as string, part.partNumber, body, this.#call())
+      part.etag = await this.#storage.uploadPart(this.key, this.#uploadId as string, part.partNumber, body, this.#call())
     } catch (err) {
       this.#failure ??= err
     }
@@ -242,7 +241,7 @@ export class ObjectWriter {
     this.#inFlight = undefined
     if (this.#uploadId === undefined) return
     try {
-      await this.#client.abortMultipartUpload(this.key, this.#uploadId, { deadline: Date.now() + ABORT_BUDGET_MS })
+      await this.#storage.abortMultipartUpload(this.key, this.#uploadId, { deadline: Date.now() + ABORT_BUDGET_MS })
     } catch {
       // Left to the lifecycle rule, as documented on abort().
     }

@@ -47,7 +47,7 @@ describe('GzipNdjsonWriter', () => {
   it('writes lines as one gzip NDJSON object with its headers and counts', async () => {
     const key = `${uniquePrefix('gzip')}small.json.gz`
     const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ i, ClientIP: '192.0.2.1', note: 'café ☕' }))
-    const writer = new GzipNdjsonWriter({ client: s3, key })
+    const writer = new GzipNdjsonWriter({ storage: s3, key })
     for (const line of lines) await writer.writeLine(line)
     const result = await writer.close()
 
@@ -63,7 +63,7 @@ describe('GzipNdjsonWriter', () => {
 
   it('writes an empty gzip stream when no line came', async () => {
     const key = `${uniquePrefix('gzip')}empty.json.gz`
-    const writer = new GzipNdjsonWriter({ client: s3, key })
+    const writer = new GzipNdjsonWriter({ storage: s3, key })
     expect(await writer.close()).toMatchObject({ lines: 0, uncompressedBytes: 0, parts: 1 })
     expect((await readBackText(s3, key)).byteLength).toBe(0)
   })
@@ -71,7 +71,7 @@ describe('GzipNdjsonWriter', () => {
   it('streams a large output as a multipart upload that decompresses to the same lines', async () => {
     const key = `${uniquePrefix('gzip')}large.json.gz`
     const lines = noisyLines()
-    const writer = new GzipNdjsonWriter({ client: s3, key, partSize: PART_SIZE })
+    const writer = new GzipNdjsonWriter({ storage: s3, key, partSize: PART_SIZE })
     for (const line of lines) await writer.writeLine(line)
     // Compressed output keeps pace with input (~3/4 of it for this data) instead of piling
     // up inside the compressor until close(), as it would in workerd without the drain.
@@ -90,7 +90,7 @@ describe('GzipNdjsonWriter', () => {
     const key = `${prefix}aborted.json.gz`
     await watch(`${key}?partNumber=`)
     await watch(`${key}?uploadId=`)
-    const writer = new GzipNdjsonWriter({ client: new S3Client(faultyS3Options()), key, partSize: PART_SIZE })
+    const writer = new GzipNdjsonWriter({ storage: new S3Client(faultyS3Options()), key, partSize: PART_SIZE })
     for (const line of noisyLines()) await writer.writeLine(line)
     // The lines are in before S3 has answered CreateMultipartUpload: the writer waits for
     // uploads only when they fall behind. Abort once a part is on its way.
@@ -107,13 +107,13 @@ describe('GzipNdjsonWriter', () => {
     const prefix = uniquePrefix('gzip')
     const key = `${prefix}denied.json.gz`
     await injectFault({ match: `${key}?partNumber=1&`, count: 100, status: 403, code: 'AccessDenied' })
-    const writer = new GzipNdjsonWriter({ client: new S3Client(faultyS3Options()), key, partSize: PART_SIZE })
+    const writer = new GzipNdjsonWriter({ storage: new S3Client(faultyS3Options()), key, partSize: PART_SIZE })
 
     const err = await (async () => {
       for (const line of noisyLines()) await writer.writeLine(line)
       await writer.close()
     })().catch((e: unknown) => e)
-    expect(err).toMatchObject({ name: 'S3Error', operation: 'UploadPart', code: 'AccessDenied' })
+    expect(err).toMatchObject({ name: 'StorageError', operation: 'UploadPart', code: 'AccessDenied' })
     await writer.abort(err)
     expect(await s3.listKeys(prefix)).toEqual([])
   })
@@ -123,7 +123,7 @@ describe('GzipNdjsonWriter', () => {
     const lines = [httpUnixnano, httpUnix, httpRfc3339, httpTwoHours].flatMap((text) => text.trim().split('\n'))
     const prefix = uniquePrefix('gzip')
     const stored = async (level: number) => {
-      const writer = new GzipNdjsonWriter({ client: s3, key: `${prefix}level-${level}.json.gz`, level })
+      const writer = new GzipNdjsonWriter({ storage: s3, key: `${prefix}level-${level}.json.gz`, level })
       for (const line of lines) await writer.writeLine(line)
       const result = await writer.close()
       return { bytes: result.bytes, text: new TextDecoder().decode(await readBackText(s3, result.key)) }
@@ -137,14 +137,14 @@ describe('GzipNdjsonWriter', () => {
   })
 
   it('refuses a compression level zlib does not have', () => {
-    expect(() => new GzipNdjsonWriter({ client: s3, key: `${uniquePrefix('gzip')}bad.json.gz`, level: 10 })).toThrow(RangeError)
+    expect(() => new GzipNdjsonWriter({ storage: s3, key: `${uniquePrefix('gzip')}bad.json.gz`, level: 10 })).toThrow(RangeError)
   })
 
   it('holds back the writer of lines while an upload hangs, with bounded memory, until aborted', async () => {
     const prefix = uniquePrefix('gzip')
     const key = `${prefix}held.json.gz`
     await injectFault({ match: `${key}?partNumber=1&`, mode: 'hang', count: 1 })
-    const writer = new GzipNdjsonWriter({ client: new S3Client(faultyS3Options()), key, ...SMALL_PART })
+    const writer = new GzipNdjsonWriter({ storage: new S3Client(faultyS3Options()), key, ...SMALL_PART })
     const lines = noisyLines()
     let written = 0
     const producing = (async () => {
@@ -174,7 +174,7 @@ describe('GzipNdjsonWriter', () => {
   })
 
   it('refuses a line with a raw newline, and lines after close', async () => {
-    const writer = new GzipNdjsonWriter({ client: s3, key: `${uniquePrefix('gzip')}misuse.json.gz` })
+    const writer = new GzipNdjsonWriter({ storage: s3, key: `${uniquePrefix('gzip')}misuse.json.gz` })
     await expect(writer.writeLine('{"a":\n1}')).rejects.toThrow(TypeError)
     await writer.writeLine('{"a":1}')
     await writer.close()

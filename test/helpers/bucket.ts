@@ -1,7 +1,7 @@
 import { expect } from 'vitest'
 import { env } from 'cloudflare:test'
 import { readConfig } from '../../src/config'
-import { s3ClientFor } from '../../src/ingest/stores'
+import { s3ClientFor } from '../../src/storage/s3'
 import { gunzip } from './streams'
 
 /** A client's view of the test bucket (the same local S3 server the Worker writes to). */

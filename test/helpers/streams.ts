@@ -1,5 +1,5 @@
 import type { BatchContext } from '../../src/pipeline/enrich'
-import type { BatchOutput } from '../../src/pipeline/run'
+import type { BatchOutput } from '../../src/ports'
 
 const encoder = new TextEncoder()
 

@@ -8,7 +8,8 @@ import { runInNewContext } from 'node:vm'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import httpText from '../../fixtures/http_requests.unixnano.ndjson?raw'
-import { type BatchOutput, runPipeline } from '../../src/pipeline/run'
+import type { BatchOutput } from '../../src/ports'
+import { runPipeline } from '../../src/pipeline/run'
 import { schemas } from '../../src/schema/registry'
 
 const MiB = 1024 * 1024

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { BatchResult, IngestInput } from '../../src/ingest/batch'
 import { s3Proxy } from '../../src/s3-endpoint'
 import { bucketChallengeStore } from '../../src/s3-endpoint/challenges'
-import { objectStoreFromClient } from '../../src/s3-endpoint/object-store'
+import { objectStoreFrom } from '../../src/s3-endpoint/object-store'
 import { S3Client } from '../../src/storage/s3/client'
 import { faultyS3Options, firstDifference, injectFault, noise, s3Options, uniquePrefix } from '../storage/helpers'
 import { signedRequest } from './signing'
@@ -13,8 +13,8 @@ import { signedRequest } from './signing'
 
 const bytesOf = async (stream: ReadableStream<Uint8Array> | null) => new Uint8Array(await new Response(stream).arrayBuffer())
 
-describe('objectStoreFromClient', () => {
-  const store = objectStoreFromClient(new S3Client(s3Options()))
+describe('objectStoreFrom', () => {
+  const store = objectStoreFrom(new S3Client(s3Options()))
 
   it('puts bytes and streams, gets, lists and deletes them', async () => {
     const prefix = uniquePrefix('object-store')
@@ -51,7 +51,7 @@ describe('the S3 route with the real bucket as its staging store', () => {
       batches.push(text)
       return { batchId: 'b1', dataset: input.dataset, logType: 'Cloudflare.Firewall', events: 1, written: 1, quarantined: 0, objects: 1, keys: [], duplicate: false, bytesReceived: text.length, bytesDecompressed: text.length, maxEventTime: '' }
     }
-    const store = objectStoreFromClient(client)
+    const store = objectStoreFrom(client)
     const app = new Hono<{ Bindings: Env }>()
     app.route('/s3', s3Proxy({ ingest, staging: () => store, challenges: () => bucketChallengeStore(store, prefix) }))
     // The route reads its settings from env; its bucket is the staging store given above.

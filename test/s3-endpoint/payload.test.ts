@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { S3Error } from '../../src/s3-endpoint/errors'
+import { S3XmlError } from '../../src/s3-endpoint/errors'
 import { openPayload } from '../../src/s3-endpoint/payload'
 import { createChecksum, toBase64 } from '../../src/s3-protocol/checksums'
 import { verifySigV4 } from '../../src/s3-protocol/sigv4'
@@ -53,13 +53,13 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   return new Uint8Array(await new Response(stream).arrayBuffer())
 }
 
-async function failureOf(stream: ReadableStream<Uint8Array>): Promise<S3Error> {
+async function failureOf(stream: ReadableStream<Uint8Array>): Promise<S3XmlError> {
   const error = await readAll(stream).then(
     () => undefined,
     (e: unknown) => e,
   )
-  expect(error).toBeInstanceOf(S3Error)
-  return error as S3Error
+  expect(error).toBeInstanceOf(S3XmlError)
+  return error as S3XmlError
 }
 
 describe('openPayload, aws-chunked with chunk signatures (AWS example)', () => {
@@ -81,7 +81,7 @@ describe('openPayload, aws-chunked with chunk signatures (AWS example)', () => {
     const payload = openPayload(request, verified, { maxBytes: 1 << 20 })
     expect((await failureOf(payload.body)).code).toBe('SignatureDoesNotMatch')
     expect(payload.failure()?.code).toBe('SignatureDoesNotMatch')
-    await expect(payload.done).rejects.toBeInstanceOf(S3Error)
+    await expect(payload.done).rejects.toBeInstanceOf(S3XmlError)
   })
 })
 

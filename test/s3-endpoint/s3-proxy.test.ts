@@ -1,7 +1,9 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { BatchResult, IngestInput } from '../../src/ingest/batch'
-import { ownershipChallenges } from '../../src/routes/ownership-challenges'
+import { StorageUnavailableError, UnknownDatasetError } from '../../src/ingest/errors'
+import { BodyTooLargeError, NotNdjsonError, SourceReadError, UndecodableBodyError } from '../../src/pipeline/errors'
+import { ownershipChallenges } from '../../src/s3-endpoint/challenges-route'
 import { s3Proxy, s3VirtualHost } from '../../src/s3-endpoint'
 import { bucketChallengeStore } from '../../src/s3-endpoint/challenges'
 import type { ObjectStore } from '../../src/s3-endpoint/object-store'
@@ -117,12 +119,13 @@ describe('PutObject', () => {
   })
 
   it('maps ingest failures to S3 errors a sender understands', async () => {
-    const named = (name: string, message = '') => Object.assign(new Error(message), { name })
     const cases: [Error, number, string][] = [
-      [named('UnknownDatasetError', 'unknown dataset "x"; known: http_requests'), 400, 'InvalidArgument'],
-      [named('BodyTooLargeError'), 400, 'EntityTooLarge'],
-      [named('UndecodableBodyError'), 400, 'InvalidArgument'],
-      [named('StorageUnavailableError'), 503, 'ServiceUnavailable'],
+      [new UnknownDatasetError('x'), 400, 'InvalidArgument'],
+      [new BodyTooLargeError('MAX_BODY_BYTES', 4), 400, 'EntityTooLarge'],
+      [new UndecodableBodyError('not gzip'), 400, 'InvalidArgument'],
+      [new NotNdjsonError('CSV'), 400, 'InvalidArgument'],
+      [new SourceReadError(new Error('reset')), 400, 'IncompleteBody'],
+      [new StorageUnavailableError(new Error('down')), 503, 'ServiceUnavailable'],
       [new Error('boom'), 500, 'InternalError'],
     ]
     for (const [error, status, code] of cases) {

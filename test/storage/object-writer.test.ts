@@ -23,7 +23,7 @@ describe('ObjectWriter', () => {
 
   it('stores a small object with one PUT and the given headers', async () => {
     const key = `${uniquePrefix('writer')}small.json.gz`
-    const writer = new ObjectWriter({ client: s3, key, contentType: 'application/x-ndjson', contentEncoding: 'gzip' })
+    const writer = new ObjectWriter({ storage: s3, key, contentType: 'application/x-ndjson', contentEncoding: 'gzip' })
     const body = noise(1000)
     await writeAll(writer, body, 300)
 
@@ -36,11 +36,11 @@ describe('ObjectWriter', () => {
 
   it('stores an object of exactly partSize with one PUT, and an empty one too', async () => {
     const prefix = uniquePrefix('writer')
-    const exact = new ObjectWriter({ client: s3, key: `${prefix}exact`, partSize: PART_SIZE })
+    const exact = new ObjectWriter({ storage: s3, key: `${prefix}exact`, partSize: PART_SIZE })
     await writeAll(exact, noise(PART_SIZE))
     expect(await exact.close()).toMatchObject({ bytes: PART_SIZE, parts: 1 })
 
-    const empty = new ObjectWriter({ client: s3, key: `${prefix}empty` })
+    const empty = new ObjectWriter({ storage: s3, key: `${prefix}empty` })
     expect(await empty.close()).toMatchObject({ bytes: 0, parts: 1 })
     expect(await s3.headObject(`${prefix}empty`)).toMatchObject({ size: 0 })
   })
@@ -48,7 +48,7 @@ describe('ObjectWriter', () => {
   it('switches to a multipart upload past partSize and stores the bytes exactly', async () => {
     const key = `${uniquePrefix('writer')}large.bin`
     const body = noise(12 * MiB + 123)
-    const writer = new ObjectWriter({ client: s3, key, partSize: PART_SIZE })
+    const writer = new ObjectWriter({ storage: s3, key, partSize: PART_SIZE })
     await writeAll(writer, body)
 
     // 12 MiB at 5 MiB + 1 per part: two full parts and the rest.
@@ -76,7 +76,7 @@ describe('ObjectWriter', () => {
     for (const [i, { chunkSize, size }] of cases.entries()) {
       const key = `${prefix}${chunkSize}-${size}.bin`
       const body = noise(size, i + 1)
-      const writer = new ObjectWriter({ client: s3, key, partSize, minPartSize: 1 })
+      const writer = new ObjectWriter({ storage: s3, key, partSize, minPartSize: 1 })
       await writeAll(writer, body, chunkSize)
 
       expect(await writer.close(), `chunks of ${chunkSize}`).toEqual({ key, bytes: size, parts: Math.ceil(size / partSize) })
@@ -92,7 +92,7 @@ describe('ObjectWriter', () => {
       const key = `${prefix}${size}.bin`
       const body = noise(size, size)
       const reused = new Uint8Array(10_000)
-      const writer = new ObjectWriter({ client: s3, key, partSize, minPartSize: 1 })
+      const writer = new ObjectWriter({ storage: s3, key, partSize, minPartSize: 1 })
       for (let at = 0; at < size; at += reused.byteLength) {
         const chunk = reused.subarray(0, Math.min(reused.byteLength, size - at))
         chunk.set(body.subarray(at, at + chunk.byteLength))
@@ -111,7 +111,7 @@ describe('ObjectWriter', () => {
     await watch(`${key}?partNumber=`)
     await watch(`${key}?uploadId=`) // Complete and Abort
     const proxied = new S3Client(faultyS3Options())
-    const writer = new ObjectWriter({ client: proxied, key, partSize: PART_SIZE })
+    const writer = new ObjectWriter({ storage: proxied, key, partSize: PART_SIZE })
     await writeAll(writer, noise(11 * MiB))
     await writer.abort(new Error('batch rejected'))
     await writer.abort()
@@ -130,7 +130,7 @@ describe('ObjectWriter', () => {
     const faulty = new S3Client(faultyS3Options({ baseDelayMs: 10 }))
     await injectFault({ match: `${key}?partNumber=2&`, count: 100, status: 403, code: 'AccessDenied' })
     await watch(`${key}?uploadId=`) // Complete and Abort
-    const writer = new ObjectWriter({ client: faulty, key, partSize: PART_SIZE })
+    const writer = new ObjectWriter({ storage: faulty, key, partSize: PART_SIZE })
 
     // Part 2 fails in the background; the write or close after it reports the failure.
     const err = await writeAll(writer, noise(12 * MiB)).then(() => writer.close()).catch((e: unknown) => e)
@@ -141,9 +141,9 @@ describe('ObjectWriter', () => {
   })
 
   it('rejects a part size S3 would refuse and use after close', async () => {
-    expect(() => new ObjectWriter({ client: s3, key: 'k', partSize: MIN_PART_SIZE - 1 })).toThrow(RangeError)
-    expect(() => new ObjectWriter({ client: s3, key: '' })).toThrow(TypeError)
-    const writer = new ObjectWriter({ client: s3, key: `${uniquePrefix('writer')}closed` })
+    expect(() => new ObjectWriter({ storage: s3, key: 'k', partSize: MIN_PART_SIZE - 1 })).toThrow(RangeError)
+    expect(() => new ObjectWriter({ storage: s3, key: '' })).toThrow(TypeError)
+    const writer = new ObjectWriter({ storage: s3, key: `${uniquePrefix('writer')}closed` })
     await writer.close()
     await expect(writer.write(new Uint8Array(1))).rejects.toThrow(/after close/)
   })

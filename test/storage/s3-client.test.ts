@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { encodeKey, S3Client } from '../../src/storage/s3/client'
-import { S3Error } from '../../src/storage/errors'
+import { encodeKey } from '../../src/s3-protocol/names'
+import { S3Client } from '../../src/storage/s3/client'
+import { StorageError } from '../../src/ports'
 import { md5Hex, s3Options, uniquePrefix } from './helpers'
 
 const encoder = new TextEncoder()
@@ -64,12 +65,12 @@ describe('S3Client against the local S3 server', () => {
     expect(await s3.listKeys(`${prefix}nothing/`)).toEqual([])
   })
 
-  it('fails with a non-retryable S3Error on a 4xx, without naming the secret', async () => {
+  it('fails with a non-retryable StorageError on a 4xx, without naming the secret', async () => {
     const stranger = new S3Client(s3Options({ accessKeyId: 'stranger', secretAccessKey: 'very-secret-value' }))
     const err = await stranger.putObject('x', encoder.encode('x')).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(S3Error)
+    expect(err).toBeInstanceOf(StorageError)
     expect(err).toMatchObject({ status: 403, code: 'InvalidAccessKeyId', retryable: false, attempts: 1, operation: 'PutObject' })
-    expect(String((err as S3Error).message)).not.toContain('very-secret-value')
+    expect(String((err as StorageError).message)).not.toContain('very-secret-value')
     expect(JSON.stringify(err)).not.toContain('very-secret-value')
 
     const noBucket = new S3Client(s3Options({ bucket: 'no-such-bucket' }))

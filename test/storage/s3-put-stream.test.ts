@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { S3Client } from '../../src/storage/s3/client'
-import { S3Error } from '../../src/storage/errors'
+import { StorageError } from '../../src/ports'
 import { faultStats, faultyS3Options, firstDifference, injectFault, md5Hex, noise, s3Options, uniquePrefix, watch } from './helpers'
 
 const CHUNK = 64 * 1024
@@ -59,7 +59,7 @@ describe('S3Client.putObjectStream against the local S3 server', () => {
     for (const length of [bytes.byteLength + 1, bytes.byteLength - 1]) {
       const key = `${uniquePrefix('stream')}mismatch-${length}`
       const err = await s3.putObjectStream(key, source(bytes).stream, length).catch((e: unknown) => e)
-      expect(err).toBeInstanceOf(S3Error)
+      expect(err).toBeInstanceOf(StorageError)
       expect(err).toMatchObject({ status: 0, code: 'IncompleteBody', retryable: false, attempts: 1 })
       expect((err as Error).message).toMatch(length > bytes.byteLength ? /ended after 200000 of 200001 bytes/ : /ran past its length/)
     }
@@ -88,7 +88,7 @@ describe('S3Client.putObjectStream against a failing endpoint', () => {
     await injectFault({ match: key, count: 100, status: 503, code: 'SlowDown' })
 
     const err = await faulty.putObjectStream(key, source(noise(300_000)).stream, 300_000).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(S3Error)
+    expect(err).toBeInstanceOf(StorageError)
     // Retryable for the caller, who can send the bytes again; the client could not.
     expect(err).toMatchObject({ status: 503, code: 'SlowDown', retryable: true, attempts: 1 })
     expect(await faultStats(key)).toEqual({ seen: 1, faulted: 1 })
@@ -118,7 +118,7 @@ describe('S3Client.putObjectStream against a failing endpoint', () => {
     expect(calls).toBe(2)
   })
 
-  it('answers a 4xx with a non-retryable S3Error', async () => {
+  it('answers a 4xx with a non-retryable StorageError', async () => {
     const key = `${uniquePrefix('stream')}denied.bin`
     const stranger = new S3Client(s3Options({ accessKeyId: 'stranger', secretAccessKey: 'very-secret-value' }))
     const err = await stranger.putObjectStream(key, source(noise(1000)).stream, 1000).catch((e: unknown) => e)

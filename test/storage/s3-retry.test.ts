@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { S3Client } from '../../src/storage/s3/client'
-import { S3Error } from '../../src/storage/errors'
+import { StorageError } from '../../src/ports'
 import { faultStats, faultyS3Options, injectFault, s3Options, uniquePrefix } from './helpers'
 
 const encoder = new TextEncoder()
@@ -33,12 +33,12 @@ describe('S3Client retries, through the fault proxy', () => {
     expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(body)
   })
 
-  it('gives up after the bounded attempts with a retryable S3Error', async () => {
+  it('gives up after the bounded attempts with a retryable StorageError', async () => {
     const key = `${uniquePrefix('retry')}down.json`
     await injectFault({ match: key, count: 100, status: 503, code: 'ServiceUnavailable' })
 
     const err = await s3.putObject(key, encoder.encode('x')).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(S3Error)
+    expect(err).toBeInstanceOf(StorageError)
     expect(err).toMatchObject({ status: 503, code: 'ServiceUnavailable', retryable: true, attempts: 4 })
     expect((err as Error).message).toMatch(/^PutObject .*down\.json: 503 ServiceUnavailable: .*\(after 4 attempts\)$/)
     expect(await faultStats(key)).toEqual({ seen: 4, faulted: 4 })
@@ -62,7 +62,7 @@ describe('S3Client retries, through the fault proxy', () => {
     expect(await faultStats(key)).toEqual({ seen: 3, faulted: 2 })
   })
 
-  it('reports a timeout and a dropped connection as retryable S3Errors', async () => {
+  it('reports a timeout and a dropped connection as retryable StorageErrors', async () => {
     const key = `${uniquePrefix('retry')}never.json`
     await injectFault({ match: key, count: 100, mode: 'hang' })
     const once = new S3Client(faultyS3Options({ retries: 0, requestTimeoutMs: 200 }))
@@ -103,8 +103,8 @@ describe('S3Client retries, through the fault proxy', () => {
     const elapsed = Date.now() - started
     expect(err).toMatchObject({ code: 'SlowDown', retryable: true })
     expect(elapsed).toBeLessThan(400)
-    expect((err as S3Error).attempts).toBeGreaterThan(1)
-    expect((err as S3Error).attempts).toBeLessThan(10)
+    expect((err as StorageError).attempts).toBeGreaterThan(1)
+    expect((err as StorageError).attempts).toBeLessThan(10)
   })
 
   it('stops at once when the caller cancels, without retrying', async () => {
@@ -117,10 +117,10 @@ describe('S3Client retries, through the fault proxy', () => {
       .rejects.toMatchObject({ code: 'Aborted', retryable: false, attempts: 1 })
   })
 
-  it('gives a retryable S3Error after the bounded attempts when nothing listens', async () => {
+  it('gives a retryable StorageError after the bounded attempts when nothing listens', async () => {
     const closed = new S3Client(s3Options({ endpoint: 'http://127.0.0.1:1', baseDelayMs: 10 }))
     const err = await closed.putObject('k', encoder.encode('x')).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(S3Error)
+    expect(err).toBeInstanceOf(StorageError)
     expect(err).toMatchObject({ status: 0, code: 'NetworkError', retryable: true, attempts: 4 })
     expect((err as Error).message).not.toContain('local-secret')
   })

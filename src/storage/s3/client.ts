@@ -1,8 +1,9 @@
 import { AwsClient } from 'aws4fetch'
-import { S3Error } from '../errors'
+import { type CompletedPart, type ObjectInfo, type ObjectStorage, type StorageCall, StorageError } from '../../ports'
 import { xmlBlocks, xmlDocument, xmlText } from '../../s3-protocol/xml'
 import { toBase64 } from '../../s3-protocol/checksums'
 import { md5 } from '../../s3-protocol/md5'
+import { encodeKey, isBucketName } from '../../s3-protocol/names'
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD, uriEncode } from '../../s3-protocol/sigv4'
 
 const DEFAULT_RETRIES = 3 // 4 attempts in all
@@ -12,7 +13,6 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 // Budget for one call (all its attempts and back-off) when the caller gives no deadline.
 const DEFAULT_BUDGET_MS = 60_000
 const encoder = new TextEncoder()
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
 export type S3ClientOptions = {
   /** `https://s3.us-east-1.amazonaws.com`, `http://127.0.0.1:9000`: requests are path-style. */
@@ -33,20 +33,11 @@ export type S3ClientOptions = {
   fetch?: (request: Request) => Promise<Response>
 }
 
-export type S3CallOptions = {
-  /** Epoch ms after which no attempt starts and no back-off waits: the batch's own deadline. */
-  deadline?: number
-  /** Cancels the call; it then fails with a non-retryable `S3Error` with code `Aborted`. */
-  signal?: AbortSignal
-}
-
-export type S3ListOptions = S3CallOptions & {
+export type S3ListOptions = StorageCall & {
   /** Keys per ListObjectsV2 page, at most 1000 (S3's default). */
   pageSize?: number
 }
 
-export type S3CompletedPart = { partNumber: number; etag: string }
-export type S3ObjectInfo = { size: number; etag: string }
 
 type S3Request = {
   operation: string
@@ -60,7 +51,7 @@ type S3Request = {
 /**
  * A small S3 client over aws4fetch: SigV4-signed, path-style, every call retried on
  * retryable failures with exponential back-off and jitter, each attempt under a timeout and
- * the whole call inside a time budget. Failures are `S3Error`s.
+ * the whole call inside a time budget. Failures are `StorageError`s.
  *
  * @example
  * const s3 = new S3Client({ endpoint: env.S3_ENDPOINT, region: env.S3_REGION,
@@ -68,7 +59,7 @@ type S3Request = {
  *   secretAccessKey: env.AWS_SECRET_ACCESS_KEY })
  * await s3.putObject('logs/a.json.gz', bytes, { 'Content-Type': 'application/x-ndjson' })
  */
-export class S3Client {
+export class S3Client implements ObjectStorage {
   readonly bucket: string
   readonly #aws: AwsClient
   readonly #base: string
@@ -100,7 +91,7 @@ export class S3Client {
   }
 
   /** PutObject: stores `body` under `key` in one request; resolves to the object's ETag. */
-  async putObject(key: string, body: Uint8Array, headers?: HeadersInit, call?: S3CallOptions): Promise<string> {
+  async putObject(key: string, body: Uint8Array, headers?: HeadersInit, call?: StorageCall): Promise<string> {
     const req: S3Request = { operation: 'PutObject', method: 'PUT', key, headers, body }
     return this.#send(req, call, async (res) => requireEtag(req, res))
   }
@@ -111,7 +102,7 @@ export class S3Client {
    * the caller checks them as they pass. A stream cannot be replayed, so the call is retried only
    * while no byte of it has been read; once the body started flowing, the first failure is final
    * (workerd's fetch reads a body as soon as it starts, so there it is one attempt; a caller that
-   * must retry sends the bytes again). Timeout, deadline and `S3Error`s are as for `putObject`;
+   * must retry sends the bytes again). Timeout, deadline and `StorageError`s are as for `putObject`;
    * the timeout covers sending the body. A stream that fails, or ends short of or runs past
    * `length`, fails the call with code `IncompleteBody`. The client owns `body`: it is cancelled
    * if the call fails before reading it to the end.
@@ -124,7 +115,7 @@ export class S3Client {
     body: ReadableStream<Uint8Array>,
     length: number,
     headers?: HeadersInit,
-    call?: S3CallOptions,
+    call?: StorageCall,
   ): Promise<string> {
     if (!Number.isSafeInteger(length) || length < 0) {
       await body.cancel().catch(() => {})
@@ -140,7 +131,7 @@ export class S3Client {
   }
 
   /** CreateMultipartUpload: `headers` (Content-Type, Content-Encoding) apply to the final object. */
-  async createMultipartUpload(key: string, headers?: HeadersInit, call?: S3CallOptions): Promise<string> {
+  async createMultipartUpload(key: string, headers?: HeadersInit, call?: StorageCall): Promise<string> {
     const req: S3Request = { operation: 'CreateMultipartUpload', method: 'POST', key, query: { uploads: '' }, headers }
     return this.#send(req, call, async (res) => {
       const uploadId = xmlText(await res.text(), 'UploadId')
@@ -150,14 +141,14 @@ export class S3Client {
   }
 
   /** UploadPart: `partNumber` from 1 to 10 000; resolves to the part's ETag for Complete. */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array, call?: S3CallOptions): Promise<string> {
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array, call?: StorageCall): Promise<string> {
     const query = { partNumber: String(partNumber), uploadId }
     const req: S3Request = { operation: 'UploadPart', method: 'PUT', key, query, body }
     return this.#send(req, call, async (res) => requireEtag(req, res))
   }
 
   /** CompleteMultipartUpload: joins the parts in order; resolves to the object's ETag. */
-  async completeMultipartUpload(key: string, uploadId: string, parts: S3CompletedPart[], call?: S3CallOptions): Promise<string> {
+  async completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[], call?: StorageCall): Promise<string> {
     const xml = xmlDocument('CompleteMultipartUpload', { Part: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) })
     const body = encoder.encode(xml)
     const req: S3Request = {
@@ -173,12 +164,12 @@ export class S3Client {
   }
 
   /** AbortMultipartUpload: drops the parts; an upload already gone counts as aborted. */
-  async abortMultipartUpload(key: string, uploadId: string, call?: S3CallOptions): Promise<void> {
+  async abortMultipartUpload(key: string, uploadId: string, call?: StorageCall): Promise<void> {
     const req: S3Request = { operation: 'AbortMultipartUpload', method: 'DELETE', key, query: { uploadId } }
     try {
       await this.#send(req, call, discard)
     } catch (err) {
-      if (!(err instanceof S3Error && err.code === 'NoSuchUpload')) throw err
+      if (!(err instanceof StorageError && err.code === 'NoSuchUpload')) throw err
     }
   }
 
@@ -186,18 +177,18 @@ export class S3Client {
    * GetObject: the response with its body unread (a stream of the bytes as stored, not
    * decoded by Content-Encoding), or null when the key does not exist.
    */
-  async getObject(key: string, call?: S3CallOptions): Promise<Response | null> {
+  async getObject(key: string, call?: StorageCall): Promise<Response | null> {
     const req: S3Request = { operation: 'GetObject', method: 'GET', key }
     try {
       return await this.#send(req, call, async (res) => res)
     } catch (err) {
-      if (err instanceof S3Error && err.code === 'NoSuchKey') return null
+      if (err instanceof StorageError && err.code === 'NoSuchKey') return null
       throw err
     }
   }
 
   /** HeadObject: size and ETag, or null when the key does not exist. */
-  async headObject(key: string, call?: S3CallOptions): Promise<S3ObjectInfo | null> {
+  async headObject(key: string, call?: StorageCall): Promise<ObjectInfo | null> {
     const req: S3Request = { operation: 'HeadObject', method: 'HEAD', key }
     try {
       return await this.#send(req, call, async (res) => ({
@@ -206,13 +197,13 @@ export class S3Client {
       }))
     } catch (err) {
       // A HEAD answer has no body, so a missing key is only a bare 404.
-      if (err instanceof S3Error && err.status === 404) return null
+      if (err instanceof StorageError && err.status === 404) return null
       throw err
     }
   }
 
   /** DeleteObject: succeeds whether or not the key existed. */
-  async deleteObject(key: string, call?: S3CallOptions): Promise<void> {
+  async deleteObject(key: string, call?: StorageCall): Promise<void> {
     await this.#send({ operation: 'DeleteObject', method: 'DELETE', key }, call, discard)
   }
 
@@ -240,7 +231,7 @@ export class S3Client {
 
   // One call: attempts until success, a non-retryable failure, the retry limit or the deadline.
   // `read` runs inside the attempt, so a body that breaks off is retried like any network error.
-  async #send<T>(req: S3Request, call: S3CallOptions = {}, read: (res: Response) => Promise<T>): Promise<T> {
+  async #send<T>(req: S3Request, call: StorageCall = {}, read: (res: Response) => Promise<T>): Promise<T> {
     const deadline = call.deadline ?? Date.now() + this.#budgetMs
     const url = this.#url(req)
     const headers = new Headers(req.headers)
@@ -253,7 +244,7 @@ export class S3Client {
     headers.set('X-Amz-Content-Sha256', req.body ? UNSIGNED_PAYLOAD : EMPTY_SHA256)
     // Bodies go as streams (see oneChunk); Node's fetch sends a stream chunked unless told its length.
     if (req.body) headers.set('Content-Length', String(req.body instanceof Uint8Array ? req.body.byteLength : req.body.length))
-    let last: S3Error | undefined
+    let last: StorageError | undefined
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now()
       if (remaining <= 0) {
@@ -262,7 +253,7 @@ export class S3Client {
       try {
         return await this.#attempt(req, url, headers, Math.min(this.#requestTimeoutMs, remaining), call.signal, read)
       } catch (err) {
-        last = toS3Error(req, err)
+        last = toStorageError(req, err)
       }
       const delay = this.#backoff(attempt)
       if (!last.retryable || stream?.started || attempt > this.#retries || Date.now() + delay >= deadline) {
@@ -298,7 +289,7 @@ export class S3Client {
       if (!res.ok) throw errorFromXml(req, res.status, await res.text().catch(() => ''))
       return await read(res)
     } catch (err) {
-      if (err instanceof S3Error) throw err
+      if (err instanceof StorageError) throw err
       if (signal?.aborted) throw failure(req, 0, 'Aborted', 'cancelled by the caller', err)
       if (controller.signal.aborted) throw failure(req, 0, 'TimeoutError', `no answer within ${timeoutMs} ms`, err)
       const broken = req.body instanceof OneShotBody ? req.body.failure : undefined
@@ -432,20 +423,6 @@ function checkOptions(options: S3ClientOptions): void {
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw bad('fetch', 'must be a function')
 }
 
-/** S3's rule for a bucket name (lower case, digits, dots and hyphens, 3 to 63 long). */
-export function isBucketName(name: string): boolean {
-  return BUCKET_NAME.test(name)
-}
-
-/** URI-encodes an object key segment by segment, as S3 and SigV4 expect. */
-export function encodeKey(key: string): string {
-  if (key === '') throw new TypeError('S3 object key must not be empty')
-  const segments = key.split('/')
-  // URLs resolve '.' and '..' segments (even percent-encoded), which would change the key.
-  if (segments.some((s) => s === '.' || s === '..')) throw new TypeError('S3 object key must not have "." or ".." segments')
-  return segments.map(uriEncode).join('/')
-}
-
 async function discard(res: Response): Promise<void> {
   await res.body?.cancel()
 }
@@ -456,22 +433,22 @@ function requireEtag(req: S3Request, res: Response): string {
   return etag
 }
 
-function failure(req: S3Request, status: number, code: string, detail?: string, cause?: unknown): S3Error {
-  return new S3Error({ operation: req.operation, key: req.key, status, code, detail, cause })
+function failure(req: S3Request, status: number, code: string, detail?: string, cause?: unknown): StorageError {
+  return new StorageError({ operation: req.operation, key: req.key, status, code, detail, cause })
 }
 
-function invalidResponse(req: S3Request, res: Response, detail: string): S3Error {
+function invalidResponse(req: S3Request, res: Response, detail: string): StorageError {
   return failure(req, res.status, 'InvalidResponse', detail)
 }
 
 // S3's error bodies carry Code and Message; a HEAD answer or a proxy's page may carry neither.
-function errorFromXml(req: S3Request, status: number, text: string): S3Error {
+function errorFromXml(req: S3Request, status: number, text: string): StorageError {
   const code = xmlText(text, 'Code') ?? `Http${status}`
   return failure(req, status, code, xmlText(text, 'Message'))
 }
 
-function toS3Error(req: S3Request, err: unknown): S3Error {
-  return err instanceof S3Error ? err : failure(req, 0, 'NetworkError', err instanceof Error ? err.message : String(err), err)
+function toStorageError(req: S3Request, err: unknown): StorageError {
+  return err instanceof StorageError ? err : failure(req, 0, 'NetworkError', err instanceof Error ? err.message : String(err), err)
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
