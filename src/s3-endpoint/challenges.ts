@@ -2,6 +2,8 @@ import type { ObjectStore } from './object-store'
 
 const FOLDER = 'ownership-challenges/'
 const MAX_LISTED = 100
+// Records read at once while listing: the newest can be anywhere in key order.
+const READ_CONCURRENCY = 16
 
 export interface ChallengeRecord {
   bucket: string
@@ -31,22 +33,26 @@ export function bucketChallengeStore(store: ObjectStore, s3Prefix: string): Chal
       await store.put(`${root}${record.bucket}/${literalDots(record.key)}.json`, body, body.length)
     },
     async list() {
-      const keys = (await store.list(root)).filter((key) => key.endsWith('.json')).slice(0, MAX_LISTED)
-      const records = await Promise.all(
-        keys.map(async (key) => {
-          const body = await store.get(key)
-          if (!body) return undefined
-          try {
-            return JSON.parse(await new Response(body).text()) as ChallengeRecord
-          } catch {
-            return undefined
-          }
-        }),
-      )
-      return records
-        .filter((record): record is ChallengeRecord => record !== undefined)
-        .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt))
+      // Keys say nothing of when a challenge came, so every record is read before the newest
+      // MAX_LISTED are kept: cutting the key list first could drop the one just written.
+      const keys = (await store.list(root)).filter((key) => key.endsWith('.json'))
+      const records: ChallengeRecord[] = []
+      for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+        const read = await Promise.all(keys.slice(i, i + READ_CONCURRENCY).map((key) => readRecord(store, key)))
+        for (const record of read) if (record) records.push(record)
+      }
+      return records.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt)).slice(0, MAX_LISTED)
     },
+  }
+}
+
+async function readRecord(store: ObjectStore, key: string): Promise<ChallengeRecord | undefined> {
+  const body = await store.get(key)
+  if (!body) return undefined
+  try {
+    return JSON.parse(await new Response(body).text()) as ChallengeRecord
+  } catch {
+    return undefined
   }
 }
 

@@ -43,7 +43,9 @@ export function s3Proxy(deps: S3ProxyDeps, options: S3ProxyOptions = {}): Hono<S
     const accessKeyId = config.PROXY_ACCESS_KEY_ID
     const secretAccessKey = config.PROXY_SECRET_ACCESS_KEY
     if (!accessKeyId || !secretAccessKey) {
-      throw new S3XmlError('ServiceUnavailable', 'The S3 endpoint is not configured: set PROXY_ACCESS_KEY_ID and PROXY_SECRET_ACCESS_KEY')
+      // Not a 5xx: Logpush would retry it for as long as the job lives, and nothing changes
+      // until someone sets the keys.
+      throw new S3XmlError('AccessDenied', 'The S3 endpoint is not configured: set PROXY_ACCESS_KEY_ID and PROXY_SECRET_ACCESS_KEY with wrangler secret put')
     }
     const url = new URL(c.req.url)
     const address = resolveAddress(c.req.raw, url, config.S3_PROXY_HOST, mountPath)

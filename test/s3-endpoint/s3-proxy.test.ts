@@ -43,7 +43,7 @@ class MemoryStore implements ObjectStore {
   }
 }
 
-function setup(envOverrides: Record<string, string> = {}, failWith?: Error) {
+function setup(envOverrides: Record<string, string | undefined> = {}, failWith?: Error) {
   const store = new MemoryStore()
   const batches: { dataset: string; text: string; contentLength?: number }[] = []
   const ingest = async (_env: Env, input: IngestInput): Promise<BatchResult> => {
@@ -217,6 +217,35 @@ describe('ownership challenges', () => {
 
     const list = await fetch(await signedRequest({ method: 'GET', path: '/s3/cloudflare-logs', query: { 'list-type': '2', prefix: 'http_requests/' }, payloadHash: 'UNSIGNED-PAYLOAD' }))
     expect(await list.text()).toContain('<Key>http_requests/ownership-challenge-1a2b.txt</Key>')
+  })
+})
+
+describe('ownership challenges, more than a page of them', () => {
+  it('lists the newest 100, newest first, wherever their keys sort', async () => {
+    const { store, fetch } = setup()
+    const challenges = bucketChallengeStore(store, 'edge/')
+    // Key order and time order disagree: the newest record has the key that sorts last.
+    for (let i = 0; i < 150; i++) {
+      const receivedAt = new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString()
+      await challenges.put({ bucket: 'cloudflare-logs', key: `zone-${String(i).padStart(3, '0')}/ownership-challenge.txt`, token: `t${i}`, receivedAt })
+    }
+    const listed = await fetch(new Request('http://edge.example.com/ownership-challenges', { headers: { authorization: 'Bearer dev-token' } }))
+    const { challenges: records } = (await listed.json()) as { challenges: { token: string; receivedAt: string }[] }
+    expect(records).toHaveLength(100)
+    expect(records[0]!.token).toBe('t149')
+    expect(records[99]!.token).toBe('t50')
+    expect(records.map((r) => r.receivedAt)).toEqual([...records.map((r) => r.receivedAt)].sort().reverse())
+  })
+})
+
+describe('an endpoint without its keys', () => {
+  it('answers 403 AccessDenied naming the settings, not a 503 that Logpush would retry forever', async () => {
+    const { fetch, batches } = setup({ PROXY_ACCESS_KEY_ID: undefined, PROXY_SECRET_ACCESS_KEY: undefined })
+    const { status, code, xml } = await errorCode(await fetch(await signedRequest({ path: KEY, body: 'x' })))
+    expect({ status, code }).toEqual({ status: 403, code: 'AccessDenied' })
+    expect(xml).toContain('PROXY_ACCESS_KEY_ID')
+    expect(xml).not.toContain('logpush-secret')
+    expect(batches).toEqual([])
   })
 })
 
