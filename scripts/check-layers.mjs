@@ -15,7 +15,7 @@ const ALLOWED = {
   utils: [],
   's3-protocol': ['utils'],
   'ports.ts': [],
-  'config.ts': [],
+  'config.ts': ['schema'],
   schema: ['utils'],
   pipeline: ['schema', 'ports.ts', 'utils'],
   storage: ['ports.ts', 's3-protocol', 'config.ts', 'utils'],

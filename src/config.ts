@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { knownDatasets } from './schema/registry'
 
 const byteCount = z.coerce.number().int().positive()
 const millis = z.coerce.number().int().positive()
@@ -88,6 +89,14 @@ export const configSchema = z.object({
     .pipe(z.record(z.string().min(1), z.string().regex(datasetName, 'must map prefixes to dataset names')))
     .optional(),
 }).superRefine((config, ctx) => {
+  // A mapping to a dataset nobody serves would turn every object under its prefix into a 4xx
+  // that Logpush drops: refuse it where the configuration is read, so /healthz names it.
+  const served = new Set(knownDatasets())
+  for (const [prefix, dataset] of Object.entries(config.S3_PROXY_DATASETS ?? {})) {
+    if (!served.has(dataset)) {
+      ctx.addIssue({ code: 'custom', path: ['S3_PROXY_DATASETS'], message: `maps "${prefix.slice(0, 64)}" to "${dataset}", which is not a served dataset (served: ${[...served].join(', ')})` })
+    }
+  }
   if (config.S3_PART_BYTES < minPartBytes(config.S3_ENDPOINT)) {
     ctx.addIssue({ code: 'custom', path: ['S3_PART_BYTES'], message: `must be at least 5 MiB (${MIN_PART_BYTES}): S3 refuses smaller parts (only a server on 127.0.0.1 or localhost may take less)` })
   }
