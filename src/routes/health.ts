@@ -12,8 +12,12 @@ export function healthRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.get('/', (c) => {
     try {
-      readConfig(c.env)
-      return c.json({ ok: true, datasets: knownDatasets() })
+      const config = readConfig(c.env)
+      const warnings: string[] = []
+      // The ingest token sits in every Logpush job's destination URL, where anyone who can read
+      // the job (or its error log) sees it: the page and /stats deserve a token of their own.
+      if (!config.STATS_TOKEN) warnings.push('STATS_TOKEN is not set: the status page and /stats accept the ingest token, which every Logpush job URL carries; set a separate STATS_TOKEN with wrangler secret put')
+      return c.json(warnings.length ? { ok: true, datasets: knownDatasets(), warnings } : { ok: true, datasets: knownDatasets() })
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err
       return c.json({ ok: false, error: 'misconfigured', detail: err.problems }, 503)

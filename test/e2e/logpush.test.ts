@@ -207,6 +207,16 @@ describe('answers other than 200', () => {
     expect(body).not.toContain('local-secret')
     expect(body).not.toContain('dev-token')
   })
+
+  it('GET /healthz warns while the status page shares the ingest token, and not once STATS_TOKEN is set', async () => {
+    const shared = (await (await SELF.fetch('http://worker/healthz')).json()) as { ok: boolean; warnings?: string[] }
+    expect(shared.ok).toBe(true)
+    expect(shared.warnings).toEqual([expect.stringMatching(/^STATS_TOKEN is not set/)])
+    const separate = await app.fetch(new Request('http://worker/healthz'), { ...env, STATS_TOKEN: 'stats-token-0123' } as unknown as Env)
+    const body = await separate.text()
+    expect(JSON.parse(body)).toEqual({ ok: true, datasets: expect.any(Array) })
+    expect(body).not.toContain('stats-token-0123')
+  })
 })
 
 const SPOOL_TEST_BYTES = 256 * 1024
