@@ -39,5 +39,10 @@ const partial = `${BUNDLE}.${process.pid}.tmp`
 writeFileSync(partial, outputFiles[0].contents)
 renameSync(partial, BUNDLE)
 
+// A reader that stops early (`| head`) closes the pipe: stop writing, quietly.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit()
+  throw err
+})
 const { main } = await import(pathToFileURL(BUNDLE).href)
 process.exitCode = await main(process.argv.slice(2))
