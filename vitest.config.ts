@@ -16,8 +16,9 @@ export const testBindings = {
   PROXY_SECRET_ACCESS_KEY: 'logpush-secret',
 }
 
-// Tests that need Node (a browser, real S3 clients, memory figures): they start the Worker on a port themselves.
-const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**', 'test/memory/**']
+// Tests that need Node (a browser, real S3 clients, memory figures, the CLI as a process); those that
+// need the Worker start it on a port themselves.
+const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**', 'test/memory/**', 'test/cli/**']
 
 /** Schema files as text, as wrangler.toml's [[rules]] bundle them, for Node-side tests of src/. */
 const ymlAsText = {
