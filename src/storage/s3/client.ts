@@ -1,8 +1,7 @@
 import { AwsClient } from 'aws4fetch'
 import { S3Error } from '../errors'
 import { xmlBlocks, xmlDocument, xmlText } from '../../s3-protocol/xml'
-import { toBase64 } from '../../s3-protocol/checksums'
-import { md5 } from '../../s3-protocol/md5'
+import { md5, toBase64 } from '../../s3-protocol/checksums'
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD, uriEncode } from '../../s3-protocol/sigv4'
 
 const DEFAULT_RETRIES = 3 // 4 attempts in all
