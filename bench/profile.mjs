@@ -212,7 +212,7 @@ async function stagesChild(dataset, opts) {
   out.pipeline = per10k(Math.min(...whole.map((w) => w.cpuMs)))
   out.pipelineWall = per10k(Math.min(...whole.map((w) => w.wallMs)))
 
-  // Decoding: gunzip alone (sync, one thread), then DecompressionStream + splitLines with a no-op handler.
+  // Decoding: gunzip alone (sync, one thread), then decodeBody + splitLines with a no-op handler.
   const compressed = readFileSync(data.file)
   out.gunzip = per10k(await cpuOf(() => gunzipSync(compressed)))
   const splitOnly = async (handler) => mod.splitLines(await mod.decodeBody(fileBody(data.file), LIMITS, { gzip: false, decompressedBytes: 0 }), LIMITS.maxLineBytes, handler)

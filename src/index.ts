@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { secureHeaders } from 'hono/secure-headers'
 import { readConfig } from './config'
 import { healthRoutes } from './routes/health'
 import { onError } from './routes/errors'
@@ -18,8 +19,18 @@ const bucket = (env: Env) => objectStoreFrom(storageFor(env, readConfig(env)).st
 const challenges = (env: Env) => bucketChallengeStore(bucket(env), readConfig(env).S3_PREFIX)
 const s3 = s3Proxy({ ingest: ingestAndCount, staging: bucket, challenges })
 
+// Every answer (JSON, S3 XML, the status page) carries them. The CSP is the status page's, the only
+// HTML: self-contained (inline CSS, inline SVG, no script), so it allows nothing else. HSTS is left
+// to the zone's SSL/TLS settings: the Worker cannot know whether every subdomain serves HTTPS.
+const securityHeaders = secureHeaders({
+  contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+  strictTransportSecurity: false,
+  xFrameOptions: 'DENY',
+})
+
 const app = new Hono<AppEnv>()
 
+app.use('*', securityHeaders)
 app.use('*', s3VirtualHost(s3))
 app.route('/healthz', healthRoutes())
 app.route('/logpush', logpushRoutes())

@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
-import { timingSafeEqual } from 'hono/utils/buffer'
 import { readConfig } from '../config'
 import type { ChallengeStore } from './challenges'
+import { timingSafeEqual } from '../utils/timing-safe-equal'
 
 const UNAUTHORIZED = { error: 'unauthorized', detail: 'send Authorization: Bearer <INGEST_TOKEN>' }
 const MALFORMED = { error: 'bad_request', detail: 'the Authorization header must be "Bearer <token>"' }

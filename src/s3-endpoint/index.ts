@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
+import { requestId } from 'hono/request-id'
 import { readConfig } from '../config'
 import { verifySigV4 } from '../s3-protocol/sigv4'
 import { checkBucket, hostOf, resolveAddress } from './address'
@@ -31,13 +32,12 @@ export function s3Proxy(deps: S3ProxyDeps, options: S3ProxyOptions = {}): Hono<S
   const mountPath = (options.mountPath ?? DEFAULT_MOUNT_PATH).replace(/\/+$/, '')
   const app = new Hono<S3ProxyEnv>()
 
-  app.onError((error, c) => {
-    const requestId = c.get('requestId') ?? newRequestId()
-    return s3XmlErrorResponse(toS3XmlError(error), requestId, new URL(c.req.url).pathname, c.req.method)
-  })
+  // S3 makes its own request id, as here: one a client sends is not taken (headerName ''), and
+  // the id goes out as x-amz-request-id, on errors too.
+  app.use('*', requestId({ headerName: '', generator: newRequestId }))
+  app.onError((error, c) => s3XmlErrorResponse(toS3XmlError(error), c.get('requestId'), new URL(c.req.url).pathname, c.req.method))
 
   app.all('*', async function s3Request(c) {
-    c.set('requestId', newRequestId())
     const receivedAt = Date.now()
     const config = readConfig(c.env)
     const accessKeyId = config.PROXY_ACCESS_KEY_ID
@@ -83,6 +83,7 @@ export function s3VirtualHost(proxy: Hono<S3ProxyEnv>): MiddlewareHandler<{ Bind
   }
 }
 
+/** 16 upper-case hex digits, the form of S3's own x-amz-request-id. */
 function newRequestId(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => byte.toString(16).padStart(2, '0'))
     .join('')

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from '../utils/timing-safe-equal'
 import { EMPTY_SHA256, sha256Hex } from './sigv4'
 import { concatBytes } from '../utils/bytes'
 
@@ -87,7 +88,7 @@ export function awsChunkedDecoder(options: AwsChunkedOptions): AwsChunkedDecoder
       bytes.length ? await sha256Hex(bytes) : EMPTY_SHA256,
     ].join('\n')
     const expected = await signing.sign(stringToSign)
-    if (!constantTimeEqual(expected, chunkSignature)) {
+    if (!(await timingSafeEqual(expected, chunkSignature))) {
       fail('SignatureDoesNotMatch', 'The chunk signature we calculated does not match the signature you provided.')
     }
     previousSignature = chunkSignature
@@ -142,7 +143,7 @@ export function awsChunkedDecoder(options: AwsChunkedOptions): AwsChunkedDecoder
       for (const [name, value] of trailers) canonical += `${name}:${value}\n`
       const stringToSign = [TRAILER_ALGORITHM, signing.amzDate, signing.scope, previousSignature, await sha256Hex(canonical)].join('\n')
       const expected = await signing.sign(stringToSign)
-      if (!constantTimeEqual(expected, trailerSignature ?? '')) {
+      if (!(await timingSafeEqual(expected, trailerSignature ?? ''))) {
         fail('SignatureDoesNotMatch', 'The trailer signature we calculated does not match the signature you provided.')
       }
     }
@@ -195,11 +196,4 @@ function latin1(bytes: Uint8Array): string {
   let text = ''
   for (const byte of bytes) text += String.fromCharCode(byte)
   return text
-}
-
-// Both sides are hex signatures of the same length when valid; no early exit on a mismatch.
-function constantTimeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i % (b.length || 1))
-  return diff === 0
 }

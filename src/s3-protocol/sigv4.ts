@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'hono/utils/buffer'
+import { timingSafeEqual } from '../utils/timing-safe-equal'
 
 const ALGORITHM = 'AWS4-HMAC-SHA256'
 const SIGV4A_ALGORITHM = 'AWS4-ECDSA-P256-SHA256'

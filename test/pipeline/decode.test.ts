@@ -88,6 +88,15 @@ describe('decodeBody', () => {
     await expect(decode(streamOf(badCrc))).rejects.toBeInstanceOf(UndecodableBodyError)
   })
 
+  it('rejects bytes after a member that start with NUL, wherever the chunks are cut', async () => {
+    // zlib leaves such bytes unread as padding and may go on with a member after them.
+    const first = await gzip(bytes('{"a":1}\n'))
+    const body = concatBytes(first, new Uint8Array([0]), await gzip(bytes('{"b":2}\n')))
+    for (const cuts of [[], [first.byteLength], [first.byteLength + 1]]) {
+      await expect(decode(streamOf(body, cuts)), `cut at ${cuts}`).rejects.toBeInstanceOf(UndecodableBodyError)
+    }
+  })
+
   it('stops a gzip bomb with BodyTooLargeError', async () => {
     const bomb = await gzip(new Uint8Array(50 * 1024 * 1024))
     let pulled = 0

@@ -290,6 +290,31 @@ describe('size limits, enforced while streaming', () => {
   })
 })
 
+describe('security headers', () => {
+  const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+  it('every kind of answer carries them: JSON, the status page and its 401, S3 XML', async () => {
+    const answers = {
+      'a JSON 401': await call('POST', INGEST, bearer('ingest-wrong-token-00'), LINE),
+      'JSON stats': await call('GET', '/stats', bearer(SECRETS.STATS_TOKEN)),
+      'a JSON 404': await call('GET', '/nowhere'),
+      'the status page': await call('GET', '/', basic('x', SECRETS.STATS_TOKEN)),
+      'the status page 401': await call('GET', '/', basic('x', 'stats-wrong-token-00')),
+      'an S3 XML 403': await call('PUT', '/s3/cloudflare-logs/http_requests/20310101/x.log.gz', {}, LINE),
+    }
+    for (const [what, res] of Object.entries(answers)) {
+      expect(res.headers.get('content-security-policy'), what).toBe(PAGE_CSP)
+      expect(res.headers.get('x-content-type-options'), what).toBe('nosniff')
+      expect(res.headers.get('x-frame-options'), what).toBe('DENY')
+      expect(res.headers.get('referrer-policy'), what).toBe('no-referrer')
+      // HSTS is the zone's setting, not the Worker's.
+      expect(res.headers.get('strict-transport-security'), what).toBeNull()
+    }
+    expect(answers['the status page'].status).toBe(200)
+    expect(answers['the status page'].headers.get('cache-control')).toBe('no-store')
+  })
+})
+
 describe('constant-time comparison', () => {
   const spy = vi.mocked(timingSafeEqual)
 

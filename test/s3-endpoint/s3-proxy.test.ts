@@ -80,6 +80,18 @@ describe('PutObject', () => {
     expect(batches).toEqual([{ dataset: 'http_requests', text: '{"a":1}\n', contentLength: 8 }])
   })
 
+  it('makes its own request id, on errors too, and never takes one the client sends', async () => {
+    const { fetch } = setup()
+    const sent = { 'x-amz-request-id': 'CLIENTCHOSEN0001', 'x-request-id': 'CLIENTCHOSEN0002' }
+    const ok = await fetch(await signedRequest({ path: KEY, body: 'x', headers: sent }))
+    const refused = await fetch(await signedRequest({ path: KEY, body: 'x', headers: sent, secret: 'wrong-secret' }))
+    expect([ok.status, refused.status]).toEqual([200, 403])
+    const ids = [ok, refused].map((response) => response.headers.get('x-amz-request-id'))
+    for (const id of ids) expect(id).toMatch(/^[0-9A-F]{16}$/)
+    expect(ids[0]).not.toBe(ids[1])
+    expect(await refused.text()).toContain(`<RequestId>${ids[1]}</RequestId>`)
+  })
+
   it('uses the configured prefix map before the first folder', async () => {
     const { fetch, batches } = setup({ S3_PROXY_DATASETS: '{"cf/fw/":"firewall_events","cf/":"audit_logs"}' })
     await fetch(await signedRequest({ path: '/s3/cloudflare-logs/cf/fw/20261125/x.log.gz', body: 'x' }))

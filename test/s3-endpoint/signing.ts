@@ -18,7 +18,7 @@ const bytesOf = (data: SourceData) =>
       : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 
 /** smithy's hash constructor, over Web Crypto: SHA-256, or HMAC-SHA256 when given a secret. */
-class WebCryptoSha256 {
+export class WebCryptoSha256 {
   private parts: Uint8Array[] = []
   constructor(private readonly secret?: SourceData) {}
   update(data: SourceData) {

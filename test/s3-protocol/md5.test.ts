@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { md5 } from '../../src/s3-protocol/md5'
+import { md5 } from '../../src/s3-protocol/checksums'
 
 const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
 const text = (s: string) => new TextEncoder().encode(s)

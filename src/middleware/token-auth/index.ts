@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { basicAuth } from 'hono/basic-auth'
 import { bearerAuth } from 'hono/bearer-auth'
-import { timingSafeEqual } from 'hono/utils/buffer'
 import { readConfig } from '../../config'
+import { timingSafeEqual } from '../../utils/timing-safe-equal'
 
 const REALM = 'logpush-edge'
 

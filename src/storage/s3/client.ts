@@ -1,8 +1,7 @@
 import { AwsClient } from 'aws4fetch'
 import { type CompletedPart, type ObjectInfo, type ObjectStorage, type StorageCall, StorageError } from '../../ports'
 import { xmlBlocks, xmlDocument, xmlText } from '../../s3-protocol/xml'
-import { toBase64 } from '../../s3-protocol/checksums'
-import { md5 } from '../../s3-protocol/md5'
+import { md5, toBase64 } from '../../s3-protocol/checksums'
 import { encodeKey, isBucketName } from '../../s3-protocol/names'
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD, uriEncode } from '../../s3-protocol/sigv4'
 
