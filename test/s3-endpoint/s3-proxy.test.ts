@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import type { BatchResult, IngestInput } from '../../src/ingest/batch'
+import { type BatchResult, type IngestInput, StorageUnavailableError, UnknownDatasetError } from '../../src/ingest/batch'
+import { BodyTooLargeError, NotNdjsonError, UndecodableBodyError } from '../../src/pipeline/errors'
 import { ownershipChallenges } from '../../src/routes/ownership-challenges'
 import { s3Proxy, s3VirtualHost } from '../../src/s3-endpoint'
 import { bucketChallengeStore } from '../../src/s3-endpoint/challenges'
@@ -117,12 +118,13 @@ describe('PutObject', () => {
   })
 
   it('maps ingest failures to S3 errors a sender understands', async () => {
-    const named = (name: string, message = '') => Object.assign(new Error(message), { name })
+    // The errors ingest really throws, so the test holds whatever way the route tells them apart.
     const cases: [Error, number, string][] = [
-      [named('UnknownDatasetError', 'unknown dataset "x"; known: http_requests'), 400, 'InvalidArgument'],
-      [named('BodyTooLargeError'), 400, 'EntityTooLarge'],
-      [named('UndecodableBodyError'), 400, 'InvalidArgument'],
-      [named('StorageUnavailableError'), 503, 'ServiceUnavailable'],
+      [new UnknownDatasetError('x'), 400, 'InvalidArgument'],
+      [new BodyTooLargeError('MAX_DECOMPRESSED_BYTES', 1024), 400, 'EntityTooLarge'],
+      [new UndecodableBodyError('body is not valid gzip: bad header'), 400, 'InvalidArgument'],
+      [new NotNdjsonError('body is not NDJSON: the first line is not a JSON object'), 400, 'InvalidArgument'],
+      [new StorageUnavailableError(new Error('PutObject: 503 SlowDown')), 503, 'ServiceUnavailable'],
       [new Error('boom'), 500, 'InternalError'],
     ]
     for (const [error, status, code] of cases) {
