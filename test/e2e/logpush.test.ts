@@ -9,6 +9,7 @@ import type { DatasetStats } from '../../src/counters/client'
 import type { BatchResult } from '../../src/ingest/batch'
 import { bucket, keysOfBatch, readObjectLines } from '../helpers/bucket'
 import { bytes, gzip } from '../helpers/streams'
+import { uniquePrefix } from '../storage/helpers'
 
 const TOKEN = 'dev-token'
 
@@ -128,9 +129,21 @@ describe('partitions, retries and quarantine', () => {
 
 describe('answers other than 200', () => {
   it("answers Logpush's destination check with validation: true and writes nothing", async () => {
-    const res = await post('http_requests', await gzip(bytes('{"content":"tests"}')))
+    // A prefix of its own: listing it shows everything this request left, whatever runs beside it.
+    const prefix = uniquePrefix('destination-check')
+    const before = await datasetStats('http_requests')
+    const res = await postWithEnv({ S3_PREFIX: prefix }, 'http_requests', await gzip(bytes('{"content":"tests"}')))
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ validation: true })
+    expect(await bucket.listKeys(prefix), 'logs/, quarantine/ or staging/ objects').toEqual([])
+    const after = await datasetStats('http_requests')
+    expect(after.validations).toBe(before.validations + 1)
+    expect([after.batches, after.events]).toEqual([before.batches, before.events])
+    // The listing would see a write: a real batch under the same prefix lands there.
+    const real = await postWithEnv({ S3_PREFIX: prefix }, 'http_requests', bytes(`${hourA.replace('8c1', 'after-check')}\n`))
+    const ack = (await real.json()) as Ack
+    expect(ack.keys).toEqual([expect.stringMatching(new RegExp(`^${prefix}logs/cloudflare_httprequest/`))])
+    expect(await bucket.listKeys(prefix)).toEqual(ack.keys)
   })
 
   it('401 without the bearer token, with a wrong one, or with another scheme', async () => {

@@ -87,10 +87,12 @@ describe('PutObject', () => {
   })
 
   it('refuses a tampered body with XAmzContentSHA256Mismatch and acknowledges nothing', async () => {
-    const { fetch } = setup()
+    const { fetch, batches, store } = setup()
     const signed = await signedRequest({ path: KEY, body: '{"a":1}\n' })
     const response = await fetch(new Request(signed, { body: '{"a":2}\n' }))
     expect(await errorCode(response)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' })
+    expect(batches).toEqual([])
+    expect([...store.objects.keys()]).toEqual([])
   })
 
   it('answers auth failures with S3 XML errors and never calls ingest', async () => {
