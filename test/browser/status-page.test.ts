@@ -83,6 +83,123 @@ async function shown(dataset: string, metric: string): Promise<{ text: string; v
   return { text: (await el.innerText()).trim(), value: await el.getAttribute('data-value') }
 }
 
+/** Elements a reader needs on every screen. */
+const KEY = ['.brand-name', 'header time', '.kpi-value', 'article h2', 'article .pill', 'article .metrics', 'article .plot svg']
+
+/** Text whose contrast with what is behind it is checked: the page's words and numbers. */
+const TEXT = ['.brand-name', '.updated', '.kpi-label', '.kpi-value', '.kpi-note', 'article h2', 'article dt', 'article dd', '.chart-title', '.foot']
+
+interface Box {
+  left: number
+  top: number
+  right: number
+  bottom: number
+}
+
+interface Layout {
+  width: number
+  scrollWidth: number
+  dark: boolean
+  background: string
+  cardBackground: string
+  cards: Box[]
+  kpis: Box[]
+  /** The KEY elements, with their box (null when not rendered: display none). */
+  key: { selector: string; box: Box | null }[]
+  /** Values drawn narrower than their text (cut by an ellipsis). */
+  clipped: string[]
+  text: { selector: string; color: string; background: string }[]
+}
+
+/** Measures the page as drawn at the current viewport and colour scheme. */
+function layout(): Promise<Layout> {
+  return page.evaluate(
+    ({ text, key }) => {
+      const box = (el: Element): Box => {
+        const r = el.getBoundingClientRect()
+        return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }
+      }
+      // The colour an element's text is drawn on: its own background, or the first ancestor's that is not transparent.
+      const backdrop = (el: Element | null): string => {
+        for (; el; el = el.parentElement) {
+          const bg = getComputedStyle(el).backgroundColor
+          if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg
+        }
+        return 'rgb(255, 255, 255)' // the canvas of a page that paints none
+      }
+      const all = (selector: string) => [...document.querySelectorAll(selector)]
+      return {
+        width: innerWidth,
+        scrollWidth: document.documentElement.scrollWidth,
+        dark: matchMedia('(prefers-color-scheme: dark)').matches,
+        background: getComputedStyle(document.body).backgroundColor,
+        cardBackground: getComputedStyle(document.querySelector('article[data-dataset]')!).backgroundColor,
+        cards: all('article[data-dataset]').map(box),
+        kpis: all('.kpi').map(box),
+        key: key.flatMap((selector) => {
+          const found = all(selector)
+          if (found.length === 0) return [{ selector, box: null }]
+          return found.map((el) => ({ selector, box: (el as HTMLElement).offsetParent === null && getComputedStyle(el).position !== 'fixed' ? null : box(el) }))
+        }),
+        clipped: all('.kpi-value, article dd').filter((el) => el.scrollWidth > el.clientWidth).map((el) => el.textContent ?? ''),
+        text: text.flatMap((selector) =>
+          all(selector)
+            .filter((el) => (el as HTMLElement).offsetParent !== null && (el.textContent ?? '').trim() !== '')
+            .map((el) => ({ selector, color: getComputedStyle(el).color, background: backdrop(el) })),
+        ),
+      }
+    },
+    { text: TEXT, key: KEY },
+  )
+}
+
+/** WCAG relative luminance of a CSS rgb()/rgba() colour. */
+function luminance(css: string): number {
+  const [r, g, b] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+    const c = Number(v) / 255
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  })
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+}
+
+/** WCAG contrast ratio of two colours, 1 to 21. */
+function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x)
+  return (hi! + 0.05) / (lo! + 0.05)
+}
+
+/** How many columns the boxes stand in (by their left edge). */
+function columns(boxes: Box[]): number {
+  return new Set(boxes.map((b) => Math.round(b.left))).size
+}
+
+/** Every key element is drawn, with a size, and within the width of the screen. */
+function expectOnScreen(l: Layout): void {
+  for (const selector of KEY) expect(l.key.filter((k) => k.selector === selector).length, selector).toBeGreaterThan(0)
+  for (const { selector, box } of l.key) {
+    expect(box, `${selector} is drawn`).not.toBeNull()
+    expect(box!.right - box!.left, `${selector} has a width`).toBeGreaterThan(0)
+    expect(box!.left, `${selector} starts on screen`).toBeGreaterThanOrEqual(0)
+    expect(box!.right, `${selector} ends on screen`).toBeLessThanOrEqual(l.width)
+  }
+}
+
+/** No two boxes overlap. */
+function expectApart(boxes: Box[]): void {
+  for (const [i, a] of boxes.entries()) {
+    for (const b of boxes.slice(i + 1)) {
+      const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom
+      expect(overlap, `${JSON.stringify(a)} and ${JSON.stringify(b)} overlap`).toBe(false)
+    }
+  }
+}
+
+/** Every word and number of TEXT stands out from what is behind it by WCAG AA's 4.5:1 at least. */
+function expectReadable(l: Layout): void {
+  for (const selector of TEXT) expect(l.text.some((t) => t.selector === selector), `${selector} is shown`).toBe(true)
+  for (const t of l.text) expect(contrast(t.color, t.background), `${t.selector}: ${t.color} on ${t.background}`).toBeGreaterThanOrEqual(4.5)
+}
+
 describe('status page in Chromium', () => {
   it('asks a browser without credentials to sign in', async () => {
     const res = await fetch(base)
@@ -154,19 +271,57 @@ describe('status page in Chromium', () => {
     for (const secret of SECRETS) expect(html).not.toContain(secret)
   })
 
-  it('fits a desktop and a phone screen, light and dark (screenshots in test/artifacts/)', async () => {
+  it('at desktop width: no sideways scroll, the totals in one row, the cards in two columns, all on screen (status-desktop.png)', async () => {
     await page.setViewportSize({ width: 1280, height: 900 })
+    await page.emulateMedia({ colorScheme: 'light' })
     await page.screenshot({ path: join(ARTIFACTS, 'status-desktop.png'), fullPage: true })
+    const l = await layout()
+    expect(l.scrollWidth).toBeLessThanOrEqual(l.width)
+    expect(l.kpis).toHaveLength(5)
+    expect(new Set(l.kpis.map((k) => Math.round(k.top))).size, 'rows of totals').toBe(1)
+    expect(l.cards).toHaveLength(DATASETS.length)
+    expect(columns(l.cards), 'columns of cards').toBe(2)
+    expect(new Set(l.cards.map((c) => Math.round(c.top))).size, 'rows of cards').toBe(2)
+    expectApart(l.cards)
+    expectOnScreen(l)
+    expect(l.clipped, 'numbers cut short').toEqual([])
+    expect(luminance(l.background), 'a light page').toBeGreaterThan(0.8)
+    expectReadable(l)
+  })
 
+  it('on a phone: no sideways scroll, one column of cards, all on screen (status-phone.png, status-phone-full.png)', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
     // The first screen, as a phone shows it, and the whole page.
     await page.screenshot({ path: join(ARTIFACTS, 'status-phone.png') })
     await page.screenshot({ path: join(ARTIFACTS, 'status-phone-full.png'), fullPage: true })
+    const l = await layout()
+    expect(columns(l.cards), 'columns of cards').toBe(1)
+    expectApart(l.cards)
+    expectOnScreen(l)
+    expect(l.clipped, 'numbers cut short').toEqual([])
+    expectReadable(l)
+  })
 
+  it('in dark mode: dark backgrounds, light text that reads, the same layout (status-desktop-dark.png)', async () => {
     await page.setViewportSize({ width: 1280, height: 900 })
+    const light = await layout()
     await page.emulateMedia({ colorScheme: 'dark' })
-    await page.screenshot({ path: join(ARTIFACTS, 'status-desktop-dark.png'), fullPage: true })
-    await page.emulateMedia({ colorScheme: 'light' })
+    try {
+      await page.screenshot({ path: join(ARTIFACTS, 'status-desktop-dark.png'), fullPage: true })
+      const dark = await layout()
+      expect(dark.dark, 'prefers-color-scheme: dark').toBe(true)
+      expect(dark.background).not.toBe(light.background)
+      expect(dark.cardBackground).not.toBe(light.cardBackground)
+      expect(luminance(dark.background), 'a dark page').toBeLessThan(0.05)
+      expect(luminance(dark.cardBackground), 'dark cards').toBeLessThan(0.05)
+      expect(Math.min(...dark.text.map((t) => luminance(t.color))), 'the dimmest text').toBeGreaterThan(0.25)
+      expectReadable(dark)
+      expect(dark.cards, 'the same layout as in light mode').toEqual(light.cards)
+      expect(dark.scrollWidth).toBeLessThanOrEqual(dark.width)
+      expectOnScreen(dark)
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' })
+    }
   })
 })

@@ -4,6 +4,7 @@ import app from '../../src/index'
 import type { BatchResult } from '../../src/ingest/batch'
 import { bucket, keysOfBatch } from '../helpers/bucket'
 import { gunzip } from '../helpers/streams'
+import { uniquePrefix } from '../storage/helpers'
 import { type CorpusCase, corpus, type Refused, type Stored } from './cases'
 
 const TOKEN = 'dev-token'
@@ -11,12 +12,20 @@ const HOUR_KEY = /\/year=(\d{4})\/month=(\d\d)\/day=(\d\d)\/hour=(\d\d)\//
 
 type Ack = Pick<BatchResult, 'batchId' | 'events' | 'written' | 'quarantined' | 'objects' | 'keys' | 'duplicate'>
 
-/** Through the deployed entry (SELF) unless the case changes settings, then through the same app with them. */
-function post(c: CorpusCase, body: Uint8Array): Promise<Response> {
+/**
+ * Through the deployed entry (SELF) unless the case changes settings, then through the same app
+ * with them. A case that must store nothing gets an S3_PREFIX of its own, listed afterwards.
+ */
+function post(c: CorpusCase, body: Uint8Array, prefix?: string): Promise<Response> {
   const init = { method: 'POST', body, headers: { ...c.headers, Authorization: `Bearer ${TOKEN}` } }
   const url = `http://worker/logpush/${c.dataset ?? 'http_requests'}`
-  if (!c.env) return SELF.fetch(url, init)
-  return Promise.resolve(app.fetch(new Request(url, init), { ...env, ...c.env }))
+  if (!c.env && prefix === undefined) return SELF.fetch(url, init)
+  return Promise.resolve(app.fetch(new Request(url, init), { ...env, ...c.env, ...(prefix === undefined ? {} : { S3_PREFIX: prefix }) }))
+}
+
+/** Nothing of the batch in the bucket: no logs/, quarantine/ or staging/ object under its prefix. */
+async function expectNothingStored(prefix: string): Promise<void> {
+  expect(await bucket.listKeys(prefix), `objects under ${prefix}`).toEqual([])
 }
 
 /** The lines of a stored object as text (JSON.parse would round the digits some cases check). */
@@ -92,11 +101,19 @@ async function expectStored(answer: Stored, ack: Ack): Promise<void> {
 describe('the hostile-input corpus through POST /logpush/:dataset', () => {
   for (const c of corpus) {
     it(c.name, async () => {
-      const res = await post(c, await c.body())
+      // A refusal and the destination check store nothing: the case's own prefix shows it.
+      const prefix = 'events' in c.answer ? undefined : uniquePrefix('corpus')
+      const res = await post(c, await c.body(), prefix)
       const text = await res.text()
       if (res.status !== c.answer.status) throw new Error(`status ${res.status}, want ${c.answer.status}: ${text.slice(0, 500)}`)
-      if ('error' in c.answer) return expectRefused(c.answer, res.status, text)
-      if ('validation' in c.answer) return expect(JSON.parse(text)).toEqual({ validation: true })
+      if ('error' in c.answer) {
+        expectRefused(c.answer, res.status, text)
+        return expectNothingStored(prefix!)
+      }
+      if ('validation' in c.answer) {
+        expect(JSON.parse(text)).toEqual({ validation: true })
+        return expectNothingStored(prefix!)
+      }
       await expectStored(c.answer, JSON.parse(text) as Ack)
     }, 120_000)
   }

@@ -60,6 +60,14 @@ async function storedKeys(prefix: string): Promise<string[]> {
   return (listed.Contents ?? []).map((item) => item.Key!).sort()
 }
 
+/** Runs `refused` and checks that the bucket holds exactly the keys it held before: nothing was written. */
+async function writingNothing<T>(refused: () => Promise<T>): Promise<T> {
+  const before = await storedKeys(S3_PREFIX)
+  const result = await refused()
+  expect(await storedKeys(S3_PREFIX), 'keys in the bucket').toEqual(before)
+  return result
+}
+
 async function refusal(promise: Promise<unknown>) {
   const error = (await promise.then(
     () => undefined,
@@ -120,45 +128,46 @@ describe('refusals, with nothing written', () => {
   const key = 'http_requests/ownership-challenge-refused.txt'
 
   it('a wrong secret: SignatureDoesNotMatch 403', async () => {
-    expect(await refusal(client({ secretAccessKey: 'wrong-secret' }).send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 't' })))).toEqual({
-      code: 'SignatureDoesNotMatch',
-      status: 403,
-    })
+    const put = () => client({ secretAccessKey: 'wrong-secret' }).send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 't' }))
+    expect(await writingNothing(() => refusal(put()))).toEqual({ code: 'SignatureDoesNotMatch', status: 403 })
   })
 
   it('an unknown access key: InvalidAccessKeyId 403', async () => {
-    expect(await refusal(client({ accessKeyId: 'AKIANOBODY' }).send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 't' })))).toEqual({
-      code: 'InvalidAccessKeyId',
-      status: 403,
-    })
+    const put = () => client({ accessKeyId: 'AKIANOBODY' }).send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 't' }))
+    expect(await writingNothing(() => refusal(put()))).toEqual({ code: 'InvalidAccessKeyId', status: 403 })
   })
 
   it('a clock 30 minutes off: RequestTimeTooSkewed 403', async () => {
     const skewed = client({ systemClockOffset: -30 * 60_000 })
-    expect(await refusal(skewed.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 't' })))).toEqual({ code: 'RequestTimeTooSkewed', status: 403 })
+    const put = () => skewed.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 't' }))
+    expect(await writingNothing(() => refusal(put()))).toEqual({ code: 'RequestTimeTooSkewed', status: 403 })
   })
 
   it('a body swapped after signing: XAmzContentSHA256Mismatch 400', async () => {
     const url = new URL(`/s3/${BUCKET}/${key}`, stack.workerUrl)
     const signed = await signPut(url, 'the-real-token')
-    const response = await fetch(url, { method: 'PUT', headers: signed.headers, body: 'the-evil-token' })
-    expect(await rawStatus(response)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' })
+    const answer = await writingNothing(async () => rawStatus(await fetch(url, { method: 'PUT', headers: signed.headers, body: 'the-evil-token' })))
+    expect(answer).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' })
   })
 
   it('a presigned URL replayed after it expired: AccessDenied "Request has expired"', async () => {
     const url = new URL(`/s3/${BUCKET}/${key}`, stack.workerUrl)
     const expired = await presignPut(url, 5, new Date(Date.now() - 60_000))
-    expect(await rawStatus(await fetch(expired, { method: 'PUT', body: 'late-token' }))).toEqual({
+    const answer = await writingNothing(async () => rawStatus(await fetch(expired, { method: 'PUT', body: 'late-token' })))
+    expect(answer).toEqual({
       status: 403,
       code: 'AccessDenied',
       message: 'Request has expired',
     })
+    // The same PUT presigned in time is taken, and the listing above would have seen it.
     const fresh = await presignPut(new URL(`/s3/${BUCKET}/http_requests/ownership-challenge-presigned.txt`, stack.workerUrl), 60)
     expect((await fetch(fresh, { method: 'PUT', body: 'presigned-token' })).status).toBe(200)
+    expect(await storedKeys(S3_PREFIX)).toContain(`${S3_PREFIX}ownership-challenges/${BUCKET}/http_requests/ownership-challenge-presigned.txt.json`)
   })
 
   it('left no trace of the refused challenge', async () => {
     expect((await challenges()).map((c) => c.key)).not.toContain(key)
+    expect(await storedKeys(`${S3_PREFIX}ownership-challenges/${BUCKET}/${key}`)).toEqual([])
   })
 
   it('anything unsupported: NotImplemented 501', async () => {
@@ -239,12 +248,12 @@ describe('log data through the pipeline', () => {
   })
 
   it('a batch body swapped after signing is refused and writes nothing', async () => {
-    const before = await storedKeys(`${S3_PREFIX}logs/`)
     const url = new URL(`/s3/${BUCKET}/http_requests/20261125/swapped.log`, stack.workerUrl)
     const signed = await signPut(url, sampleHttpRequests(1))
-    const response = await fetch(url, { method: 'PUT', headers: signed.headers, body: sampleHttpRequests(1).replace('GET', 'PUT') })
-    expect(await rawStatus(response)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' })
-    expect(await storedKeys(`${S3_PREFIX}logs/`)).toEqual(before)
+    // Under the whole prefix: no logs/, quarantine/ or staging/ object either.
+    const swapped = sampleHttpRequests(1).replace('GET', 'PUT')
+    const answer = await writingNothing(async () => rawStatus(await fetch(url, { method: 'PUT', headers: signed.headers, body: swapped })))
+    expect(answer).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' })
   })
 })
 

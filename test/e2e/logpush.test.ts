@@ -9,6 +9,7 @@ import type { DatasetStats } from '../../src/counters/client'
 import type { BatchResult } from '../../src/ingest/batch'
 import { bucket, keysOfBatch, readObjectLines } from '../helpers/bucket'
 import { bytes, gzip } from '../helpers/streams'
+import { uniquePrefix } from '../storage/helpers'
 
 const TOKEN = 'dev-token'
 
@@ -27,6 +28,27 @@ function post(dataset: string, body: BodyInit | null, headers: Record<string, st
 function postWithEnv(overrides: Record<string, string>, dataset: string, body: BodyInit): Promise<Response> {
   const req = new Request(`http://worker/logpush/${dataset}`, { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } })
   return Promise.resolve(app.fetch(req, { ...env, ...overrides }))
+}
+
+/** A request to the Logpush route whose body is a stream: it has a Content-Length only if `headers` give one. */
+function logpushRequest(dataset: string, body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
+  return new Request(`http://worker/logpush/${dataset}`, { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}`, ...headers } })
+}
+
+/** `piece` `times` over, as a stream made only as it is read; `pulled()` counts the pieces taken. */
+function pieces(piece: Uint8Array, times: number) {
+  let pulled = 0
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (pulled === times) return controller.close()
+        pulled++
+        controller.enqueue(piece.slice())
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  return { stream, size: piece.byteLength, pulled: () => pulled }
 }
 
 async function datasetStats(dataset: string): Promise<DatasetStats> {
@@ -128,9 +150,21 @@ describe('partitions, retries and quarantine', () => {
 
 describe('answers other than 200', () => {
   it("answers Logpush's destination check with validation: true and writes nothing", async () => {
-    const res = await post('http_requests', await gzip(bytes('{"content":"tests"}')))
+    // A prefix of its own: listing it shows everything this request left, whatever runs beside it.
+    const prefix = uniquePrefix('destination-check')
+    const before = await datasetStats('http_requests')
+    const res = await postWithEnv({ S3_PREFIX: prefix }, 'http_requests', await gzip(bytes('{"content":"tests"}')))
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ validation: true })
+    expect(await bucket.listKeys(prefix), 'logs/, quarantine/ or staging/ objects').toEqual([])
+    const after = await datasetStats('http_requests')
+    expect(after.validations).toBe(before.validations + 1)
+    expect([after.batches, after.events]).toEqual([before.batches, before.events])
+    // The listing would see a write: a real batch under the same prefix lands there.
+    const real = await postWithEnv({ S3_PREFIX: prefix }, 'http_requests', bytes(`${hourA.replace('8c1', 'after-check')}\n`))
+    const ack = (await real.json()) as Ack
+    expect(ack.keys).toEqual([expect.stringMatching(new RegExp(`^${prefix}logs/cloudflare_httprequest/`))])
+    expect(await bucket.listKeys(prefix)).toEqual(ack.keys)
   })
 
   it('401 without the bearer token, with a wrong one, or with another scheme', async () => {
@@ -167,19 +201,48 @@ describe('answers other than 200', () => {
     expect(((await res.json()) as { detail: string }).detail).toMatch(/NDJSON is required/)
   })
 
-  it('413 over MAX_BODY_BYTES, from Content-Length or while streaming', async () => {
-    const body = bytes(`${hourA}\n`.repeat(100))
-    const res = await postWithEnv({ MAX_BODY_BYTES: '1000' }, 'http_requests', body)
+  it('413 over MAX_BODY_BYTES declared in Content-Length, before the body is read, writing nothing', async () => {
+    const prefix = uniquePrefix('413-declared')
+    // One line a piece: read as a stream, the cap would be passed only at the eighth.
+    const body = pieces(bytes(`${hourA}\n`), 100)
+    const req = logpushRequest('http_requests', body.stream, { 'Content-Length': String(100 * body.size) })
+    expect(req.headers.get('content-length'), 'the length the Worker sees').toBe(String(100 * body.size))
+    const res = await app.fetch(req, { ...env, MAX_BODY_BYTES: '1000', S3_PREFIX: prefix })
     expect(res.status).toBe(413)
-    expect(await res.json()).toMatchObject({ error: 'body_too_large' })
+    expect(await res.json()).toMatchObject({ error: 'body_too_large', detail: expect.stringMatching(/MAX_BODY_BYTES/) })
+    expect(body.pulled()).toBeLessThan(3)
+    expect(await bucket.listKeys(prefix)).toEqual([])
   })
 
-  it('413 for a gzip bomb over MAX_DECOMPRESSED_BYTES, stopped while streaming', async () => {
+  it('413 over MAX_BODY_BYTES while streaming a body with no Content-Length, writing nothing', async () => {
+    const prefix = uniquePrefix('413-streamed')
+    // 64 KiB pieces, 64 MiB on offer. Past SPOOL_MEMORY_BYTES the body is being staged in the
+    // bucket, in 64 KiB parts, when the cap hits: the staged upload must not become an object.
+    const body = pieces(bytes(`${hourA}\n`.repeat(600)).slice(0, 64 * 1024), 1024)
+    const req = logpushRequest('http_requests', body.stream)
+    expect(req.headers.get('content-length'), 'a stream has no length to declare').toBeNull()
+    const limits = { MAX_BODY_BYTES: String(256 * 1024), SPOOL_MEMORY_BYTES: String(64 * 1024), S3_PART_BYTES: String(64 * 1024) }
+    const res = await app.fetch(req, { ...env, ...limits, S3_PREFIX: prefix })
+    expect(res.status).toBe(413)
+    expect(await res.json()).toMatchObject({ error: 'body_too_large', detail: expect.stringMatching(/MAX_BODY_BYTES/) })
+    // 256 KiB is four pieces: read just past the cap, never to the end.
+    expect(body.pulled()).toBeLessThan(10)
+    expect(await bucket.listKeys(prefix), 'logs/, quarantine/ or staging/ objects').toEqual([])
+  })
+
+  it('413 for a gzip bomb over MAX_DECOMPRESSED_BYTES, stopped while streaming, writing nothing', async () => {
+    const prefix = uniquePrefix('413-bomb')
     const bomb = await gzip(new Uint8Array(32 * 1024 * 1024).fill(0x20))
     expect(bomb.byteLength).toBeLessThan(100 * 1024)
-    const res = await postWithEnv({ MAX_DECOMPRESSED_BYTES: String(1024 * 1024) }, 'http_requests', bomb)
+    // Streamed with no Content-Length, and staged (over SPOOL_MEMORY_BYTES) before it is inflated.
+    const body = pieces(bomb, 1)
+    const req = logpushRequest('http_requests', body.stream)
+    expect(req.headers.get('content-length'), 'a stream has no length to declare').toBeNull()
+    const res = await app.fetch(req, { ...env, MAX_DECOMPRESSED_BYTES: String(1024 * 1024), SPOOL_MEMORY_BYTES: String(8 * 1024), S3_PREFIX: prefix })
     expect(res.status).toBe(413)
     expect(((await res.json()) as { detail: string }).detail).toMatch(/MAX_DECOMPRESSED_BYTES/)
+    expect(body.pulled()).toBe(1)
+    expect(await bucket.listKeys(prefix), 'logs/, quarantine/ or staging/ objects').toEqual([])
   })
 
   it('503 when S3 cannot store the batch, so Logpush retries; counted only as a failure', async () => {

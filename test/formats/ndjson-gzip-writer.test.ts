@@ -6,7 +6,8 @@ import httpUnixnano from '../../fixtures/http_requests.unixnano.ndjson?raw'
 import { GzipNdjsonWriter } from '../../src/formats/ndjson-gzip/writer'
 import { MIN_PART_SIZE } from '../../src/storage/object-writer'
 import { S3Client } from '../../src/storage/s3/client'
-import { faultStats, faultyS3Options, firstDifference, gunzip, injectFault, noise, s3Options, uniquePrefix, watch } from '../storage/helpers'
+import { untilStill } from '../helpers/streams'
+import { faultStats, faultyS3Options, firstDifference, gunzip, injectFault, noise, releaseHeld, s3Options, uniquePrefix, untilFaulted, watch } from '../storage/helpers'
 
 const MiB = 1024 * 1024
 const PART_SIZE = MIN_PART_SIZE + 1
@@ -140,37 +141,54 @@ describe('GzipNdjsonWriter', () => {
     expect(() => new GzipNdjsonWriter({ storage: s3, key: `${uniquePrefix('gzip')}bad.json.gz`, level: 10 })).toThrow(RangeError)
   })
 
-  it('holds back the writer of lines while an upload hangs, with bounded memory, until aborted', async () => {
-    const prefix = uniquePrefix('gzip')
-    const key = `${prefix}held.json.gz`
-    await injectFault({ match: `${key}?partNumber=1&`, mode: 'hang', count: 1 })
+  /** Writes every noisy line (then closes, if asked) while part 1 of `key` is held at the proxy. */
+  async function writeWhileHeld(key: string, close: boolean) {
+    const part1 = `${key}?partNumber=1&`
+    await injectFault({ match: part1, mode: 'hold', count: 1 })
     const writer = new GzipNdjsonWriter({ storage: new S3Client(faultyS3Options()), key, ...SMALL_PART })
     const lines = noisyLines()
-    let written = 0
+    const progress = { written: 0 }
     const producing = (async () => {
       for (const line of lines) {
         await writer.writeLine(line)
-        written++
+        progress.written++
       }
+      return close ? writer.close() : undefined
     })()
     producing.catch(() => {})
-
-    // Stalled: no input taken for 300 ms.
-    let seen = -1
-    await vi.waitFor(() => {
-      const now = writer.uncompressedBytes
-      const moved = now !== seen
-      seen = now
-      if (moved) throw new Error(`the writer of lines is still moving (${now} bytes in)`)
-    }, { interval: 300, timeout: 10_000 })
-    expect(written).toBeLessThan(lines.length)
+    // Stalled: the first part is held at the proxy, and the writer of lines has stopped moving
+    // (or has written everything, which the checks below refuse).
+    await untilFaulted(part1)
+    await untilStill(() => writer.uncompressedBytes)
+    expect(progress.written).toBeLessThan(lines.length)
     // Two parts with the object writer, zlib's buffers and a piece of text: about 1 MiB of the 9.
     expect(writer.bytes).toBeLessThanOrEqual(2 * SMALL_PART.partSize + 64 * 1024)
     expect(writer.uncompressedBytes).toBeLessThan(2 * MiB)
+    return { writer, lines, progress, producing, part1 }
+  }
+
+  it('holds back the writer of lines while an upload hangs, with bounded memory, until aborted', async () => {
+    const prefix = uniquePrefix('gzip')
+    const { writer, producing } = await writeWhileHeld(`${prefix}held.json.gz`, false)
 
     await writer.abort(new Error('batch rejected'))
     await expect(producing).rejects.toThrow('batch rejected')
     expect(await s3.listKeys(prefix)).toEqual([])
+  })
+
+  it('takes lines again once the held upload goes on, and stores every one of them', async () => {
+    const key = `${uniquePrefix('gzip')}released.json.gz`
+    const { lines, progress, producing, part1 } = await writeWhileHeld(key, true)
+    const stalledAt = progress.written
+
+    expect(await releaseHeld(part1)).toBe(1)
+    const result = await producing
+    expect(stalledAt).toBeLessThan(progress.written)
+    expect(progress.written).toBe(lines.length)
+    const expected = encoder.encode(lines.join('\n') + '\n')
+    expect(result).toMatchObject({ key, lines: lines.length, uncompressedBytes: expected.byteLength })
+    expect(result!.parts).toBeGreaterThan(2)
+    expect(firstDifference(await readBackText(s3, key), expected)).toBe(-1)
   })
 
   it('refuses a line with a raw newline, and lines after close', async () => {

@@ -23,6 +23,26 @@ export function streamOf(data: Uint8Array, cuts: number[] = []): ReadableStream<
   })
 }
 
+/**
+ * Resolves, with the last value, once `progress()` has stopped changing: the same value over
+ * `quietTurns` timer turns in a row. A timer fires after the work already queued in the isolate
+ * (promise jobs, workerd's native stream steps), so a quiet turn means that work found nothing
+ * more to do, however busy the machine. It stands where a fixed sleep would stand for "it has
+ * stopped": a consumer that keeps pulling never goes quiet before its source is drained, so the
+ * bound checked afterwards fails instead of passing by luck.
+ * @example const pulled = await untilStill(() => source.pulled)
+ */
+export async function untilStill(progress: () => number, quietTurns = 3): Promise<number> {
+  let last = progress()
+  for (let quiet = 0; quiet < quietTurns; ) {
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    const now = progress()
+    quiet = now === last ? quiet + 1 : 0
+    last = now
+  }
+  return last
+}
+
 export async function gzip(data: Uint8Array): Promise<Uint8Array> {
   const out = new Response(new Blob([data]).stream().pipeThrough(new CompressionStream('gzip')))
   return new Uint8Array(await out.arrayBuffer())

@@ -249,12 +249,16 @@ describe('size limits, enforced while streaming', () => {
   }
   const lines = new TextEncoder().encode(LINE.repeat(2048)) // 128 KiB of NDJSON
 
-  it('a chunked body (no Content-Length) over MAX_BODY_BYTES: 413 after reading just past the limit', async () => {
+  it('a chunked body (no Content-Length) over MAX_BODY_BYTES: 413 after reading just past the limit, nothing stored', async () => {
     const { stream, state } = endless(1000, 64 * 1024, () => lines) // 64 MiB on offer
-    const res = await call('POST', INGEST, bearer(TOKEN), stream, { MAX_BODY_BYTES: String(256 * 1024) })
+    const req = new Request(`http://worker${INGEST}`, { method: 'POST', headers: bearer(TOKEN), body: stream })
+    expect(req.headers.get('content-length'), 'the request the app is given declares no length').toBeNull()
+    const prefix = `${PREFIX}chunked-413/`
+    const res = await app.fetch(req, { ...env, ...BASE, MAX_BODY_BYTES: String(256 * 1024), S3_PREFIX: prefix } as unknown as Env)
     expect(res.status).toBe(413)
     expect(await res.json()).toMatchObject({ error: 'body_too_large' })
     expect(state.pulled).toBeLessThan(10) // 256 KiB is 4 chunks; the rest was never produced
+    expect(await bucket.listKeys(prefix)).toEqual([])
   })
 
   it('a declared Content-Length over MAX_BODY_BYTES: 413 before the body is read', async () => {

@@ -33,7 +33,8 @@ export type Fault = {
   count?: number
   /** Let this many matching requests through before the first fault (fail only the Nth: skip N-1). */
   skip?: number
-  mode?: 'status' | 'after-forward' | 'reset' | 'hang' | 'truncate' | 'stall'
+  /** See test/setup/fault-proxy.mjs; `hold` keeps the request until `releaseHeld`. */
+  mode?: 'status' | 'after-forward' | 'reset' | 'hang' | 'truncate' | 'stall' | 'hold'
   status?: number
   code?: string
 }
@@ -61,6 +62,29 @@ export async function faultStats(match: string, method?: string): Promise<{ seen
   if (method) query.set('method', method)
   const res = await fetch(`${inject('faultProxyUrl')}/__faults?${query}`)
   return res.json()
+}
+
+/**
+ * Resolves once `n` requests matching `match` (and `method`) have met their fault: for `hang` or
+ * `hold`, once they are waiting at the proxy. The proxy answers when it happens, so the test
+ * waits for the fault to be in effect, not for a time that stands for it.
+ * @example await injectFault({ match: key, mode: 'hold' }); const put = s3.putObject(key, body); await untilFaulted(key)
+ */
+export async function untilFaulted(match: string, n = 1, method?: string): Promise<{ seen: number; faulted: number }> {
+  const query = new URLSearchParams({ match, until: String(n) })
+  if (method) query.set('method', method)
+  const res = await fetch(`${inject('faultProxyUrl')}/__faults?${query}`)
+  if (!res.ok) throw new Error(`fault proxy could not wait for ${match}: ${await res.text()}`)
+  return res.json()
+}
+
+/** Lets the requests a `hold` fault keeps for `match` (and `method`) go on to S3; resolves with how many. */
+export async function releaseHeld(match: string, method?: string): Promise<number> {
+  const query = new URLSearchParams({ match })
+  if (method) query.set('method', method)
+  const res = await fetch(`${inject('faultProxyUrl')}/__faults/release?${query}`, { method: 'POST' })
+  if (!res.ok) throw new Error(`fault proxy could not release ${match}: ${await res.text()}`)
+  return ((await res.json()) as { released: number }).released
 }
 
 /** A key prefix no other test uses, so tests can run in parallel against one bucket. */

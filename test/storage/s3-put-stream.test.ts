@@ -6,16 +6,24 @@ import { faultStats, faultyS3Options, firstDifference, injectFault, md5Hex, nois
 const CHUNK = 64 * 1024
 const quick = { baseDelayMs: 10, requestTimeoutMs: 2_000 }
 
-/** `bytes` as a stream of 64 KiB chunks made on demand, noting how far it was read and why it was cancelled. */
+/**
+ * `bytes` as a stream of 64 KiB chunks made on demand, noting how far it was read and why it was
+ * cancelled. With `stallAt`, the pull that reaches it never settles, and `stalled` resolves.
+ */
 function source(bytes: Uint8Array, options: { failAt?: number; stallAt?: number } = {}) {
-  const seen = { pulls: 0, cancelled: false, reason: undefined as unknown }
+  let onStall!: () => void
+  const stalled = new Promise<void>((resolve) => (onStall = resolve))
+  const seen = { pulls: 0, cancelled: false, reason: undefined as unknown, stalled }
   let offset = 0
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         seen.pulls++
         if (options.failAt !== undefined && offset >= options.failAt) return controller.error(new Error('sender went away'))
-        if (options.stallAt !== undefined && offset >= options.stallAt) return new Promise<void>(() => {})
+        if (options.stallAt !== undefined && offset >= options.stallAt) {
+          onStall()
+          return new Promise<void>(() => {})
+        }
         if (offset >= bytes.byteLength) return controller.close()
         controller.enqueue(bytes.slice(offset, offset + CHUNK))
         offset += CHUNK
@@ -141,11 +149,14 @@ describe('S3Client.putObjectStream against a failing endpoint', () => {
   it('stops when the caller cancels, and cancels the stream', async () => {
     const key = `${uniquePrefix('stream')}cancelled.bin`
     const controller = new AbortController()
-    setTimeout(() => controller.abort(), 100)
     const { stream, seen } = source(noise(1000), { stallAt: 0 })
+    const put = faulty.putObjectStream(key, stream, 1000, undefined, { signal: controller.signal })
+    put.catch(() => {})
+    // Cancel once the upload waits on a body that has stopped coming.
+    await seen.stalled
+    controller.abort()
 
-    await expect(faulty.putObjectStream(key, stream, 1000, undefined, { signal: controller.signal }))
-      .rejects.toMatchObject({ code: 'Aborted', retryable: false })
+    await expect(put).rejects.toMatchObject({ code: 'Aborted', retryable: false })
     expect(seen.cancelled).toBe(true)
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { S3Client } from '../../src/storage/s3/client'
 import { StorageError } from '../../src/ports'
-import { faultStats, faultyS3Options, injectFault, s3Options, uniquePrefix } from './helpers'
+import { faultStats, faultyS3Options, injectFault, s3Options, uniquePrefix, untilFaulted } from './helpers'
 
 const encoder = new TextEncoder()
 // Short delays keep the suite quick; the logic is the same as with the defaults.
@@ -109,12 +109,16 @@ describe('S3Client retries, through the fault proxy', () => {
 
   it('stops at once when the caller cancels, without retrying', async () => {
     const key = `${uniquePrefix('retry')}cancelled.json`
-    await injectFault({ match: key, count: 100, mode: 'hang' })
+    await injectFault({ match: key, count: 100, mode: 'hold' })
     const controller = new AbortController()
-    setTimeout(() => controller.abort(), 100)
+    const put = s3.putObject(key, encoder.encode('x'), undefined, { signal: controller.signal })
+    put.catch(() => {})
+    // Cancel while the first attempt is held at the proxy.
+    await untilFaulted(key)
+    controller.abort()
 
-    await expect(s3.putObject(key, encoder.encode('x'), undefined, { signal: controller.signal }))
-      .rejects.toMatchObject({ code: 'Aborted', retryable: false, attempts: 1 })
+    await expect(put).rejects.toMatchObject({ code: 'Aborted', retryable: false, attempts: 1 })
+    expect(await faultStats(key)).toEqual({ seen: 1, faulted: 1 })
   })
 
   it('gives a retryable StorageError after the bounded attempts when nothing listens', async () => {
