@@ -2,7 +2,7 @@
 // server, the floor, timing.
 
 import { once } from 'node:events'
-import { createReadStream, readdirSync, readFileSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -11,11 +11,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { createGzip } from 'node:zlib'
+import { buildManifestFiles } from '../scripts/build-manifest.mjs'
 import { freePort } from '../scripts/free-port.mjs'
 import { ACCESS_KEY_ID, BUCKET, SECRET_ACCESS_KEY, startS3Server } from '../scripts/s3-server.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = join(HERE, '..')
 export const OUT_DIR = join(HERE, 'out')
 const BUNDLE = join(OUT_DIR, 'pipeline.mjs')
 const SINK_BUNDLE = join(OUT_DIR, 'sink.mjs')
@@ -34,10 +34,12 @@ export const SCHEMA_OF = {
 }
 
 /**
- * Bundles bench/entry.ts (the pipeline, schemas as text) for Node with esbuild. With `probes`, the
- * profiling variant: JSON.parse/stringify go through named functions (bench/probes.mjs).
+ * Bundles bench/entry.ts (the pipeline and the schema manifest, rebuilt from schemas/ first) for
+ * Node with esbuild. With `probes`, the profiling variant: JSON.parse/stringify go through named
+ * functions (bench/probes.mjs).
  */
 export async function buildBundle({ probes = false } = {}) {
+  await buildManifestFiles()
   const outfile = probes ? PROFILE_BUNDLE : BUNDLE
   await bundle('entry.ts', outfile, probes && {
     define: { 'JSON.parse': 'benchJsonParse', 'JSON.stringify': 'benchJsonStringify' },
@@ -60,8 +62,7 @@ async function bundle(entry, outfile, options) {
     platform: 'node',
     format: 'esm',
     target: 'node22',
-    loader: { '.yml': 'text' },
-    // yaml and zod load from node_modules as they are; only our TypeScript (and the schema texts) is bundled.
+    // Packages load from node_modules as they are; only our TypeScript (and the manifest) is bundled.
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
@@ -69,13 +70,10 @@ async function bundle(entry, outfile, options) {
   })
 }
 
-/** The bundled pipeline module and the compiled schemas (read from schemas/ as text). */
+/** The bundled pipeline module and its schemas by dataset (the registry, compiled on first use). */
 export async function loadPipeline({ probes = false } = {}) {
   const mod = await import(pathToFileURL(probes ? PROFILE_BUNDLE : BUNDLE).href)
-  const dir = join(ROOT, 'schemas')
-  const files = {}
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.yml'))) files[name] = readFileSync(join(dir, name), 'utf8')
-  return { mod, schemas: mod.compileRegistry(files) }
+  return { mod, schemas: mod.schemas() }
 }
 
 /** A gzip file as a Web stream, read from disk in 64 KiB pieces: never the whole file in memory. */
