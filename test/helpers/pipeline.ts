@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import { type BatchCounts, type BatchLimits, runPipeline } from '../../src/pipeline/run'
+import type { CompiledSchema } from '../../src/schema/compile'
 import { schemas } from '../../src/schema/registry'
 import { batchContext, bytes, gzip, limits as defaultLimits, MemoryOutput, streamOf } from './streams'
 
@@ -19,10 +20,13 @@ export interface RunOptions {
   batchId?: string
 }
 
-/** Runs a batch through the whole pipeline and checks conservation: events = written + quarantined. */
-export async function run(dataset: string, body: string | Uint8Array, opts: RunOptions = {}): Promise<Run> {
-  const schema = schemas().get(dataset)
-  if (!schema) throw new Error(`unknown dataset ${dataset}`)
+/**
+ * Runs a batch through the whole pipeline and checks conservation: events = written + quarantined.
+ * `dataset` names one of the build's schemas, or is a compiled schema of another manifest.
+ */
+export async function run(dataset: string | CompiledSchema, body: string | Uint8Array, opts: RunOptions = {}): Promise<Run> {
+  const schema = typeof dataset === 'string' ? schemas().get(dataset) : dataset
+  if (!schema) throw new Error(`unknown dataset ${String(dataset)}`)
   let data = typeof body === 'string' ? bytes(body) : body
   if (opts.gzip) data = await gzip(data)
   const out = new MemoryOutput()
