@@ -11,7 +11,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { createGzip } from 'node:zlib'
-import { buildManifestFiles } from '../scripts/build-manifest.mjs'
 import { freePort } from '../scripts/free-port.mjs'
 import { ACCESS_KEY_ID, BUCKET, SECRET_ACCESS_KEY, startS3Server } from '../scripts/s3-server.mjs'
 
@@ -25,21 +24,12 @@ const SINK_FLUSH_CHARS = 128 * 1024
 const READ_CHUNK_BYTES = 64 * 1024
 const BENCH_S3_BUDGET_MS = 60 * 60 * 1000
 
-/** Bench dataset -> the Logpush dataset whose schema parses it. */
-export const SCHEMA_OF = {
-  http_requests: 'http_requests',
-  http_requests_rfc3339: 'http_requests',
-  firewall_events: 'firewall_events',
-  audit_logs: 'audit_logs',
-}
-
 /**
- * Bundles bench/entry.ts (the pipeline and the schema manifest, rebuilt from schemas/ first) for
- * Node with esbuild. With `probes`, the profiling variant: JSON.parse/stringify go through named
- * functions (bench/probes.mjs).
+ * Bundles bench/entry.ts (the pipeline and the schema manifest, which bench/generate.mjs rebuilds
+ * from schemas/ when it loads) for Node with esbuild. With `probes`, the profiling variant:
+ * JSON.parse/stringify go through named functions (bench/probes.mjs).
  */
 export async function buildBundle({ probes = false } = {}) {
-  await buildManifestFiles()
   const outfile = probes ? PROFILE_BUNDLE : BUNDLE
   await bundle('entry.ts', outfile, probes && {
     define: { 'JSON.parse': 'benchJsonParse', 'JSON.stringify': 'benchJsonStringify' },
