@@ -16,8 +16,9 @@ export const testBindings = {
   PROXY_SECRET_ACCESS_KEY: 'logpush-secret',
 }
 
-// Tests that need Node (a browser, real S3 clients, memory figures): they start the Worker on a port themselves.
-const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**', 'test/memory/**']
+// Tests that need Node (a browser, real S3 clients, memory figures, the build scripts): the first
+// three start the Worker on a port themselves.
+const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**', 'test/memory/**', 'test/datasets/**']
 
 export default defineConfig({
   test: {
