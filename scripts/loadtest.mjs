@@ -209,7 +209,7 @@ async function main() {
   const fixtures = await Promise.all(
     fixtureFiles(manifest).map(async ([dataset, file]) => {
       const lines = (await readFile(path.join(ROOT, 'fixtures', file), 'utf8')).split('\n').filter((l) => l !== '')
-      return { dataset, lines: Array.from({ length: opts.lines }, (_, i) => lines[i % lines.length]) }
+      return { dataset, file, lines: Array.from({ length: opts.lines }, (_, i) => lines[i % lines.length]) }
     }),
   )
   const dir = await mkdtemp(path.join(tmpdir(), 'logpush-edge-loadtest-'))
@@ -236,6 +236,7 @@ async function main() {
     s3 = await startS3Server({ host: HOST, port: await freePort(), directory: path.join(dir, 's3'), silent: true })
     worker = await startWorker(s3.url, dir)
     console.log(`loadtest: worker ${worker.url}, S3 ${s3.url}, ${opts.concurrency} pushers for ${opts.duration} s, ${opts.lines} events per gzip batch`)
+    console.log(`batches of ${fixtures.length} fixtures: ${fixtures.map((f) => f.file).join(', ')}`)
     // One warm-up request so that the first batches do not measure the module load.
     const warm = makeBatch(fixtures[0], `${runId}:warmup`)
     const warmRes = await fetch(`${worker.url}/logpush/${fixtures[0].dataset}`, { method: 'POST', body: warm.body, headers: { Authorization: `Bearer ${TOKEN}` } })
