@@ -16,22 +16,15 @@ export const testBindings = {
   PROXY_SECRET_ACCESS_KEY: 'logpush-secret',
 }
 
-// Tests that need Node (a browser, real S3 clients, memory figures, the CLI as a process); those that
-// need the Worker start it on a port themselves.
-const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**', 'test/memory/**', 'test/cli/**']
-
-/** Schema files as text, as wrangler.toml's [[rules]] bundle them, for Node-side tests of src/. */
-const ymlAsText = {
-  name: 'yml-as-text',
-  transform(code: string, id: string) {
-    return id.endsWith('.yml') ? { code: `export default ${JSON.stringify(code)}`, map: null } : undefined
-  },
-}
+// Tests that need Node (a browser, real S3 clients, memory figures, the CLI as a process, the build
+// scripts); those that need the Worker start it on a port themselves.
+const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**', 'test/memory/**', 'test/cli/**', 'test/datasets/**']
 
 export default defineConfig({
   test: {
-    // One local S3 server (and its fault proxy) for the run.
-    globalSetup: ['./test/setup/s3-global.mjs'],
+    // The manifest from schemas/*.yml (before any test imports it), then one local S3 server
+    // (and its fault proxy) for the run.
+    globalSetup: ['./test/setup/manifest-global.mjs', './test/setup/s3-global.mjs'],
     projects: [
       {
         // Everything that can run inside workerd does: the same runtime as production.
@@ -57,7 +50,6 @@ export default defineConfig({
         },
       },
       {
-        plugins: [ymlAsText],
         test: {
           name: 'node',
           // After the workers project, not beside it: on two cores, workerd twice plus

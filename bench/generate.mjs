@@ -4,13 +4,18 @@
 //   node bench/generate.mjs http_requests 100000      # lines
 //   node bench/generate.mjs http_requests 100MB       # uncompressed bytes (for the memory runs)
 //
-// Datasets: http_requests (unixnano numbers, Logpush's API default), http_requests_rfc3339 (the
-// same events with RFC 3339 strings, the dashboard default), firewall_events, audit_logs.
+// Datasets: every dataset of the schema manifest (rebuilt from schemas/*.yml on import), plus
+// http_requests_rfc3339. http_requests (unixnano numbers, Logpush's API default),
+// http_requests_rfc3339 (the same events with RFC 3339 strings, the dashboard default),
+// firewall_events and audit_logs have generators tuned here on real traffic shapes; any other
+// dataset's events come from its schema (scripts/schema-events.mjs).
 
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createGzip } from 'node:zlib'
+import { buildManifestFiles } from '../scripts/build-manifest.mjs'
+import { eventMaker, ndjsonLine, prng, seedOf } from '../scripts/schema-events.mjs'
 
 const GENERATOR_VERSION = 1
 /** Logpush does not document its gzip level; zlib's default is what Go and most producers use. */
@@ -22,8 +27,16 @@ const BATCH_START_NS = 1795600680n * 1_000_000_000n // 2026-11-25 09:58:00 UTC
 const BATCH_SPAN_NS = 240n * 1_000_000_000n
 /** For byte targets: a rough line size, only to spread the timestamps over the span. */
 const APPROX_LINE_BYTES = { http_requests: 2700, http_requests_rfc3339: 2700, firewall_events: 950, audit_logs: 1000 }
+/** The datasets with a generator of their own, in the order the bench runs them (before the others). */
+const TUNED = ['http_requests', 'http_requests_rfc3339', 'firewall_events', 'audit_logs']
 
-export const DATASETS = ['http_requests', 'http_requests_rfc3339', 'firewall_events', 'audit_logs']
+const { manifest } = await buildManifestFiles()
+
+/** Bench dataset -> the Logpush dataset whose schema parses it. */
+export const SCHEMA_OF = { ...Object.fromEntries(Object.keys(manifest.datasets).map((d) => [d, d])), http_requests_rfc3339: 'http_requests' }
+
+/** Every bench dataset: the tuned ones, then the rest of the manifest. */
+export const DATASETS = [...TUNED.filter((d) => SCHEMA_OF[d] in manifest.datasets), ...Object.keys(manifest.datasets).filter((d) => !TUNED.includes(d))]
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -392,20 +405,36 @@ function auditLogs(expected) {
   }
 }
 
+/** Any other dataset: events from its schema, unixnano, spread over the batch's span like the others. */
+function fromSchema(schema, expected) {
+  const r = prng(seedOf(schema.dataset))
+  const make = eventMaker(schema)
+  return (i) => ndjsonLine(make(r, BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(r.int(0, 999_999)), 'unixnano'))
+}
+
+/** `(i) => line i` of a bench dataset, without its newline. */
 function lineMaker(dataset, expectedLines) {
   const expected = BigInt(Math.max(1, Math.round(expectedLines)))
+  const json = (make) => (i) => JSON.stringify(make(i))
   switch (dataset) {
     case 'http_requests':
-      return httpRequests('unixnano', expected)
+      return json(httpRequests('unixnano', expected))
     case 'http_requests_rfc3339':
-      return httpRequests('rfc3339', expected)
+      return json(httpRequests('rfc3339', expected))
     case 'firewall_events':
-      return firewallEvents(expected)
+      return json(firewallEvents(expected))
     case 'audit_logs':
-      return auditLogs(expected)
+      return json(auditLogs(expected))
     default:
-      throw new Error(`unknown dataset ${dataset}; known: ${DATASETS.join(', ')}`)
+      if (!(dataset in manifest.datasets)) throw new Error(`unknown dataset ${dataset}; known: ${DATASETS.join(', ')}`)
+      return fromSchema(manifest.datasets[dataset], expected)
   }
+}
+
+/** The cache name's version: the generator's, and for schema-made data the schema's fields too. */
+function versionOf(dataset) {
+  if (TUNED.includes(dataset)) return `v${GENERATOR_VERSION}`
+  return `v${GENERATOR_VERSION}-${seedOf(JSON.stringify(manifest.datasets[dataset]?.fields ?? null)).toString(16)}`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,7 +460,7 @@ function labelLines(n) {
 export async function ensureDataset(dataset, size, log = () => {}) {
   const want = parseSize(size)
   mkdirSync(OUT_DIR, { recursive: true })
-  const base = join(OUT_DIR, `${dataset}-${want.label}.v${GENERATOR_VERSION}`)
+  const base = join(OUT_DIR, `${dataset}-${want.label}.${versionOf(dataset)}`)
   const file = `${base}.ndjson.gz`
   const metaFile = `${base}.json`
   if (existsSync(file) && existsSync(metaFile)) return { file, ...JSON.parse(readFileSync(metaFile, 'utf8')) }
@@ -463,7 +492,7 @@ export async function ensureDataset(dataset, size, log = () => {}) {
   }
   for (;;) {
     if (want.lines !== undefined ? lines >= want.lines : bytes + buf.length >= want.bytes) break
-    const line = JSON.stringify(make(lines))
+    const line = make(lines)
     // Byte targets are approximate by at most one line (lines are ASCII, so chars = bytes).
     if (want.bytes !== undefined && bytes + buf.length + line.length + 1 > want.bytes) break
     buf += line + '\n'

@@ -2,7 +2,7 @@
 // server, the floor, timing.
 
 import { once } from 'node:events'
-import { createReadStream, readdirSync, readFileSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -15,7 +15,6 @@ import { freePort } from '../scripts/free-port.mjs'
 import { ACCESS_KEY_ID, BUCKET, SECRET_ACCESS_KEY, startS3Server } from '../scripts/s3-server.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = join(HERE, '..')
 export const OUT_DIR = join(HERE, 'out')
 const BUNDLE = join(OUT_DIR, 'pipeline.mjs')
 const SINK_BUNDLE = join(OUT_DIR, 'sink.mjs')
@@ -25,17 +24,10 @@ const SINK_FLUSH_CHARS = 128 * 1024
 const READ_CHUNK_BYTES = 64 * 1024
 const BENCH_S3_BUDGET_MS = 60 * 60 * 1000
 
-/** Bench dataset -> the Logpush dataset whose schema parses it. */
-export const SCHEMA_OF = {
-  http_requests: 'http_requests',
-  http_requests_rfc3339: 'http_requests',
-  firewall_events: 'firewall_events',
-  audit_logs: 'audit_logs',
-}
-
 /**
- * Bundles bench/entry.ts (the pipeline, schemas as text) for Node with esbuild. With `probes`, the
- * profiling variant: JSON.parse/stringify go through named functions (bench/probes.mjs).
+ * Bundles bench/entry.ts (the pipeline and the schema manifest, which bench/generate.mjs rebuilds
+ * from schemas/ when it loads) for Node with esbuild. With `probes`, the profiling variant:
+ * JSON.parse/stringify go through named functions (bench/probes.mjs).
  */
 export async function buildBundle({ probes = false } = {}) {
   const outfile = probes ? PROFILE_BUNDLE : BUNDLE
@@ -60,8 +52,7 @@ async function bundle(entry, outfile, options) {
     platform: 'node',
     format: 'esm',
     target: 'node22',
-    loader: { '.yml': 'text' },
-    // yaml and zod load from node_modules as they are; only our TypeScript (and the schema texts) is bundled.
+    // Packages load from node_modules as they are; only our TypeScript (and the manifest) is bundled.
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
@@ -69,13 +60,10 @@ async function bundle(entry, outfile, options) {
   })
 }
 
-/** The bundled pipeline module and the compiled schemas (read from schemas/ as text). */
+/** The bundled pipeline module and its schemas by dataset (the registry, compiled on first use). */
 export async function loadPipeline({ probes = false } = {}) {
   const mod = await import(pathToFileURL(probes ? PROFILE_BUNDLE : BUNDLE).href)
-  const dir = join(ROOT, 'schemas')
-  const files = {}
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.yml'))) files[name] = readFileSync(join(dir, name), 'utf8')
-  return { mod, schemas: mod.compileRegistry(files) }
+  return { mod, schemas: mod.schemas() }
 }
 
 /** A gzip file as a Web stream, read from disk in 64 KiB pieces: never the whole file in memory. */

@@ -17,16 +17,18 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { ensureDataset } from './generate.mjs'
-import { OUT_DIR, PROFILE_BUNDLE, SCHEMA_OF, batchContext, buildBundle, fileBody, gc, loadPipeline, pipeline, timed } from './lib.mjs'
+import { readManifest } from '../scripts/schema-events.mjs'
+import { ensureDataset, SCHEMA_OF } from './generate.mjs'
+import { OUT_DIR, PROFILE_BUNDLE, batchContext, buildBundle, fileBody, gc, loadPipeline, pipeline, timed } from './lib.mjs'
 
 const PROFILE_DIR = join(OUT_DIR, 'profiles')
 const PROFILE_INTERVAL_US = 250
 const LIMITS = { maxDecompressedBytes: 8 * 1024 ** 3, maxLineBytes: 1024 * 1024 }
 const GZIP_LEVELS = [1, 3, 4, 5, 6, 9]
 const STAGE_BATCH = 1000
-const TIMESTAMP_FIELDS = { http_requests: ['EdgeStartTimestamp', 'EdgeEndTimestamp', 'OriginResponseHTTPExpires', 'OriginResponseHTTPLastModified'], firewall_events: ['Datetime'], audit_logs: ['When'] }
-const IP_FIELDS = { http_requests: ['ClientIP', 'EdgeServerIP', 'OriginIP'], firewall_events: ['ClientIP'], audit_logs: ['ActorIP'] }
+const { datasets: SCHEMAS } = readManifest()
+/** A dataset's top-level columns of one kind, from its schema: the timestamps, the IP addresses. */
+const columnsWhere = (dataset, test) => (SCHEMAS[dataset]?.fields ?? []).filter(test).map((f) => f.name)
 
 function parseArgs(argv) {
   const opts = { lines: 100_000, datasets: ['http_requests', 'http_requests_rfc3339'], level: 6 }
@@ -201,8 +203,8 @@ async function stagesChild(dataset, opts) {
   const batch = batchContext(schema.logType)
   const n = data.lines
   const per10k = (ms) => (ms / n) * 1e4
-  const tsFields = TIMESTAMP_FIELDS[SCHEMA_OF[dataset]] ?? []
-  const ipFields = IP_FIELDS[SCHEMA_OF[dataset]] ?? []
+  const tsFields = columnsWhere(SCHEMA_OF[dataset], (f) => f.type === 'timestamp')
+  const ipFields = columnsWhere(SCHEMA_OF[dataset], (f) => f.type === 'string' && f.indicators?.includes('ip'))
   const out = {}
 
   // The whole pipeline, for reference (warm-up first, best of 2 by CPU).

@@ -12,9 +12,8 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { getHeapSpaceStatistics } from 'node:v8'
 import { Worker } from 'node:worker_threads'
-import { DATASETS, ensureDataset } from './generate.mjs'
+import { DATASETS, ensureDataset, SCHEMA_OF } from './generate.mjs'
 import {
-  SCHEMA_OF,
   buildBundle,
   buildSinkBundle,
   fileBody,

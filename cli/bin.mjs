@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `logpush-edge` command. The CLI is TypeScript that imports the Worker's own pipeline from
-// src/ (schemas as .yml text, as wrangler bundles them), so it is bundled with esbuild on each run,
-// a fraction of a second, and never goes stale; yaml and zod load from node_modules as they are.
+// src/ (the schema manifest included), so it is bundled with esbuild on each run,
+// a fraction of a second, and never goes stale; zod loads from node_modules as it is.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -29,7 +29,6 @@ const { outputFiles } = await esbuild.build({
   platform: 'node',
   format: 'esm',
   target: 'node22',
-  loader: { '.yml': 'text' },
   packages: 'external',
   logLevel: 'error',
 })

@@ -20,7 +20,9 @@ import { fileURLToPath } from 'node:url'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { ACCESS_KEY_ID, BUCKET, SECRET_ACCESS_KEY, startS3Server } from './s3-server.mjs'
+import { buildManifestFiles } from './build-manifest.mjs'
 import { freePort } from './free-port.mjs'
+import { FORMATS } from './schema-events.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const HOST = '127.0.0.1'
@@ -28,14 +30,16 @@ const TOKEN = 'dev-token'
 const READY_TIMEOUT_MS = 90_000
 const STOP_TIMEOUT_MS = 10_000
 const READ_CONCURRENCY = 16
-// Realistic batches: the generated fixtures, one per dataset (two-hours spans two partitions).
-const FIXTURES = [
-  ['http_requests', 'http_requests.unixnano.ndjson'],
-  ['http_requests', 'http_requests.two-hours.ndjson'],
-  ['firewall_events', 'firewall_events.rfc3339.ndjson'],
-  ['audit_logs', 'audit_logs.unix.ndjson'],
-  ['spectrum_events', 'spectrum_events.unixnano.ndjson'],
-]
+/**
+ * Realistic batches: the generated fixtures of every dataset of the manifest, the timestamp formats
+ * in turn, and http_requests' two-hour batch (two partitions). http_requests first: the warm-up.
+ */
+function fixtureFiles(manifest) {
+  const datasets = Object.keys(manifest.datasets).sort((a, b) => (a === 'http_requests' ? -1 : b === 'http_requests' ? 1 : 0))
+  const files = datasets.map((dataset, i) => [dataset, `${dataset}.${FORMATS[i % FORMATS.length]}.ndjson`])
+  if ('http_requests' in manifest.datasets) files.push(['http_requests', 'http_requests.two-hours.ndjson'])
+  return files
+}
 // An unknown field (kept as it came) that names each event: run, pusher, batch, line.
 const ID_FIELD = 'LoadtestEventID'
 
@@ -200,10 +204,12 @@ async function readBucket(s3Url) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2))
   const runId = Date.now().toString(36)
+  // wrangler dev rebuilds the manifest too; here first, so that the batches cover every dataset it serves.
+  const { manifest } = await buildManifestFiles()
   const fixtures = await Promise.all(
-    FIXTURES.map(async ([dataset, file]) => {
+    fixtureFiles(manifest).map(async ([dataset, file]) => {
       const lines = (await readFile(path.join(ROOT, 'fixtures', file), 'utf8')).split('\n').filter((l) => l !== '')
-      return { dataset, lines: Array.from({ length: opts.lines }, (_, i) => lines[i % lines.length]) }
+      return { dataset, file, lines: Array.from({ length: opts.lines }, (_, i) => lines[i % lines.length]) }
     }),
   )
   const dir = await mkdtemp(path.join(tmpdir(), 'logpush-edge-loadtest-'))
@@ -230,6 +236,7 @@ async function main() {
     s3 = await startS3Server({ host: HOST, port: await freePort(), directory: path.join(dir, 's3'), silent: true })
     worker = await startWorker(s3.url, dir)
     console.log(`loadtest: worker ${worker.url}, S3 ${s3.url}, ${opts.concurrency} pushers for ${opts.duration} s, ${opts.lines} events per gzip batch`)
+    console.log(`batches of ${fixtures.length} fixtures: ${fixtures.map((f) => f.file).join(', ')}`)
     // One warm-up request so that the first batches do not measure the module load.
     const warm = makeBatch(fixtures[0], `${runId}:warmup`)
     const warmRes = await fetch(`${worker.url}/logpush/${fixtures[0].dataset}`, { method: 'POST', body: warm.body, headers: { Authorization: `Bearer ${TOKEN}` } })

@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
-import { type SchemaFile, scalarTypes, schemaFileSpec } from './spec'
+import { type Manifest, type ManifestEntry, type SchemaFile, scalarTypes, schemaFileSpec } from './spec'
 
 const TYPE_NAMES = [...scalarTypes, 'array', 'object']
 
@@ -73,4 +73,25 @@ export function loadSchemaFile(fileName: string, text: string): SchemaFile {
     throw new SchemaFileError(`${fileName}: ${[...new Set(messages)].join('; ')}`)
   }
   return parsed.data
+}
+
+/**
+ * Validates a set of schema files (file name -> YAML text) into the manifest the Worker imports:
+ * one entry per dataset, sorted by dataset. A dataset, log type or table claimed by two files is
+ * an error naming both.
+ * @example const manifest = buildManifest({ 'cloudflare_audit.yml': yamlText })
+ */
+export function buildManifest(files: Record<string, string>): Manifest {
+  const entries: ManifestEntry[] = []
+  for (const name of Object.keys(files).sort()) {
+    const entry: ManifestEntry = { file: name, ...loadSchemaFile(name, files[name]!) }
+    for (const key of ['dataset', 'schema', 'table'] as const) {
+      const other = entries.find((e) => e[key] === entry[key])
+      const what = key === 'schema' ? 'log type' : key
+      if (other) throw new SchemaFileError(`${name}: ${what} ${entry[key]} is served by two schema files (${other.file}, ${name})`)
+    }
+    entries.push(entry)
+  }
+  entries.sort((a, b) => (a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : 0))
+  return { datasets: Object.fromEntries(entries.map((e) => [e.dataset, e])) }
 }

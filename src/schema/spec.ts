@@ -83,3 +83,11 @@ export const schemaFileSpec = z
   })
 
 export type SchemaFile = z.infer<typeof schemaFileSpec>
+
+/** One dataset's schema in the manifest: the validated file and the name of the file it came from. */
+export type ManifestEntry = SchemaFile & { file: string }
+
+/** Every schema of the build, by Logpush dataset name (sorted): what scripts/build-manifest.mjs writes. */
+export interface Manifest {
+  datasets: Record<string, ManifestEntry>
+}

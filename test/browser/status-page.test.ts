@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestHarness, type TestHarness } from 'wrangler'
 import type { DatasetStats } from '../../src/counters/client'
 import { HOUR_MS, hourOf } from '../../src/counters/hours'
+import { knownDatasets } from '../../src/schema/registry'
 import { formatBytes, formatCount, formatDuration, formatRate } from '../../src/status/format'
 import { testBindings } from '../../vitest.config'
 import { seedCounters } from './seed'
 
-// The contract's four seed datasets, in the order the API lists them.
-const DATASETS = ['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events'] as const
+// Every dataset of the manifest, in the order the API lists them.
+const DATASETS = knownDatasets()
 
 // Debian's chromium, driven by playwright-core: no browser download. .ci/run installs it.
 const CHROMIUM = '/usr/bin/chromium'

@@ -1,13 +1,11 @@
 import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import auditLines from '../../../shared/corpus/logpush-samples/audit_logs.ndjson?raw'
-import firewallLines from '../../../shared/corpus/logpush-samples/firewall_events.ndjson?raw'
-import httpLines from '../../../shared/corpus/logpush-samples/http_requests.ndjson?raw'
-import spectrumLines from '../../../shared/corpus/logpush-samples/spectrum_events.ndjson?raw'
 import app from '../../src/index'
 import type { DatasetStats } from '../../src/counters/client'
 import type { BatchResult } from '../../src/ingest/batch'
+import { knownDatasets, schemas } from '../../src/schema/registry'
 import { bucket, keysOfBatch, readObjectLines } from '../helpers/bucket'
+import { fixture, FORMATS } from '../helpers/fixtures'
 import { bytes, gzip } from '../helpers/streams'
 import { uniquePrefix } from '../storage/helpers'
 
@@ -56,17 +54,16 @@ async function datasetStats(dataset: string): Promise<DatasetStats> {
   return (await res.json()) as DatasetStats
 }
 
-const seeds = [
-  { dataset: 'audit_logs', table: 'cloudflare_audit', logType: 'Cloudflare.Audit', text: auditLines },
-  { dataset: 'firewall_events', table: 'cloudflare_firewall', logType: 'Cloudflare.Firewall', text: firewallLines },
-  { dataset: 'http_requests', table: 'cloudflare_httprequest', logType: 'Cloudflare.HttpRequest', text: httpLines },
-  { dataset: 'spectrum_events', table: 'cloudflare_spectrum', logType: 'Cloudflare.Spectrum', text: spectrumLines },
-]
+// Every dataset of the manifest, each with one of its fixtures (the timestamp formats in turn).
+const datasets = knownDatasets().map((dataset, i) => {
+  const { table, logType } = schemas().get(dataset)!
+  return { dataset, table, logType, text: fixture(`${dataset}.${FORMATS[i % FORMATS.length]}.ndjson`) }
+})
 
 describe('POST /logpush/:dataset writes what it acknowledges', () => {
-  for (const { dataset, table, logType, text } of seeds) {
+  for (const { dataset, table, logType, text } of datasets) {
     for (const encoding of ['gzip', 'plain'] as const) {
-      it(`${dataset}, ${encoding}: every corpus line lands in S3, enriched`, async () => {
+      it(`${dataset}, ${encoding}: every fixture line lands in S3, enriched`, async () => {
         // A per-test marker line keeps batches of different tests apart (distinct batch ids).
         const body = bytes(`${text.trim()}\n`)
         const sent = encoding === 'gzip' ? await gzip(body) : body
@@ -178,9 +175,9 @@ describe('answers other than 200', () => {
   })
 
   it('404 for an unknown dataset, listing the known ones', async () => {
-    const res = await post('dns_logs', bytes(hourA))
+    const res = await post('not_a_dataset', bytes(hourA))
     expect(res.status).toBe(404)
-    expect(await res.json()).toMatchObject({ error: 'unknown_dataset', datasets: ['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events'] })
+    expect(await res.json()).toMatchObject({ error: 'unknown_dataset', datasets: knownDatasets() })
   })
 
   it('400 for a body that is not valid gzip or not UTF-8', async () => {

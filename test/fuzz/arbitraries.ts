@@ -1,21 +1,15 @@
 // fast-check generators for the pipeline fuzzer: valid Logpush batches from fixtures/, then
 // mutations at the level of lines, fields, bytes, encoding and chunking.
 import fc from 'fast-check'
-import auditText from '../../fixtures/audit_logs.unixnano.ndjson?raw'
-import badLinesText from '../../fixtures/bad-lines.ndjson?raw'
-import firewallText from '../../fixtures/firewall_events.rfc3339.ndjson?raw'
-import httpTwoHoursText from '../../fixtures/http_requests.two-hours.ndjson?raw'
-import httpText from '../../fixtures/http_requests.unix.ndjson?raw'
-import spectrumText from '../../fixtures/spectrum_events.unixnano.ndjson?raw'
+import { knownDatasets } from '../../src/schema/registry'
+import { fixture, FORMATS } from '../helpers/fixtures'
 
+/** One fixture of each dataset of the manifest (the formats taken in turn), the two-hour batch and the bad lines. */
 export const FIXTURES = [
-  { dataset: 'audit_logs', text: auditText },
-  { dataset: 'firewall_events', text: firewallText },
-  { dataset: 'http_requests', text: httpText },
-  { dataset: 'http_requests', text: httpTwoHoursText },
-  { dataset: 'http_requests', text: badLinesText },
-  { dataset: 'spectrum_events', text: spectrumText },
-].map((f) => ({ dataset: f.dataset, lines: f.text.split('\n').filter((l) => l !== '') }))
+  ...knownDatasets().map((dataset, i) => ({ dataset, file: `${dataset}.${FORMATS[i % FORMATS.length]}.ndjson` })),
+  { dataset: 'http_requests', file: 'http_requests.two-hours.ndjson' },
+  { dataset: 'http_requests', file: 'bad-lines.ndjson' },
+].map((f) => ({ dataset: f.dataset, lines: fixture(f.file).split('\n').filter((l) => l !== '') }))
 
 const MAX_LINES = 8
 

@@ -1,12 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import auditLines from '../../../shared/corpus/logpush-samples/audit_logs.ndjson?raw'
-import firewallLines from '../../../shared/corpus/logpush-samples/firewall_events.ndjson?raw'
-import httpLines from '../../../shared/corpus/logpush-samples/http_requests.ndjson?raw'
-import spectrumLines from '../../../shared/corpus/logpush-samples/spectrum_events.ndjson?raw'
 import { EventParser } from '../../src/pipeline/parse'
-import { schemas } from '../../src/schema/registry'
+import { knownDatasets, schemas } from '../../src/schema/registry'
 import { applyLineOps, FIXTURES, rawValue } from '../fuzz/arbitraries'
+import { datasetFixtures, fixture } from '../helpers/fixtures'
+import { REAL_SHAPES } from '../helpers/real-shapes'
 import { batchContext } from '../helpers/streams'
 
 // The output is the line's own text with the checks' changes spliced in. Serialising the checked
@@ -53,19 +51,14 @@ function expectSame(dataset: string, lines: string[]): void {
   })
 }
 
-const CORPUS = [
-  { dataset: 'audit_logs', text: auditLines },
-  { dataset: 'firewall_events', text: firewallLines },
-  { dataset: 'http_requests', text: httpLines },
-  { dataset: 'spectrum_events', text: spectrumLines },
-]
 
 const T = '"EdgeStartTimestamp":1653484780897169842'
 
 describe('spliced output equals the serialised record', () => {
-  it('for every corpus and fixture line', () => {
-    for (const { dataset, text } of CORPUS) expectSame(dataset, text.split('\n').filter((l) => l.trim() !== ''))
+  it('for every line of every fixture of every dataset, and lines in the shapes Logpush sends', () => {
+    for (const f of datasetFixtures(knownDatasets())) expectSame(f.dataset, fixture(f.file).split('\n').filter((l) => l.trim() !== ''))
     for (const { dataset, lines } of FIXTURES) expectSame(dataset, lines)
+    for (const { dataset, lines } of REAL_SHAPES) expectSame(dataset, lines)
   })
 
   it('for lines the splicer hands to the general way, and for text it must copy exactly', () => {

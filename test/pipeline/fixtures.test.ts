@@ -1,77 +1,34 @@
 import { describe, expect, it } from 'vitest'
-import audit_unixnano from '../../fixtures/audit_logs.unixnano.ndjson?raw'
-import audit_unix from '../../fixtures/audit_logs.unix.ndjson?raw'
-import audit_rfc3339 from '../../fixtures/audit_logs.rfc3339.ndjson?raw'
-import firewall_unixnano from '../../fixtures/firewall_events.unixnano.ndjson?raw'
-import firewall_unix from '../../fixtures/firewall_events.unix.ndjson?raw'
-import firewall_rfc3339 from '../../fixtures/firewall_events.rfc3339.ndjson?raw'
-import http_unixnano from '../../fixtures/http_requests.unixnano.ndjson?raw'
-import http_unix from '../../fixtures/http_requests.unix.ndjson?raw'
-import http_rfc3339 from '../../fixtures/http_requests.rfc3339.ndjson?raw'
-import spectrum_unixnano from '../../fixtures/spectrum_events.unixnano.ndjson?raw'
-import spectrum_unix from '../../fixtures/spectrum_events.unix.ndjson?raw'
-import spectrum_rfc3339 from '../../fixtures/spectrum_events.rfc3339.ndjson?raw'
-import badLines from '../../fixtures/bad-lines.ndjson?raw'
-import twoHours from '../../fixtures/http_requests.two-hours.ndjson?raw'
-import { schemas } from '../../src/schema/registry'
-import { type Run, run } from '../helpers/pipeline'
+import { knownDatasets, schemas } from '../../src/schema/registry'
+import { datasetFixtures, expectFixtureWritten, expectSameEventsInEveryFormat, fixture, FORMATS, outcome } from '../helpers/fixtures'
+import { run } from '../helpers/pipeline'
 
-// The batches written by scripts/make-fixtures.mjs (npm run fixtures), plain here and gzipped below.
-const FIXTURES = [
-  { dataset: 'audit_logs', format: 'unixnano', text: audit_unixnano },
-  { dataset: 'audit_logs', format: 'unix', text: audit_unix },
-  { dataset: 'audit_logs', format: 'rfc3339', text: audit_rfc3339 },
-  { dataset: 'firewall_events', format: 'unixnano', text: firewall_unixnano },
-  { dataset: 'firewall_events', format: 'unix', text: firewall_unix },
-  { dataset: 'firewall_events', format: 'rfc3339', text: firewall_rfc3339 },
-  { dataset: 'http_requests', format: 'unixnano', text: http_unixnano },
-  { dataset: 'http_requests', format: 'unix', text: http_unix },
-  { dataset: 'http_requests', format: 'rfc3339', text: http_rfc3339 },
-  { dataset: 'spectrum_events', format: 'unixnano', text: spectrum_unixnano },
-  { dataset: 'spectrum_events', format: 'unix', text: spectrum_unix },
-  { dataset: 'spectrum_events', format: 'rfc3339', text: spectrum_rfc3339 },
-]
-
-const lineCount = (text: string) => text.split('\n').filter((l) => l.trim() !== '').length
-
-function outcome(r: Run): string {
-  const { gzip: _g, decompressedBytes: _d, ...counts } = r.counts
-  return JSON.stringify({ counts, events: [...r.out.events], quarantined: r.out.quarantined })
-}
-
-describe('the fixtures', () => {
-  for (const { dataset, format, text } of FIXTURES) {
-    it(`${dataset}.${format}.ndjson is written in full, plain and gzipped alike`, async () => {
-      const n = lineCount(text)
-      expect(n).toBeGreaterThanOrEqual(20)
-      const plain = await run(dataset, text)
-      expect(plain.reasons).toEqual([])
-      expect(plain.counts).toMatchObject({ events: n, written: n, quarantined: 0, validation: false })
-      expect([...plain.out.events.keys()]).toEqual(['2022-05-25 13'])
-      for (const e of plain.events) expect(e.p_log_type).toBe(schemas().get(dataset)!.logType)
-      const gz = await run(dataset, text, { gzip: true })
-      expect(gz.counts.gzip).toBe(true)
-      expect(outcome(gz)).toBe(outcome(plain))
+// The batches scripts/make-fixtures.mjs writes from the manifest (npm run fixtures): one per
+// dataset of the manifest and timestamp format, so a new schema file needs its fixtures here.
+describe('every dataset of the manifest has fixtures that are written in full', () => {
+  for (const f of datasetFixtures(knownDatasets())) {
+    it(`${f.file} is written in full, plain and gzipped alike`, async () => {
+      await expectFixtureWritten(schemas().get(f.dataset)!, f)
     })
   }
 
-  for (const dataset of ['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events']) {
-    it(`${dataset}: the three timestamp formats carry the same events at the same instants`, async () => {
-      const runs = await Promise.all(FIXTURES.filter((f) => f.dataset === dataset).map((f) => run(dataset, f.text)))
-      const seconds = runs.map((r) => r.events.map((e) => (e.p_event_time as string).slice(0, 19)))
-      expect(seconds[1]).toEqual(seconds[0])
-      expect(seconds[2]).toEqual(seconds[0])
-      // Sub-second digits only in unixnano.
-      expect(runs[0]!.events.some((e) => !(e.p_event_time as string).endsWith('.000000000'))).toBe(true)
-      expect(runs[1]!.events.every((e) => (e.p_event_time as string).endsWith('.000000000'))).toBe(true)
-      const strip = (e: Record<string, unknown>) => JSON.stringify(Object.entries(e).filter(([, v]) => typeof v !== 'string' || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}$/.test(v)))
-      expect(runs[1]!.events.map(strip)).toEqual(runs[2]!.events.map(strip))
+  for (const dataset of knownDatasets()) {
+    it(`${dataset}: the ${FORMATS.length} timestamp formats carry the same events at the same instants`, async () => {
+      const runs = await Promise.all(datasetFixtures([dataset]).map((f) => expectFixtureWritten(schemas().get(dataset)!, f)))
+      expectSameEventsInEveryFormat(runs)
     })
   }
 
+  it('fails for a dataset without fixtures', async () => {
+    const [missing] = datasetFixtures(['dataset_without_fixtures'])
+    await expect(expectFixtureWritten(schemas().get('http_requests')!, missing!)).rejects.toThrow('fixtures/dataset_without_fixtures.unixnano.ndjson is missing')
+  })
+})
+
+describe('the special fixtures', () => {
   it('http_requests.two-hours.ndjson writes two partitions', async () => {
     for (const gzip of [false, true]) {
-      const r = await run('http_requests', twoHours, { gzip })
+      const r = await run('http_requests', fixture('http_requests.two-hours.ndjson'), { gzip })
       expect(r.counts).toMatchObject({ events: 20, written: 20, quarantined: 0 })
       expect([...r.out.events.keys()]).toEqual(['2022-05-25 13', '2022-05-25 14'])
       expect(r.out.events.get('2022-05-25 13')!.length + r.out.events.get('2022-05-25 14')!.length).toBe(20)
@@ -80,6 +37,7 @@ describe('the fixtures', () => {
   })
 
   it('bad-lines.ndjson quarantines exactly the bad lines, each with its reason', async () => {
+    const badLines = fixture('bad-lines.ndjson')
     const r = await run('http_requests', badLines)
     const reasons = r.reasons.map((q) => [q.line, q.reason])
     expect(reasons[0]![0]).toBe(2)

@@ -2,9 +2,10 @@ import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { countersFor } from '../../src/counters/client'
 import { HOUR_MS, hourOf } from '../../src/counters/hours'
+import { knownDatasets } from '../../src/schema/registry'
 
-// The contract's four seed datasets, in the order the API lists them.
-const DATASETS = ['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events'] as const
+// Every dataset of the manifest, in the order the API lists them.
+const DATASETS = knownDatasets()
 
 const auth = { Authorization: 'Bearer dev-token' }
 const get = (path: string, headers: Record<string, string> = auth) =>

@@ -1,9 +1,10 @@
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { countersFor } from '../../src/counters/client'
+import { knownDatasets } from '../../src/schema/registry'
 
-// The contract's four seed datasets, in the order the API lists them.
-const DATASETS = ['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events'] as const
+// Every dataset of the manifest, in the order the API lists them.
+const DATASETS = knownDatasets()
 
 const basic = (user: string, password: string) => ({ Authorization: `Basic ${btoa(`${user}:${password}`)}` })
 const get = (headers: Record<string, string>) => exports.default.fetch(new Request('http://edge.test/', { headers }))

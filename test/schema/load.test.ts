@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import reference from '../../../shared/reference/panther-cloudflare-logs.txt?raw'
-import auditYml from '../../schemas/cloudflare_audit.yml?raw'
-import firewallYml from '../../schemas/cloudflare_firewall.yml?raw'
-import httpYml from '../../schemas/cloudflare_httprequest.yml?raw'
-import spectrumYml from '../../schemas/cloudflare_spectrum.yml?raw'
-import { loadSchemaFile, SchemaFileError } from '../../src/schema/load'
-import { compileRegistry, knownDatasets, schemas } from '../../src/schema/registry'
-import type { FieldSpec, ValueSpec } from '../../src/schema/spec'
+import { buildManifest, loadSchemaFile, SchemaFileError } from '../../src/schema/load'
+import { knownDatasets, lazySchemas, schemaFiles, schemas } from '../../src/schema/registry'
+import type { FieldSpec, Manifest, ValueSpec } from '../../src/schema/spec'
+// Panther's columns and types, taken from its reference page by scripts/panther-fields.mjs.
+import pantherColumns from './panther-fields.json'
 
-const FILES = {
-  'cloudflare_audit.yml': auditYml,
-  'cloudflare_firewall.yml': firewallYml,
-  'cloudflare_httprequest.yml': httpYml,
-  'cloudflare_spectrum.yml': spectrumYml,
-}
-
-// The contract's table of datasets.
+// The contract's table of datasets: Panther's four log types.
 const DATASETS = [
   { file: 'cloudflare_audit.yml', dataset: 'audit_logs', logType: 'Cloudflare.Audit', table: 'cloudflare_audit', eventTime: 'When' },
   { file: 'cloudflare_firewall.yml', dataset: 'firewall_events', logType: 'Cloudflare.Firewall', table: 'cloudflare_firewall', eventTime: 'Datetime' },
@@ -29,35 +19,6 @@ function typeText(spec: ValueSpec): string {
   return spec.type
 }
 
-/** Columns and types per log type, read from Panther's reference page. */
-function referenceColumns(): Map<string, Map<string, string>> {
-  const out = new Map<string, Map<string, string>>()
-  // Audit is given as Panther's YAML, flattened: "- name: X" ... "type: Y".
-  const auditText = reference.slice(reference.indexOf('schema: Cloudflare.Audit'), reference.indexOf('When selecting event fields on the Cloudflare UI, make sure you include the "Datetime"'))
-  const audit = new Map<string, string>()
-  let name = ''
-  for (const line of auditText.split('\n')) {
-    const n = /^- name: (\w+)$/.exec(line)
-    if (n) name = n[1]!
-    const t = /^type: (\w+)$/.exec(line)
-    if (t && name) audit.set(name, t[1]!)
-  }
-  out.set('Cloudflare.Audit', audit)
-  // The others as tables, one after each "make sure you include the "<event time>" field".
-  const sections = reference.split(/make sure you include the "(\w+)" field/)
-  const byEventTime: Record<string, string> = { Datetime: 'Cloudflare.Firewall', EdgeStartTimestamp: 'Cloudflare.HttpRequest', Timestamp: 'Cloudflare.Spectrum' }
-  for (let i = 1; i < sections.length; i += 2) {
-    const columns = new Map<string, string>()
-    for (const row of sections[i + 1]!.split('\n')) {
-      const m = /^(\w+) \| ([^|]+) \|/.exec(row)
-      if (!m || m[1] === 'Column' || m[1]!.startsWith('p_')) continue
-      columns.set(m[1]!, m[2]!.replace(/\s+/g, '').replace('{string:string}', '{string:string}'))
-    }
-    out.set(byEventTime[sections[i]!]!, columns)
-  }
-  return out
-}
-
 // Indicators by the field's meaning, as the contract lists them.
 function expectedIndicators(name: string): string[] {
   if (/IP$/.test(name)) return ['ip']
@@ -68,16 +29,18 @@ function expectedIndicators(name: string): string[] {
   return []
 }
 
+const HEAD = 'schema: Vendor.Thing\ndataset: things\ntable: vendor_thing\nfields:\n  - name: When\n    type: timestamp\n    timeFormats: [cloudflare]\n    required: true\n    isEventTime: true\n'
+
 describe('the schema files', () => {
-  const columns = referenceColumns()
+  const columns: Record<string, Record<string, string>> = pantherColumns
 
   for (const d of DATASETS) {
     describe(d.file, () => {
-      const file = loadSchemaFile(d.file, FILES[d.file])
+      const file = schemaFiles()[d.dataset]!
 
-      it('loads, and serves the dataset, log type, table and event time of the contract', () => {
+      it('is in the manifest, and serves the dataset, log type, table and event time of the contract', () => {
+        expect(file.file).toBe(d.file)
         expect(file.schema).toBe(d.logType)
-        expect(file.dataset).toBe(d.dataset)
         expect(file.table).toBe(d.table)
         const compiled = schemas().get(d.dataset)!
         expect(compiled.logType).toBe(d.logType)
@@ -86,10 +49,10 @@ describe('the schema files', () => {
       })
 
       it('has every column of the reference, with its type, and no other', () => {
-        const want = columns.get(d.logType)!
-        expect(want.size).toBeGreaterThan(10)
+        const want = columns[d.logType]!
+        expect(Object.keys(want).length).toBeGreaterThan(10)
         const got = new Map(file.fields.map((f) => [f.name, typeText(f)]))
-        expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want))
+        expect(Object.fromEntries(got)).toEqual(want)
       })
 
       it('marks the event time field required and timestamps with timeFormats [cloudflare]', () => {
@@ -106,17 +69,51 @@ describe('the schema files', () => {
     })
   }
 
-  it('the registry serves the four datasets', () => {
-    expect(knownDatasets()).toEqual(['audit_logs', 'firewall_events', 'http_requests', 'spectrum_events'])
+  it('the registry serves every dataset of the manifest, the four of the contract among them', () => {
+    const names = Object.keys(schemaFiles())
+    expect(knownDatasets()).toEqual([...names].sort())
+    expect(knownDatasets()).toEqual(expect.arrayContaining(DATASETS.map((d) => d.dataset)))
+    expect([...schemas().keys()]).toEqual(names)
+    expect(schemas().size).toBe(names.length)
+    for (const name of names) expect(schemas().get(name)!.dataset).toBe(name)
+    expect(schemas().get('no_such_dataset')).toBeUndefined()
+    expect(schemas().has('no_such_dataset')).toBe(false)
   })
 
-  it('refuses two files for one dataset', () => {
-    expect(() => compileRegistry({ 'a.yml': auditYml, 'b.yml': auditYml })).toThrow(/b\.yml: dataset audit_logs is served by two schema files/)
+  it('compiles a schema on first use, and only that one', () => {
+    const good = buildManifest({ 'vendor_thing.yml': HEAD }).datasets.things!
+    // An entry that would fail to compile (no event time field): only asking for it shows it.
+    const broken = { ...good, dataset: 'broken', fields: [{ name: 'When', type: 'timestamp' as const }] }
+    const map = lazySchemas({ datasets: { broken, things: good } } satisfies Manifest)
+    expect(map.has('broken')).toBe(true)
+    expect([...map.keys()]).toEqual(['broken', 'things'])
+    const things = map.get('things')!
+    expect(things.eventTimeField).toBe('When')
+    expect(map.get('things')).toBe(things)
+    expect(() => map.get('broken')).toThrow()
+    expect(() => [...map.values()]).toThrow()
+    expect(() => map.set('x', things)).toThrow(/read-only/)
+  })
+
+  it('builds the manifest sorted by dataset, and refuses two files for one dataset, log type or table', () => {
+    const other = HEAD.replace('Vendor.Thing', 'Vendor.Other').replace('things', 'alpha').replace('vendor_thing', 'vendor_other')
+    expect(Object.keys(buildManifest({ 'b.yml': HEAD, 'a.yml': other }).datasets)).toEqual(['alpha', 'things'])
+    expect(buildManifest({ 'b.yml': HEAD }).datasets.things!.file).toBe('b.yml')
+    expect(() => buildManifest({ 'a.yml': HEAD, 'b.yml': HEAD.replace('Vendor.Thing', 'Vendor.Other').replace('vendor_thing', 'vendor_other') })).toThrow(
+      'b.yml: dataset things is served by two schema files (a.yml, b.yml)',
+    )
+    expect(() => buildManifest({ 'a.yml': HEAD, 'b.yml': HEAD.replace('things', 'others').replace('vendor_thing', 'vendor_other') })).toThrow(
+      'b.yml: log type Vendor.Thing is served by two schema files (a.yml, b.yml)',
+    )
+    expect(() => buildManifest({ 'a.yml': HEAD, 'b.yml': HEAD.replace('things', 'others').replace('Vendor.Thing', 'Vendor.Other') })).toThrow(
+      'b.yml: table vendor_thing is served by two schema files (a.yml, b.yml)',
+    )
+    expect(() => buildManifest({ 'a.yml': HEAD, 'b.yml': 'schema: x' })).toThrow(SchemaFileError)
   })
 })
 
 describe('a malformed schema file', () => {
-  const head = 'schema: Vendor.Thing\ndataset: things\ntable: vendor_thing\nfields:\n  - name: When\n    type: timestamp\n    timeFormats: [cloudflare]\n    required: true\n    isEventTime: true\n'
+  const head = HEAD
 
   function failure(text: string): string {
     try {
