@@ -171,14 +171,14 @@ export class NullOutput {
     this.#level = level
   }
 
-  event(partition, json) {
+  event(partition, event) {
     if (partition !== this.#lastKey) {
       let sink = this.partitions.get(partition)
       if (!sink) this.partitions.set(partition, (sink = new GzipNull(this.#level)))
       this.#last = sink
       this.#lastKey = partition
     }
-    return this.#last.line(json)
+    return this.#last.line(event.json)
   }
 
   quarantine(record) {

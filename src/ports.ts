@@ -226,6 +226,7 @@ export interface OutputFormat {
 
 /** Where a batch's results go: enriched events by partition (`YYYY-MM-DD HH`), and quarantine records. */
 export interface BatchOutput {
-  event(partition: string, json: string): void | Promise<void>
+  /** `event` is valid only until this settles: the pipeline reuses it for the next line. */
+  event(partition: string, event: CheckedEvent): void | Promise<void>
   quarantine(record: string): void | Promise<void>
 }

@@ -1,4 +1,4 @@
-import type { BatchOutput } from '../ports'
+import type { BatchOutput, CheckedEvent } from '../ports'
 
 /** One object being written line by line (a gzip NDJSON object in S3, in production). */
 export interface LineWriter {
@@ -27,8 +27,8 @@ export class PartitionedOutput implements BatchOutput {
 
   constructor(private readonly store: OutputStore) {}
 
-  event(partition: string, json: string): void | Promise<void> {
-    return this.writer(partition).writeLine(json)
+  event(partition: string, event: CheckedEvent): void | Promise<void> {
+    return this.writer(partition).writeLine(event.json)
   }
 
   quarantine(record: string): void | Promise<void> {
