@@ -25,7 +25,7 @@ export function batchStores(config: Config, storage: ObjectStorage, minPartSize:
   const partSize = config.S3_PART_BYTES
   const prefix = config.S3_PREFIX
   const level = config.GZIP_LEVEL
-  const format = outputFormats.ndjson
+  const format = outputFormats[config.OUTPUT_FORMAT]
   return {
     output: ({ dataset, table, day, batchId }) => ({
       eventsKey: (partition) => eventsKey(prefix, format, table, partition, batchId),
