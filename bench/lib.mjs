@@ -159,14 +159,14 @@ export class NullOutput {
     this.#level = level
   }
 
-  event(partition, json) {
+  event(partition, event) {
     if (partition !== this.#lastKey) {
       let sink = this.partitions.get(partition)
       if (!sink) this.partitions.set(partition, (sink = new GzipNull(this.#level)))
       this.#last = sink
       this.#lastKey = partition
     }
-    return this.#last.line(json)
+    return this.#last.line(event.json)
   }
 
   quarantine(record) {
@@ -280,7 +280,11 @@ export async function s3Pipeline(mod, sink, schema, body, limits) {
   const layout = { dataset: schema.dataset, table: schema.table, day: batch.parseTime.slice(0, 10), batchId: batch.batchId }
   const store = sink.s3Stores(sink.config).output(layout)
   const stored = []
-  const out = new sink.PartitionedOutput({ ...store, open: (key) => keepingResult(store.open(key), stored) })
+  const out = new sink.PartitionedOutput({
+    ...store,
+    open: (key) => keepingResult(store.open(key), 'write', stored),
+    openQuarantine: (key) => keepingResult(store.openQuarantine(key), 'writeLine', stored),
+  })
   try {
     const counts = await mod.runPipeline(body, schema, batch, limits, out)
     await out.close()
@@ -297,9 +301,9 @@ export async function s3Pipeline(mod, sink, schema, body, limits) {
 }
 
 /** `writer`, with what its close() stored (bytes; 1 for a single PUT, else the parts) kept in `results`. */
-function keepingResult(writer, results) {
+function keepingResult(writer, write, results) {
   return {
-    writeLine: writer.writeLine.bind(writer),
+    [write]: writer[write].bind(writer),
     close: async () => {
       const result = await writer.close()
       results.push(result)

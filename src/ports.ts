@@ -128,8 +128,105 @@ function isRetryable(status: number, code: string): boolean {
   return status >= 500 || status === 429 || RETRYABLE_CODES.has(code)
 }
 
+/**
+ * Panther's standard fields of one event, as the pipeline adds them (the NDJSON line ends with
+ * them). The lists are sorted, without duplicates, and empty when the event has none (the NDJSON
+ * line then leaves the field out).
+ */
+export interface StandardFields {
+  readonly p_log_type: string
+  /** `YYYY-MM-DD HH:MM:SS.fffffffff`, UTC. */
+  readonly p_event_time: string
+  readonly p_parse_time: string
+  readonly p_row_id: string
+  readonly p_source_id: string
+  readonly p_source_label: string
+  readonly p_any_ip_addresses: readonly string[]
+  readonly p_any_domain_names: readonly string[]
+  readonly p_any_trace_ids: readonly string[]
+  readonly p_any_emails: readonly string[]
+  readonly p_any_usernames: readonly string[]
+}
+
+/**
+ * One checked, enriched event, as the pipeline hands it to an output format: its NDJSON line, or
+ * its parts for a format that lays them out itself (columns, unknown fields, standard fields).
+ * The pipeline reuses one instance for every line of a batch, so a writer takes what it needs
+ * before its `write` settles and keeps neither the event nor the arrays it gives.
+ *
+ * Values are JSON values: objects, arrays, strings, booleans, null, and numbers, except that a
+ * number a double would round (an integer beyond 2^53 written with its digits, a number beyond a
+ * double's range) is a `JSON.rawJSON` of its text (`JSON.isRawJSON(v)`), so no digit is lost.
+ * @example const at = event.columns.indexOf('ClientIP'); const ip = event.value(at)
+ */
+export interface CheckedEvent {
+  /** The event as one NDJSON line without its newline: what the NDJSON format writes. */
+  readonly json: string
+  /** The schema's top-level columns: `value(i)` is the column named `columns[i]`. */
+  readonly columns: readonly string[]
+  /**
+   * A column's value as its check left it: normalised to its type (a timestamp as
+   * `YYYY-MM-DD HH:MM:SS.fffffffff`, an integer as a number or exact digits, a number in a string
+   * column as its text), null where the event gave null, undefined where it gave none (no key, or
+   * "" in a typed column).
+   */
+  value(column: number): unknown
+  /** The members the schema has no column for, in the line's order, with their values as given. */
+  unknownFields(): readonly (readonly [name: string, value: unknown])[]
+  readonly standard: StandardFields
+}
+
+/** What a stored object came to. */
+export interface StoredObject {
+  key: string
+  /** Bytes stored. */
+  bytes: number
+  /** 1 for a single PUT, else the number of multipart parts. */
+  parts: number
+}
+
+/** Limits and settings a format writer gets from the batch. */
+export interface FormatOptions {
+  /** Epoch ms after which no storage attempt starts (see StorageCall). */
+  deadline?: number
+  /** Bytes per multipart part, also the largest object sent with one PUT. */
+  partSize?: number
+  /** The store's smallest multipart part. */
+  minPartSize?: number
+  /** For a format that gzips: 1 (fastest) to 9 (smallest); zlib's default (6) when not given. */
+  gzipLevel?: number
+}
+
+/** One object of one format being written, event by event. */
+export interface FormatWriter {
+  /** Appends one event; await it before the next, as backpressure. */
+  write(event: CheckedEvent): void | Promise<void>
+  /** Stores the object; nothing of it is visible before this resolves. */
+  close(): Promise<StoredObject>
+  /** Tears the writer down and aborts any upload it began. Never rejects. */
+  abort(reason?: unknown): Promise<void>
+}
+
+/**
+ * An output format: checked events -> the bytes of one object per partition, and where such
+ * objects go in the layout (`<S3_PREFIX><keyPrefix><table>/year=…/hour=HH/<batchId><extension>`).
+ * Adapters: gzip NDJSON (`src/formats/ndjson-gzip`).
+ */
+export interface OutputFormat {
+  /** Its name in OUTPUT_FORMAT. */
+  readonly name: string
+  /** Top folder of its objects, with its slash: a table location holds one format only. */
+  readonly keyPrefix: string
+  /** How its object keys end. */
+  readonly extension: string
+  readonly contentType: string
+  readonly contentEncoding: string | undefined
+  open(storage: ObjectStorage, key: string, options: FormatOptions): FormatWriter
+}
+
 /** Where a batch's results go: enriched events by partition (`YYYY-MM-DD HH`), and quarantine records. */
 export interface BatchOutput {
-  event(partition: string, json: string): void | Promise<void>
+  /** `event` is valid only until this settles: the pipeline reuses it for the next line. */
+  event(partition: string, event: CheckedEvent): void | Promise<void>
   quarantine(record: string): void | Promise<void>
 }

@@ -1,12 +1,14 @@
 // Where objects land in the bucket. The contract's layout: Hive-style partitions that Athena,
 // Snowflake and DuckDB read as columns, and the batch id as the file name so a retry overwrites.
+import type { OutputFormat } from '../ports'
 
 /**
- * Key of the enriched events of one batch in one hour.
- * @example logsKey('', 'cloudflare_httprequest', '2022-05-25 13', 'ab12') // 'logs/cloudflare_httprequest/year=2022/month=05/day=25/hour=13/ab12.json.gz'
+ * Key of the enriched events of one batch in one hour, in one format: under the format's own top
+ * folder (a table location takes every file under it) and with its extension.
+ * @example eventsKey('', ndjsonGzip, 'cloudflare_httprequest', '2022-05-25 13', 'ab12') // 'logs/cloudflare_httprequest/year=2022/month=05/day=25/hour=13/ab12.json.gz'
  */
-export function logsKey(prefix: string, table: string, partition: string, batchId: string): string {
-  return `${prefix}logs/${table}/year=${partition.slice(0, 4)}/month=${partition.slice(5, 7)}/day=${partition.slice(8, 10)}/hour=${partition.slice(11, 13)}/${batchId}.json.gz`
+export function eventsKey(prefix: string, format: Pick<OutputFormat, 'keyPrefix' | 'extension'>, table: string, partition: string, batchId: string): string {
+  return `${prefix}${format.keyPrefix}${table}/year=${partition.slice(0, 4)}/month=${partition.slice(5, 7)}/day=${partition.slice(8, 10)}/hour=${partition.slice(11, 13)}/${batchId}${format.extension}`
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { BatchOutput } from '../ports'
+import type { BatchOutput, CheckedEvent, FormatWriter } from '../ports'
 
-/** One object being written line by line (a gzip NDJSON object in S3, in production). */
+/** One object of quarantine records being written line by line (gzip NDJSON, whatever the events' format). */
 export interface LineWriter {
   writeLine(line: string): void | Promise<void>
   /** Stores the object; nothing of it is visible before this resolves. */
@@ -9,30 +9,40 @@ export interface LineWriter {
 }
 
 export interface OutputStore {
-  logsKey(partition: string): string
+  eventsKey(partition: string): string
   quarantineKey(): string
-  open(key: string): LineWriter
+  /** A writer of events in the batch's output format. */
+  open(key: string): FormatWriter
+  openQuarantine(key: string): LineWriter
   /** Removes a stored object again (a batch is all or nothing for its sender). */
   remove(key: string): Promise<void>
 }
 
-const QUARANTINE = 'quarantine'
+interface Open<W> {
+  key: string
+  writer: W
+}
 
 /**
  * The pipeline's output as objects: one writer per event-time hour and one for quarantine,
  * opened on first use. Objects become visible only in `close`, all at the end of the batch.
  */
 export class PartitionedOutput implements BatchOutput {
-  private readonly writers = new Map<string, { key: string; writer: LineWriter }>()
+  private readonly writers = new Map<string, Open<FormatWriter>>()
+  private quarantined: Open<LineWriter> | undefined
 
   constructor(private readonly store: OutputStore) {}
 
-  event(partition: string, json: string): void | Promise<void> {
-    return this.writer(partition).writeLine(json)
+  event(partition: string, event: CheckedEvent): void | Promise<void> {
+    return this.writer(partition).write(event)
   }
 
   quarantine(record: string): void | Promise<void> {
-    return this.writer(QUARANTINE).writeLine(record)
+    if (!this.quarantined) {
+      const key = this.store.quarantineKey()
+      this.quarantined = { key, writer: this.store.openQuarantine(key) }
+    }
+    return this.quarantined.writer.writeLine(record)
   }
 
   /**
@@ -41,7 +51,7 @@ export class PartitionedOutput implements BatchOutput {
    * the error is rethrown.
    */
   async close(): Promise<string[]> {
-    const open = [...this.writers.values()]
+    const open = this.open()
     const results = await Promise.allSettled(open.map((o) => o.writer.close()))
     const failed = results.find((r) => r.status === 'rejected')
     if (failed) {
@@ -57,13 +67,19 @@ export class PartitionedOutput implements BatchOutput {
   }
 
   async abort(): Promise<void> {
-    await Promise.allSettled([...this.writers.values()].map((o) => o.writer.abort()))
+    await Promise.allSettled(this.open().map((o) => o.writer.abort()))
   }
 
-  private writer(partition: string): LineWriter {
+  private open(): Open<FormatWriter | LineWriter>[] {
+    const open: Open<FormatWriter | LineWriter>[] = [...this.writers.values()]
+    if (this.quarantined) open.push(this.quarantined)
+    return open
+  }
+
+  private writer(partition: string): FormatWriter {
     let entry = this.writers.get(partition)
     if (!entry) {
-      const key = partition === QUARANTINE ? this.store.quarantineKey() : this.store.logsKey(partition)
+      const key = this.store.eventsKey(partition)
       entry = { key, writer: this.store.open(key) }
       this.writers.set(partition, entry)
     }

@@ -1,7 +1,8 @@
 import type { Config } from '../config'
 import type { BatchStores } from './batch'
+import { outputFormats } from '../formats'
 import { GzipNdjsonWriter } from '../formats/ndjson-gzip/writer'
-import { logsKey, quarantineKey, stagingKey } from './layout'
+import { eventsKey, quarantineKey, stagingKey } from './layout'
 import { ObjectWriter } from '../storage/object-writer'
 import { type ObjectStorage, StorageError } from '../ports'
 
@@ -12,9 +13,9 @@ const CLEANUP_BUDGET_MS = 5_000
 const cleanup = () => ({ deadline: Date.now() + CLEANUP_BUDGET_MS })
 
 /**
- * The stores of one batch in the configured bucket: gzip NDJSON objects in the contract's
- * layout, and a staging prefix for bodies too large to hold in memory. `minPartSize` is the
- * store's smallest multipart part.
+ * The stores of one batch in the configured bucket: objects of the output format in the
+ * contract's layout, quarantine as gzip NDJSON, and a staging prefix for bodies too large to
+ * hold in memory. `minPartSize` is the store's smallest multipart part.
  * @example const stores = batchStores(config, storage, minPartBytes(config.S3_ENDPOINT))
  */
 export function batchStores(config: Config, storage: ObjectStorage, minPartSize: number): BatchStores {
@@ -24,11 +25,13 @@ export function batchStores(config: Config, storage: ObjectStorage, minPartSize:
   const partSize = config.S3_PART_BYTES
   const prefix = config.S3_PREFIX
   const level = config.GZIP_LEVEL
+  const format = outputFormats[config.OUTPUT_FORMAT]
   return {
     output: ({ dataset, table, day, batchId }) => ({
-      logsKey: (partition) => logsKey(prefix, table, partition, batchId),
+      eventsKey: (partition) => eventsKey(prefix, format, table, partition, batchId),
       quarantineKey: () => quarantineKey(prefix, dataset, day, batchId),
-      open: (key) => new GzipNdjsonWriter({ storage: client, key, deadline, partSize, minPartSize, level }),
+      open: (key) => format.open(client, key, { deadline, partSize, minPartSize, gzipLevel: level }),
+      openQuarantine: (key) => new GzipNdjsonWriter({ storage: client, key, deadline, partSize, minPartSize, level }),
       remove: (key) => client.deleteObject(key, cleanup()),
     }),
     spill: {

@@ -53,11 +53,18 @@ export class Enricher {
   private readonly beforeEventTime: string
   private readonly beforeLineNo: string
   private readonly afterLineNo: string
+  private readonly rowIdPrefix: string
 
   constructor(batch: BatchContext) {
+    this.rowIdPrefix = batch.batchId.slice(0, ROW_ID_PREFIX_CHARS)
     this.beforeEventTime = `"p_log_type":${JSON.stringify(batch.logType)},"p_event_time":"`
     this.beforeLineNo = `","p_parse_time":${JSON.stringify(batch.parseTime)},"p_row_id":"${batch.batchId.slice(0, ROW_ID_PREFIX_CHARS)}`
     this.afterLineNo = `","p_source_id":${JSON.stringify(batch.sourceId)},"p_source_label":${JSON.stringify(batch.sourceLabel)}`
+  }
+
+  /** The `p_row_id` that `fields` writes for line `lineNo`. */
+  rowId(lineNo: number): string {
+    return this.rowIdPrefix + lineNo.toString(16).padStart(ROW_ID_LINE_DIGITS, '0')
   }
 
   /** The members for one event, from what its field checks collected (`ctx.eventTime` needs no escaping). */

@@ -225,6 +225,16 @@ export class LineMembers implements SourceMembers {
     return m < 0 ? undefined : this.text.slice(this.valueStart[m]!, this.valueEnd[m]!)
   }
 
+  /** The key of member `m` of the scanned line. */
+  key(m: number): string {
+    return this.keys[m]!
+  }
+
+  /** The value text of member `m` of the scanned line. */
+  memberText(m: number): string {
+    return this.text.slice(this.valueStart[m]!, this.valueEnd[m]!)
+  }
+
   /** Whether a column's number is written as JSON.stringify would write it. */
   isPlainInteger(column: number): boolean {
     const m = this.memberOf[column]!

@@ -1,3 +1,4 @@
+import type { CheckedEvent, StandardFields } from '../ports'
 import { CheckContext, type CompiledSchema, INEXACT } from '../schema/compile'
 import { encodeRecord, encodeSpliced } from './encode'
 import { type BatchContext, ENRICHED_FIELDS, Enricher } from './enrich'
@@ -18,6 +19,63 @@ function exactNumbers(_key: string, value: unknown, context: JSONReviverContext)
   return value
 }
 
+/**
+ * A member's parsed value with the numbers a double rounds as their text, as `exactNumbers`
+ * gives them: re-read from the line only where the value holds such a number.
+ */
+function exactValue(members: LineMembers, m: number): unknown {
+  const v = members.values[m]
+  if (typeof v === 'number') return Number.isSafeInteger(v) || (Number.isFinite(v) && !Number.isInteger(v)) ? v : JSON.rawJSON(members.memberText(m))
+  if (typeof v !== 'object' || v === null) return v
+  const text = members.memberText(m)
+  return LONG_NUMBER.test(text) ? JSON.parse(text, exactNumbers) : v
+}
+
+/** The standard fields of the parser's current event, read from its state when asked. */
+class StandardView implements StandardFields {
+  constructor(
+    private readonly batch: BatchContext,
+    private readonly ctx: CheckContext,
+    private readonly enricher: Enricher,
+    private readonly parser: EventParser,
+  ) {}
+
+  get p_log_type(): string {
+    return this.batch.logType
+  }
+  get p_event_time(): string {
+    return this.ctx.eventTime
+  }
+  get p_parse_time(): string {
+    return this.batch.parseTime
+  }
+  get p_row_id(): string {
+    return this.enricher.rowId(this.parser.lineNo)
+  }
+  get p_source_id(): string {
+    return this.batch.sourceId
+  }
+  get p_source_label(): string {
+    return this.batch.sourceLabel
+  }
+  // Enrichment sorted and deduplicated these in place when it wrote the line.
+  get p_any_ip_addresses(): readonly string[] {
+    return this.ctx.ip
+  }
+  get p_any_domain_names(): readonly string[] {
+    return this.ctx.domain
+  }
+  get p_any_trace_ids(): readonly string[] {
+    return this.ctx.trace_id
+  }
+  get p_any_emails(): readonly string[] {
+    return this.ctx.email
+  }
+  get p_any_usernames(): readonly string[] {
+    return this.ctx.username
+  }
+}
+
 function describe(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? 'a string' : `a ${typeof v}`
 }
@@ -32,23 +90,32 @@ export interface EventParserOptions {
 
 /**
  * One line -> one enriched NDJSON line, or a reason. One instance per batch; after `parse` the
- * public fields hold the result (no object per event for the verdict).
+ * public fields hold the result (no object per event for the verdict), and the parser itself is
+ * the accepted event as output formats read it (`CheckedEvent`): what only other formats need
+ * (values by column, unknown fields, standard fields) is worked out when they ask for it.
  *
  * The usual way: JSON.parse checks the syntax and gives the values, the field loop checks them
  * and notes which columns it changed, and the output is the line's own text with those changes
  * and the enrichment spliced in. The general way, for what splicing cannot express (a key given
  * twice or with escapes, a change inside a nested value), serialises the checked record.
- * @example if (p.parse(text, n)) write(p.partition, p.json); else quarantine(p.reason)
+ * @example if (p.parse(text, n)) out.event(p.partition, p); else quarantine(p.reason)
  */
-export class EventParser {
+export class EventParser implements CheckedEvent {
   json = ''
   /** `YYYY-MM-DD HH` of the event time: the output partition. */
   partition = ''
   eventTime = ''
+  /** Line number of the accepted event. */
+  lineNo = 0
   reason = ''
+  readonly columns: readonly string[]
+  readonly standard: StandardFields
   private readonly ctx = new CheckContext()
   private readonly enricher: Enricher
   private readonly members: LineMembers | null
+  /** The checked record the event was serialised from, or null when its line was spliced. */
+  private record: Record<string, unknown> | null = null
+  private known: ReadonlySet<string> | undefined
 
   constructor(
     private readonly schema: CompiledSchema,
@@ -57,6 +124,8 @@ export class EventParser {
   ) {
     this.enricher = new Enricher(batch)
     this.members = options.encode === 'serialize' ? null : new LineMembers(schema.columns, ENRICHED_FIELDS)
+    this.columns = schema.columns
+    this.standard = new StandardView(batch, this.ctx, this.enricher, this)
   }
 
   parse(text: string, lineNo: number): boolean {
@@ -89,7 +158,7 @@ export class EventParser {
     if (verdict !== null && verdict !== INEXACT) return this.reject(verdict)
     if (verdict === INEXACT || !ctx.spliceable) return this.serialize(text, lineNo)
     this.json = encodeSpliced(members, ctx, this.enricher.fields(ctx, lineNo))
-    return this.accept()
+    return this.accept(lineNo, null)
   }
 
   /** The general way: check the record in place and serialise it. `parsed` is unchecked, or none. */
@@ -107,10 +176,38 @@ export class EventParser {
     }
     if (verdict !== null) return this.reject(verdict === INEXACT ? 'a number could not be read exactly' : verdict)
     this.json = encodeRecord(record, this.enricher.fields(ctx, lineNo))
-    return this.accept()
+    return this.accept(lineNo, record)
   }
 
-  private accept(): true {
+  value(column: number): unknown {
+    const record = this.record
+    if (record !== null) {
+      const name = this.columns[column]!
+      return Object.hasOwn(record, name) ? record[name] : undefined
+    }
+    const ctx = this.ctx
+    if (ctx.replacements[column] !== undefined) return ctx.values[column]
+    const members = this.members!
+    const m = members.memberOf[column]!
+    return m < 0 ? undefined : exactValue(members, m)
+  }
+
+  unknownFields(): [string, unknown][] {
+    const fields: [string, unknown][] = []
+    const record = this.record
+    if (record !== null) {
+      const known = (this.known ??= new Set(this.columns))
+      for (const name of Object.keys(record)) if (!known.has(name) && !ENRICHED_FIELDS.has(name)) fields.push([name, record[name]])
+      return fields
+    }
+    const members = this.members!
+    for (let m = 0; m < members.count; m++) if (members.column[m]! < 0) fields.push([members.key(m), exactValue(members, m)])
+    return fields
+  }
+
+  private accept(lineNo: number, record: Record<string, unknown> | null): true {
+    this.lineNo = lineNo
+    this.record = record
     this.eventTime = this.ctx.eventTime
     this.partition = this.ctx.eventTime.slice(0, 13)
     return true

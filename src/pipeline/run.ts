@@ -71,7 +71,7 @@ export async function runPipeline(
     if (parser.parse(text, lineNo)) {
       counts.written++
       if (parser.eventTime > counts.maxEventTime) counts.maxEventTime = parser.eventTime
-      await out.event(parser.partition, parser.json)
+      await out.event(parser.partition, parser)
     } else {
       await quarantine(parser.reason, lineNo, text)
     }

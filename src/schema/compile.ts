@@ -49,14 +49,17 @@ export class CheckContext {
   members: SourceMembers | null = null
   /** Output JSON text by column index; only `edited` columns are set. */
   readonly replacements: (string | undefined)[] = []
+  /** The checked value behind each replacement (undefined for a dropped member), for formats that take values. */
+  readonly values: unknown[] = []
   readonly edited: number[] = []
   /** False once a column changed inside an array, map or struct: the text cannot be reused. */
   spliceable = true
   /** Writes into nested values (array elements, map values, struct fields). */
   changes = 0
 
-  replace(column: number, json: string): void {
+  replace(column: number, json: string, value: unknown): void {
     this.replacements[column] = json
+    this.values[column] = value
     this.edited.push(column)
   }
 
@@ -68,7 +71,10 @@ export class CheckContext {
     this.username.length = 0
     this.eventTime = ''
     this.members = members
-    for (const column of this.edited) this.replacements[column] = undefined
+    for (const column of this.edited) {
+      this.replacements[column] = undefined
+      this.values[column] = undefined
+    }
     this.edited.length = 0
     this.spliceable = true
   }
@@ -365,7 +371,7 @@ function fieldsChecker(fields: CompiledField[], top: boolean): (record: Record<s
       }
       if (out === undefined) {
         if (f.required) return `${f.name}: required field is empty`
-        if (members !== null) ctx.replace(i, '')
+        if (members !== null) ctx.replace(i, '', undefined)
         else {
           record[f.name] = undefined
           ctx.changes++
@@ -378,11 +384,11 @@ function fieldsChecker(fields: CompiledField[], top: boolean): (record: Record<s
           ctx.changes++
         }
       } else if (out !== v) {
-        ctx.replace(i, f.encode(out))
+        ctx.replace(i, f.encode(out), out)
       } else if (typeof out === 'object') {
         if (ctx.changes !== changes) ctx.spliceable = false
       } else if (f.integer && typeof out === 'number' && !members.isPlainInteger(i)) {
-        ctx.replace(i, String(out))
+        ctx.replace(i, String(out), out)
       }
       if (f.indicators.length) collect(ctx, f.indicators, out)
       if (f.isEventTime) ctx.eventTime = out as string

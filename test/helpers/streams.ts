@@ -1,5 +1,5 @@
 import type { BatchContext } from '../../src/pipeline/enrich'
-import type { BatchOutput } from '../../src/ports'
+import type { BatchOutput, CheckedEvent } from '../../src/ports'
 
 const encoder = new TextEncoder()
 
@@ -53,13 +53,13 @@ export async function gunzip(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await out.arrayBuffer())
 }
 
-/** Collects what the pipeline emits, in memory. */
+/** Collects what the pipeline emits, in memory: the NDJSON lines of the events. */
 export class MemoryOutput implements BatchOutput {
   events = new Map<string, string[]>()
   quarantined: string[] = []
-  event(partition: string, json: string): void {
+  event(partition: string, event: CheckedEvent): void {
     const list = this.events.get(partition) ?? []
-    list.push(json)
+    list.push(event.json)
     this.events.set(partition, list)
   }
   quarantine(record: string): void {

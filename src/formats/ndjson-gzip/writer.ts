@@ -1,5 +1,6 @@
 import { createGzip } from 'node:zlib'
 import type { Gzip } from 'node:zlib'
+import type { CheckedEvent, FormatWriter } from '../../ports'
 import { ObjectWriter } from '../../storage/object-writer'
 import type { ObjectWriterOptions, ObjectWriterResult } from '../../storage/object-writer'
 
@@ -7,6 +8,8 @@ import type { ObjectWriterOptions, ObjectWriterResult } from '../../storage/obje
 // compressed: one TextEncoder call and one compressor write per 64 KiB, not per line.
 const FLUSH_CHARS = 64 * 1024
 const encoder = new TextEncoder()
+export const CONTENT_TYPE = 'application/x-ndjson'
+export const CONTENT_ENCODING = 'gzip'
 
 export type GzipNdjsonWriterOptions = Omit<ObjectWriterOptions, 'contentType' | 'contentEncoding'> & {
   /** gzip level, 1 (fastest) to 9 (smallest); zlib's default (6) when not given. */
@@ -20,7 +23,8 @@ export type GzipNdjsonWriterResult = ObjectWriterResult & {
 
 /**
  * Streams NDJSON lines into one gzip S3 object (Content-Type `application/x-ndjson`,
- * Content-Encoding `gzip`) through node:zlib's gzip and an `ObjectWriter`, with bounded
+ * Content-Encoding `gzip`) through node:zlib's gzip and an `ObjectWriter`: an event's line
+ * (`write`, the NDJSON format's writer) or any record (`writeLine`, quarantine), with bounded
  * memory: about 64 KiB of text, zlib's state (about 256 KiB) with one input chunk before it and
  * 64 KiB of output after it, and the object writer's parts (about two).
  *
@@ -39,7 +43,7 @@ export type GzipNdjsonWriterResult = ObjectWriterResult & {
  *   throw err
  * }
  */
-export class GzipNdjsonWriter {
+export class GzipNdjsonWriter implements FormatWriter {
   readonly key: string
   /** Lines written so far. */
   lines = 0
@@ -54,7 +58,7 @@ export class GzipNdjsonWriter {
 
   constructor(options: GzipNdjsonWriterOptions) {
     const { level, ...objectOptions } = options
-    this.#object = new ObjectWriter({ ...objectOptions, contentType: 'application/x-ndjson', contentEncoding: 'gzip' })
+    this.#object = new ObjectWriter({ ...objectOptions, contentType: CONTENT_TYPE, contentEncoding: CONTENT_ENCODING })
     this.key = this.#object.key
     this.#gzip = createGzip({ level })
     this.#pump = this.#runPump()
@@ -65,6 +69,11 @@ export class GzipNdjsonWriter {
   /** Compressed bytes that reached the object writer so far. */
   get bytes(): number {
     return this.#object.bytes
+  }
+
+  /** Appends one event as its NDJSON line. */
+  write(event: CheckedEvent): Promise<void> {
+    return this.writeLine(event.json)
   }
 
   /** Appends one line: a JSON text without a raw newline (JSON.stringify never makes one). */
