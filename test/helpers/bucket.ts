@@ -4,8 +4,11 @@ import { readConfig } from '../../src/config'
 import { s3ClientFor } from '../../src/storage/s3'
 import { gunzip } from './streams'
 
+const config = readConfig(env)
+if (config.SINK !== 's3') throw new Error('the workers project runs with SINK=s3 (see vitest.config.ts); R2 tests set SINK=r2 per request')
+
 /** A client's view of the test bucket (the same local S3 server the Worker writes to). */
-export const bucket = s3ClientFor(readConfig(env))
+export const bucket = s3ClientFor(config)
 
 /** The NDJSON lines of a stored gzip object, parsed. */
 export async function readObjectLines(key: string): Promise<Record<string, unknown>[]> {
