@@ -9,7 +9,7 @@ import type { DatasetStats } from '../../src/counters/client'
 import type { BatchResult } from '../../src/ingest/batch'
 import { keysOfBatch, linesIn, SINKS, type SinkName, type Store, stores } from '../helpers/bucket'
 import { FailingBucket } from '../helpers/failing-bucket'
-import { bytes, gzip } from '../helpers/streams'
+import { bytes, gzip, incompressibleText } from '../helpers/streams'
 import { faultStats, uniquePrefix, watch } from '../storage/helpers'
 
 const TOKEN = 'dev-token'
@@ -90,15 +90,6 @@ describe.each(SINKS)('SINK=%s: POST /logpush/:dataset writes what it acknowledge
 
 const hourA = '{"ClientIP":"192.0.2.1","ClientRequestHost":"a.example.com","EdgeStartTimestamp":"2026-11-25T09:59:59.5Z","RayID":"8c1"}'
 const hourB = '{"ClientIP":"2001:DB8::1","ClientRequestHost":"b.example.com","EdgeStartTimestamp":1795600800000000000,"RayID":"8c2"}'
-
-/** Printable text gzip cannot shrink much: base64 of random bytes (6 bits a character). */
-function incompressible(chars: number): string {
-  const random = new Uint8Array(Math.ceil((chars * 3) / 4))
-  for (let at = 0; at < random.byteLength; at += 65_536) crypto.getRandomValues(random.subarray(at, at + 65_536))
-  let text = ''
-  for (let at = 0; at < random.byteLength; at += 3 * 8192) text += btoa(String.fromCharCode(...random.subarray(at, at + 3 * 8192)))
-  return text.slice(0, chars)
-}
 
 const MiB = 1024 * 1024
 const SPOOL_TEST_BYTES = 256 * 1024
@@ -205,8 +196,8 @@ describe.each(SINKS)('SINK=%s: partitions, retries, quarantine and large batches
   }, 60_000)
 
   it('writes an object past the part size as a multipart upload of equal parts', async () => {
-    // About 6.5 MiB of gzip in one hour: a 5 MiB part and the rest.
-    const events = Array.from({ length: 80 }, (_, i) => `{"RayID":"mp-${sink}-${i}","EdgeStartTimestamp":"2026-11-25T11:00:00Z","ClientRequestURI":"/${incompressible(MiB / 10)}"}`)
+    // 8 MiB of base64 in one hour, about 6 MiB of gzip: a 5 MiB part and the rest.
+    const events = Array.from({ length: 80 }, (_, i) => `{"RayID":"mp-${sink}-${i}","EdgeStartTimestamp":"2026-11-25T11:00:00Z","ClientRequestURI":"/${incompressibleText(MiB / 10)}"}`)
     const body = await gzip(bytes(`${events.join('\n')}\n`))
     // The parts are counted on the way: by the fault proxy in front of the S3 server (no fault),
     // or by the R2 binding's double (no fault either).
