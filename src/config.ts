@@ -42,20 +42,13 @@ const jsonObject = z.unknown().transform((value, ctx) => {
   }
 })
 
-/**
- * The service's settings, read from the Worker's env once per isolate.
- * Secrets (keys, tokens) come from `wrangler secret put` or `.dev.vars`, never wrangler.toml.
- */
-export const configSchema = z.object({
-  S3_ENDPOINT: z.url(),
-  S3_REGION: z.string().min(1),
-  S3_BUCKET: z.string().min(1),
+// The settings every sink shares. Several keep their S3_ names from before R2 was a sink; they
+// apply to both (S3_PREFIX, S3_PART_BYTES and the S3_ request times).
+export const commonSettings = z.object({
   S3_PREFIX: z
     .string()
     .default('')
     .refine((p) => p === '' || p.endsWith('/'), 'must be empty or end with "/"'),
-  AWS_ACCESS_KEY_ID: z.string().min(1),
-  AWS_SECRET_ACCESS_KEY: z.string().min(1),
   INGEST_TOKEN: z.string().min(8, 'must be at least 8 characters'),
   STATS_TOKEN: z.string().min(8).optional(),
   SOURCE_ID: z.string().min(1).default('logpush-edge'),
@@ -63,13 +56,13 @@ export const configSchema = z.object({
   MAX_BODY_BYTES: byteCount.default(100 * 1024 * 1024),
   MAX_DECOMPRESSED_BYTES: byteCount.default(1024 * 1024 * 1024),
   MAX_LINE_BYTES: byteCount.default(1024 * 1024),
-  /** Bodies up to this size are held in memory while processed; larger ones are staged in S3. */
+  /** Bodies up to this size are held in memory while processed; larger ones are staged in the bucket. */
   SPOOL_MEMORY_BYTES: byteCount.default(8 * 1024 * 1024),
-  /** One S3 request, up to its response headers; a request that takes longer is retried. */
+  /** One storage request, up to its answer; a request that takes longer is retried. */
   S3_REQUEST_TIMEOUT_MS: millis.default(30_000),
-  /** First back-off before retrying a failed S3 request; it doubles per retry, up to 2 s, with jitter. */
+  /** First back-off before retrying a failed storage request; it doubles per retry, up to 2 s, with jitter. */
   S3_RETRY_BASE_DELAY_MS: millis.default(100),
-  /** All S3 work of one batch, retries included: keep it below the sender's own timeout. */
+  /** All storage work of one batch, retries included: keep it below the sender's own timeout. */
   S3_BATCH_BUDGET_MS: millis.default(60_000),
   /** Multipart part size, and the largest object sent with one PUT; each open object holds about two parts. */
   S3_PART_BYTES: byteCount.max(MAX_PART_BYTES).default(8 * 1024 * 1024),
@@ -104,21 +97,78 @@ export const configSchema = z.object({
   S3_PROXY_DATASETS: jsonObject
     .pipe(z.record(z.string().min(1), z.string().regex(datasetName, 'must map prefixes to dataset names')))
     .optional(),
-}).superRefine((config, ctx) => {
-  // A mapping to a dataset nobody serves would turn every object under its prefix into a 4xx
-  // that Logpush drops: refuse it where the configuration is read, so /healthz names it.
-  const served = new Set(knownDatasets())
-  for (const [prefix, dataset] of Object.entries(config.S3_PROXY_DATASETS ?? {})) {
-    if (!served.has(dataset)) {
-      ctx.addIssue({ code: 'custom', path: ['S3_PROXY_DATASETS'], message: `maps "${prefix.slice(0, 64)}" to "${dataset}", which is not a served dataset (served: ${[...served].join(', ')})` })
-    }
-  }
-  if (config.S3_PART_BYTES < minPartBytes(config.S3_ENDPOINT)) {
-    ctx.addIssue({ code: 'custom', path: ['S3_PART_BYTES'], message: `must be at least 5 MiB (${MIN_PART_BYTES}): S3 refuses smaller parts (only a server on 127.0.0.1 or localhost may take less)` })
-  }
 })
 
+// What a missing S3 setting says: it is missing only because the default sink needs it.
+const forS3 = (rule: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'required with SINK=s3 (the default); SINK=r2 writes to the LOGS_BUCKET binding instead' : rule
+
+const s3Settings = commonSettings.extend({
+  SINK: z.literal('s3'),
+  S3_ENDPOINT: z.url({ error: forS3('must be an http(s) URL') }),
+  S3_REGION: z.string({ error: forS3('must be a string') }).min(1),
+  S3_BUCKET: z.string({ error: forS3('must be a string') }).min(1),
+  AWS_ACCESS_KEY_ID: z.string({ error: forS3('must be a string') }).min(1),
+  AWS_SECRET_ACCESS_KEY: z.string({ error: forS3('must be a string') }).min(1),
+})
+
+const isR2Bucket = (value: unknown): value is R2Bucket =>
+  typeof value === 'object' && value !== null && typeof (value as R2Bucket).put === 'function' && typeof (value as R2Bucket).createMultipartUpload === 'function'
+
+const r2Settings = commonSettings.extend({
+  SINK: z.literal('r2'),
+  // A binding, not a string: [[r2_buckets]] in wrangler.toml puts it in the env.
+  LOGS_BUCKET: z.custom<R2Bucket>(isR2Bucket, {
+    error: 'SINK=r2 needs the R2 bucket binding LOGS_BUCKET ([[r2_buckets]] binding = "LOGS_BUCKET" in wrangler.toml)',
+  }),
+})
+
+// SINK unset or empty is the default sink, so that the union can tell the two apart.
+function withDefaultSink(env: unknown): unknown {
+  if (typeof env !== 'object' || env === null) return env
+  const sink = (env as { SINK?: unknown }).SINK
+  return sink === undefined || sink === '' ? { ...env, SINK: 's3' } : env
+}
+
+/**
+ * The service's settings, read from the Worker's env once per isolate: those of every sink, and
+ * those of the chosen one (`SINK`: `s3`, the default, or `r2`).
+ * Secrets (keys, tokens) come from `wrangler secret put` or `.dev.vars`, never wrangler.toml.
+ */
+export const configSchema = z
+  .preprocess(withDefaultSink, z.discriminatedUnion('SINK', [s3Settings, r2Settings], {
+    error: (issue) => (issue.code === 'invalid_union' ? 'must be "s3" (the default) or "r2"' : undefined),
+  }))
+  .superRefine((config, ctx) => {
+    // A mapping to a dataset nobody serves would turn every object under its prefix into a 4xx
+    // that Logpush drops: refuse it where the configuration is read, so /healthz names it.
+    const served = new Set(knownDatasets())
+    for (const [prefix, dataset] of Object.entries(config.S3_PROXY_DATASETS ?? {})) {
+      if (!served.has(dataset)) {
+        ctx.addIssue({ code: 'custom', path: ['S3_PROXY_DATASETS'], message: `maps "${prefix.slice(0, 64)}" to "${dataset}", which is not a served dataset (served: ${[...served].join(', ')})` })
+      }
+    }
+    if (config.S3_PART_BYTES >= minPartBytesOf(config)) return
+    const message = config.SINK === 'r2'
+      ? `must be at least 5 MiB (${MIN_PART_BYTES}): R2 refuses smaller parts`
+      : `must be at least 5 MiB (${MIN_PART_BYTES}): S3 refuses smaller parts (only a server on 127.0.0.1 or localhost may take less)`
+    ctx.addIssue({ code: 'custom', path: ['S3_PART_BYTES'], message })
+  })
+
 export type Config = z.infer<typeof configSchema>
+/** The settings with SINK=s3: the S3 endpoint, bucket and keys. */
+export type S3Config = Extract<Config, { SINK: 's3' }>
+/** The settings with SINK=r2: the LOGS_BUCKET binding. */
+export type R2Config = Extract<Config, { SINK: 'r2' }>
+
+/**
+ * The smallest multipart part the configured sink takes. R2 takes no less than 5 MiB anywhere:
+ * Miniflare's local R2 enforces it too.
+ * @example minPartBytesOf(readConfig(env))
+ */
+export function minPartBytesOf(config: Config): number {
+  return config.SINK === 'r2' ? MIN_PART_BYTES : minPartBytes(config.S3_ENDPOINT)
+}
 
 /** Thrown when the env does not hold a valid configuration; names every bad variable, never a value. */
 export class ConfigError extends Error {

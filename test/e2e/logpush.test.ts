@@ -1,13 +1,14 @@
 import { env, SELF } from 'cloudflare:test'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import app from '../../src/index'
 import type { DatasetStats } from '../../src/counters/client'
 import type { BatchResult } from '../../src/ingest/batch'
 import { knownDatasets, schemas } from '../../src/schema/registry'
-import { bucket, keysOfBatch, readObjectLines } from '../helpers/bucket'
+import { bucket, keysOfBatch, linesIn, SINKS, type SinkName, type Store, stores } from '../helpers/bucket'
+import { FailingBucket } from '../helpers/failing-bucket'
 import { fixture, FORMATS } from '../helpers/fixtures'
-import { bytes, gzip } from '../helpers/streams'
-import { uniquePrefix } from '../storage/helpers'
+import { bytes, gzip, incompressibleText } from '../helpers/streams'
+import { faultStats, uniquePrefix, watch } from '../storage/helpers'
 
 const TOKEN = 'dev-token'
 
@@ -22,10 +23,19 @@ function post(dataset: string, body: BodyInit | null, headers: Record<string, st
   })
 }
 
-/** Through the same app, with some settings changed (limits, a broken S3 endpoint). */
-function postWithEnv(overrides: Record<string, string>, dataset: string, body: BodyInit): Promise<Response> {
-  const req = new Request(`http://worker/logpush/${dataset}`, { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } })
-  return Promise.resolve(app.fetch(req, { ...env, ...overrides }))
+/**
+ * Through the same app, with some settings changed (limits, a broken store, another sink).
+ * SELF.fetch runs with the project's bindings (SINK=s3); a changed env is a new env object,
+ * so the Worker reads its settings afresh from it.
+ */
+function postWithEnv(overrides: Record<string, unknown>, dataset: string, body: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
+  const req = new Request(`http://worker/logpush/${dataset}`, { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}`, ...headers } })
+  return Promise.resolve(app.fetch(req, { ...env, ...overrides } as unknown as Env))
+}
+
+/** POST to the sink's Worker: the project's own (SELF) for S3, the same app with SINK=r2 for R2. */
+function postTo(store: Store, dataset: string, body: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
+  return store.sink === 's3' ? post(dataset, body, headers) : postWithEnv(store.settings, dataset, body, headers)
 }
 
 /** A request to the Logpush route whose body is a stream: it has a Content-Length only if `headers` give one. */
@@ -60,24 +70,30 @@ const datasets = knownDatasets().map((dataset, i) => {
   return { dataset, table, logType, text: fixture(`${dataset}.${FORMATS[i % FORMATS.length]}.ndjson`) }
 })
 
-describe('POST /logpush/:dataset writes what it acknowledges', () => {
+// The counters are one per dataset, whichever the sink: the same body sent to both would be a
+// duplicate the second time. A blank line more makes another batch id for the same events.
+const sinkTail = (sink: SinkName) => (sink === 's3' ? '\n' : '\n\n')
+
+describe.each(SINKS)('SINK=%s: POST /logpush/:dataset writes what it acknowledges', (sink) => {
+  const store = stores[sink]
   for (const { dataset, table, logType, text } of datasets) {
     for (const encoding of ['gzip', 'plain'] as const) {
-      it(`${dataset}, ${encoding}: every fixture line lands in S3, enriched`, async () => {
-        // A per-test marker line keeps batches of different tests apart (distinct batch ids).
-        const body = bytes(`${text.trim()}\n`)
+      it(`${dataset}, ${encoding}: every fixture line lands in the store, enriched`, async () => {
+        const body = bytes(`${text.trim()}${sinkTail(sink)}`)
         const sent = encoding === 'gzip' ? await gzip(body) : body
         // Logpush may label gzip wrongly: the magic bytes decide, not Content-Type.
-        const res = await post(dataset, sent, { 'Content-Type': 'text/plain' })
+        const res = await postTo(store, dataset, sent, { 'Content-Type': 'text/plain' })
         expect(res.status).toBe(200)
         const ack = (await res.json()) as Ack
         const lines = text.trim().split('\n').length
         expect(ack).toMatchObject({ dataset, logType, events: lines, written: lines, quarantined: 0, duplicate: false })
         expect(ack.batchId).toMatch(/^[0-9a-f]{32}$/)
         expect(ack.objects).toBe(ack.keys.length)
-        expect(await keysOfBatch(ack.batchId)).toEqual(ack.keys)
+        expect(await keysOfBatch(ack.batchId, store)).toEqual(ack.keys)
         for (const key of ack.keys) expect(key).toMatch(new RegExp(`^logs/${table}/year=\\d{4}/month=\\d\\d/day=\\d\\d/hour=\\d\\d/${ack.batchId}\\.json\\.gz$`))
-        const events = (await Promise.all(ack.keys.map(readObjectLines))).flat()
+        const objects = await Promise.all(ack.keys.map((key) => store.read(key)))
+        for (const object of objects) expect(object).toMatchObject({ contentType: 'application/x-ndjson', contentEncoding: 'gzip' })
+        const events = (await Promise.all(ack.keys.map(linesIn(store)))).flat()
         expect(events).toHaveLength(lines)
         for (const e of events) {
           expect(e.p_log_type).toBe(logType)
@@ -93,59 +109,134 @@ describe('POST /logpush/:dataset writes what it acknowledges', () => {
 const hourA = '{"ClientIP":"192.0.2.1","ClientRequestHost":"a.example.com","EdgeStartTimestamp":"2026-11-25T09:59:59.5Z","RayID":"8c1"}'
 const hourB = '{"ClientIP":"2001:DB8::1","ClientRequestHost":"b.example.com","EdgeStartTimestamp":1795600800000000000,"RayID":"8c2"}'
 
-describe('partitions, retries and quarantine', () => {
+const MiB = 1024 * 1024
+const SPOOL_TEST_BYTES = 256 * 1024
+// R2's smallest part, Miniflare's too; the local S3 server takes less, but the suite is the same.
+const PART_BYTES = 5 * MiB
+
+describe.each(SINKS)('SINK=%s: partitions, retries, quarantine and large batches', (sink) => {
+  const store = stores[sink]
+  const lines = linesIn(store)
+  // RayIDs per sink: the counters, shared by both sinks, must see two batches.
+  const tagged = (line: string) => line.replace(/"RayID":"([^"]+)"/, `"RayID":"$1-${sink}"`)
+
   it('writes a batch spanning two hours as two objects, one per hour', async () => {
-    const res = await post('http_requests', await gzip(bytes(`${hourA}\n${hourB}\n`)))
+    const res = await postTo(store, 'http_requests', await gzip(bytes(`${tagged(hourA)}\n${tagged(hourB)}\n`)))
     const ack = (await res.json()) as Ack
     expect(ack.keys).toEqual([
       `logs/cloudflare_httprequest/year=2026/month=11/day=25/hour=09/${ack.batchId}.json.gz`,
       `logs/cloudflare_httprequest/year=2026/month=11/day=25/hour=10/${ack.batchId}.json.gz`,
     ])
-    const [nine, ten] = await Promise.all(ack.keys.map(readObjectLines))
+    expect(await keysOfBatch(ack.batchId, store)).toEqual(ack.keys)
+    const [nine, ten] = await Promise.all(ack.keys.map(lines))
     expect(nine!.map((e) => e.p_event_time)).toEqual(['2026-11-25 09:59:59.500000000'])
     expect(ten!.map((e) => e.p_event_time)).toEqual(['2026-11-25 10:00:00.000000000'])
     expect(ten![0]!.p_any_ip_addresses).toEqual(['2001:db8::1'])
   })
 
   it('a retried batch produces the same keys and no duplicate events', async () => {
-    const body = await gzip(bytes(`${hourA.replace('8c1', 'retry-1')}\n${hourB.replace('8c2', 'retry-2')}\n`))
-    const first = (await (await post('http_requests', body)).json()) as Ack
-    const again = (await (await post('http_requests', body)).json()) as Ack
+    const body = await gzip(bytes(`${tagged(hourA.replace('8c1', 'retry-1'))}\n${tagged(hourB.replace('8c2', 'retry-2'))}\n`))
+    const first = (await (await postTo(store, 'http_requests', body)).json()) as Ack
+    const stored = (await Promise.all(first.keys.map(lines))).flat()
+    const again = (await (await postTo(store, 'http_requests', body)).json()) as Ack
     expect(again.batchId).toBe(first.batchId)
     expect(again.keys).toEqual(first.keys)
     // The counters saw this batch id before: the answer says so, and nothing is counted twice.
     expect([first.duplicate, again.duplicate]).toEqual([false, true])
-    expect(await keysOfBatch(first.batchId)).toEqual(first.keys)
-    const events = (await Promise.all(first.keys.map(readObjectLines))).flat()
-    expect(events.map((e) => e.RayID).sort()).toEqual(['retry-1', 'retry-2'])
+    expect(await keysOfBatch(first.batchId, store)).toEqual(first.keys)
+    const events = (await Promise.all(first.keys.map(lines))).flat()
+    expect(events.map((e) => e.RayID).sort()).toEqual([`retry-1-${sink}`, `retry-2-${sink}`])
     expect(new Set(events.map((e) => e.p_row_id)).size).toBe(2)
+    // The same events, row ids included; only p_parse_time, the arrival time, moved.
+    const withoutParseTime = (list: Record<string, unknown>[]) => list.map(({ p_parse_time: _, ...event }) => event)
+    expect(withoutParseTime(events)).toEqual(withoutParseTime(stored))
   })
 
   it('quarantines bad lines with their reason and writes the rest', async () => {
-    const lines = [
-      '{"RayID":"q-good","EdgeStartTimestamp":"2026-11-25T08:00:00Z"}',
+    const batch = [
+      tagged('{"RayID":"q-good","EdgeStartTimestamp":"2026-11-25T08:00:00Z"}'),
       'not json at all',
-      '{"RayID":"q-no-time"}',
+      tagged('{"RayID":"q-no-time"}'),
       '{"RayID":"q-bad-int","EdgeStartTimestamp":"2026-11-25T08:00:00Z","EdgeResponseStatus":"99999"}',
       '',
       '[1,2]',
     ]
-    const res = await post('http_requests', bytes(lines.join('\r\n')))
+    const res = await postTo(store, 'http_requests', bytes(batch.join('\r\n')))
     const ack = (await res.json()) as Ack
     expect(ack).toMatchObject({ events: 5, written: 1, quarantined: 4, objects: 2 })
     const qKey = ack.keys.find((k) => k.startsWith('quarantine/'))!
     expect(qKey).toMatch(new RegExp(`^quarantine/http_requests/year=\\d{4}/month=\\d\\d/day=\\d\\d/${ack.batchId}\\.json\\.gz$`))
-    const quarantined = (await readObjectLines(qKey)) as { reason: string; line: number; raw: string }[]
+    const quarantined = (await lines(qKey)) as { reason: string; line: number; raw: string }[]
     expect(quarantined.map((q) => q.line)).toEqual([2, 3, 4, 6])
     expect(quarantined[0]!.reason).toMatch(/^not valid JSON/)
     expect(quarantined[1]!.reason).toBe('EdgeStartTimestamp: required field is missing')
     expect(quarantined[2]!.reason).toBe('EdgeResponseStatus: expected smallint, got "99999"')
     expect(quarantined[3]!.reason).toBe('expected a JSON object, got an array')
-    expect(quarantined[1]!.raw).toBe('{"RayID":"q-no-time"}')
+    expect(quarantined[1]!.raw).toBe(tagged('{"RayID":"q-no-time"}'))
   })
+
+  it('503 when the store cannot take the batch, so Logpush retries; counted only as a failure', async () => {
+    // S3: an endpoint where nothing listens. R2 cannot be made to fail on demand: a double of
+    // the binding fails every put (test/helpers/failing-bucket.ts).
+    const broken = sink === 's3'
+      ? { S3_ENDPOINT: 'http://127.0.0.1:1' }
+      : { ...store.settings, S3_RETRY_BASE_DELAY_MS: '10', LOGS_BUCKET: new FailingBucket(env.LOGS_BUCKET).fail({ call: 'put' }).binding }
+    const before = await datasetStats('spectrum_events')
+    const res = await postWithEnv(broken, 'spectrum_events', bytes(`{"Timestamp":"2026-11-25T10:00:00Z","sink":"${sink}"}\n`))
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('30')
+    const body = await res.text()
+    expect(JSON.parse(body)).toMatchObject({ error: 'storage_unavailable' })
+    expect(body).not.toContain('local-secret')
+    const after = await datasetStats('spectrum_events')
+    expect(after.failuresByReason.storage_unavailable).toBe((before.failuresByReason.storage_unavailable ?? 0) + 1)
+    expect([after.batches, after.events, after.written]).toEqual([before.batches, before.events, before.written])
+  })
+
+  it('stages a body over SPOOL_MEMORY_BYTES in the bucket, streams it back, and removes the staged copy', async () => {
+    // High-entropy fields keep the gzip large enough to be staged.
+    const events: string[] = []
+    const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('')
+    for (let i = 0; i < 20_000; i++) {
+      events.push(`{"RayID":"big-${i}","EdgeStartTimestamp":${1795600800 + (i % 3000)},"ClientIP":"10.${i & 255}.${(i >> 8) & 255}.1","ClientRequestURI":"/${hex()}"}`)
+    }
+    const body = await gzip(bytes(`${events.join('\n')}\n`))
+    expect(body.byteLength).toBeGreaterThan(SPOOL_TEST_BYTES * 1.5)
+    const res = await postWithEnv({ ...store.settings, SPOOL_MEMORY_BYTES: String(SPOOL_TEST_BYTES) }, 'http_requests', body)
+    expect(res.status).toBe(200)
+    const ack = (await res.json()) as Ack
+    expect(ack).toMatchObject({ events: 20_000, written: 20_000, quarantined: 0, objects: 1 })
+    const stored = await lines(ack.keys[0]!)
+    expect(stored).toHaveLength(20_000)
+    expect(stored[19_999]!.RayID).toBe('big-19999')
+    // The staged copy of the body is gone once the batch is stored.
+    expect(await store.listKeys('staging/')).toEqual([])
+  }, 60_000)
+
+  it('writes an object past the part size as a multipart upload of equal parts', async () => {
+    // 8 MiB of base64 in one hour, about 6 MiB of gzip: a 5 MiB part and the rest.
+    const events = Array.from({ length: 80 }, (_, i) => `{"RayID":"mp-${sink}-${i}","EdgeStartTimestamp":"2026-11-25T11:00:00Z","ClientRequestURI":"/${incompressibleText(MiB / 10)}"}`)
+    const body = await gzip(bytes(`${events.join('\n')}\n`))
+    // The parts are counted on the way: by the fault proxy in front of the S3 server (no fault),
+    // or by the R2 binding's double (no fault either).
+    const prefix = uniquePrefix(`multipart-${sink}`)
+    const counting = new FailingBucket(env.LOGS_BUCKET)
+    const route = sink === 's3' ? { S3_ENDPOINT: inject('faultProxyUrl') } : { LOGS_BUCKET: counting.binding }
+    if (sink === 's3') await watch(`${prefix}logs/`, 'PUT')
+    const res = await postWithEnv({ ...store.settings, ...route, S3_PREFIX: prefix, S3_PART_BYTES: String(PART_BYTES) }, 'http_requests', body)
+    expect(res.status).toBe(200)
+    const ack = (await res.json()) as Ack
+    expect(ack).toMatchObject({ events: 80, written: 80, objects: 1 })
+    const parts = sink === 's3' ? (await faultStats(`${prefix}logs/`, 'PUT')).seen : (counting.seen.uploadPart ?? 0) + (counting.seen.put ?? 0)
+    expect(parts).toBe(2)
+    const object = (await store.read(ack.keys[0]!))!
+    expect(object.bytes.byteLength).toBeGreaterThan(PART_BYTES)
+    expect(object.bytes.byteLength).toBeLessThan(2 * PART_BYTES)
+    expect((await lines(ack.keys[0]!)).map((e) => e.RayID)).toEqual(events.map((e) => JSON.parse(e).RayID))
+  }, 60_000)
 })
 
-describe('answers other than 200', () => {
+describe('answers other than 200, before any storage', () => {
   it("answers Logpush's destination check with validation: true and writes nothing", async () => {
     // A prefix of its own: listing it shows everything this request left, whatever runs beside it.
     const prefix = uniquePrefix('destination-check')
@@ -242,19 +333,6 @@ describe('answers other than 200', () => {
     expect(await bucket.listKeys(prefix), 'logs/, quarantine/ or staging/ objects').toEqual([])
   })
 
-  it('503 when S3 cannot store the batch, so Logpush retries; counted only as a failure', async () => {
-    const before = await datasetStats('spectrum_events')
-    const res = await postWithEnv({ S3_ENDPOINT: 'http://127.0.0.1:1' }, 'spectrum_events', bytes('{"Timestamp":"2026-11-25T10:00:00Z"}\n'))
-    expect(res.status).toBe(503)
-    expect(res.headers.get('retry-after')).toBe('30')
-    const body = await res.text()
-    expect(JSON.parse(body)).toMatchObject({ error: 'storage_unavailable' })
-    expect(body).not.toContain('local-secret')
-    const after = await datasetStats('spectrum_events')
-    expect(after.failuresByReason.storage_unavailable).toBe((before.failuresByReason.storage_unavailable ?? 0) + 1)
-    expect([after.batches, after.events, after.written]).toEqual([before.batches, before.events, before.written])
-  })
-
   it('GET /healthz names a missing or bad setting, never a value', async () => {
     const ok = await SELF.fetch('http://worker/healthz')
     expect(ok.status).toBe(200)
@@ -277,28 +355,4 @@ describe('answers other than 200', () => {
     expect(JSON.parse(body)).toEqual({ ok: true, datasets: expect.any(Array) })
     expect(body).not.toContain('stats-token-0123')
   })
-})
-
-const SPOOL_TEST_BYTES = 256 * 1024
-
-describe('large batches', () => {
-  it('stages a body over SPOOL_MEMORY_BYTES in S3, streams it back, and removes the staged copy', async () => {
-    // High-entropy fields keep the gzip large enough to be staged (multipart output is sink's test).
-    const lines: string[] = []
-    const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('')
-    for (let i = 0; i < 20_000; i++) {
-      lines.push(`{"RayID":"big-${i}","EdgeStartTimestamp":${1795600800 + (i % 3000)},"ClientIP":"10.${i & 255}.${(i >> 8) & 255}.1","ClientRequestURI":"/${hex()}"}`)
-    }
-    const body = await gzip(bytes(`${lines.join('\n')}\n`))
-    expect(body.byteLength).toBeGreaterThan(SPOOL_TEST_BYTES * 1.5)
-    const res = await postWithEnv({ SPOOL_MEMORY_BYTES: String(SPOOL_TEST_BYTES) }, 'http_requests', body)
-    expect(res.status).toBe(200)
-    const ack = (await res.json()) as Ack
-    expect(ack).toMatchObject({ events: 20_000, written: 20_000, quarantined: 0, objects: 1 })
-    const events = await readObjectLines(ack.keys[0]!)
-    expect(events).toHaveLength(20_000)
-    expect(events[19_999]!.RayID).toBe('big-19999')
-    // The staged copy of the body is gone once the batch is stored.
-    expect(await bucket.listKeys('staging/')).toEqual([])
-  }, 60_000)
 })

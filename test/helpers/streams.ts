@@ -7,6 +7,16 @@ export function bytes(text: string): Uint8Array {
   return encoder.encode(text)
 }
 
+/** Printable text gzip cannot shrink much (base64 of random bytes, 6 bits a character), for multipart outputs. */
+export function incompressibleText(chars: number): string {
+  const random = new Uint8Array(Math.ceil((chars * 3) / 4))
+  // getRandomValues fills at most 64 KiB at a time.
+  for (let at = 0; at < random.byteLength; at += 65_536) crypto.getRandomValues(random.subarray(at, at + 65_536))
+  let text = ''
+  for (let at = 0; at < random.byteLength; at += 3 * 8192) text += btoa(String.fromCharCode(...random.subarray(at, at + 3 * 8192)))
+  return text.slice(0, chars)
+}
+
 /** A stream that delivers `data` cut at the given offsets (in any order). */
 export function streamOf(data: Uint8Array, cuts: number[] = []): ReadableStream<Uint8Array> {
   const points = [0, ...cuts.filter((c) => c > 0 && c < data.byteLength).sort((a, b) => a - b), data.byteLength]

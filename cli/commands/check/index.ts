@@ -1,6 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { configSchema } from '../../../src/config'
+import { commonSettings } from '../../../src/config'
 import { ingestFailure } from '../../../src/ingest/errors'
 import { SourceReadError } from '../../../src/pipeline/errors'
 import { type BatchLimits, runPipeline } from '../../../src/pipeline/run'
@@ -83,12 +83,12 @@ served (without --served-only).
 }
 
 function defaultOf(name: 'MAX_DECOMPRESSED_BYTES' | 'MAX_LINE_BYTES' | 'SOURCE_ID' | 'SOURCE_LABEL'): string {
-  return String(configSchema.shape[name].parse(undefined))
+  return String(commonSettings.shape[name].parse(undefined))
 }
 
 /** A limit flag, checked as the Worker checks its variable; the Worker's default when absent. */
 function limit(flag: string, name: 'MAX_DECOMPRESSED_BYTES' | 'MAX_LINE_BYTES', value: string | undefined): number {
-  const parsed = configSchema.shape[name].safeParse(value)
+  const parsed = commonSettings.shape[name].safeParse(value)
   if (!parsed.success) throw new UsageError(`--${flag} must be a positive whole number of bytes, got "${value}"`)
   return parsed.data
 }

@@ -4,13 +4,9 @@ import { xmlBlocks, xmlDocument, xmlText } from '../../s3-protocol/xml'
 import { md5, toBase64 } from '../../s3-protocol/checksums'
 import { encodeKey, isBucketName } from '../../s3-protocol/names'
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD, uriEncode } from '../../s3-protocol/sigv4'
+import { OneShotBody } from '../one-shot-body'
+import { type RetryPolicy, retryPolicy, withRetries } from '../retry'
 
-const DEFAULT_RETRIES = 3 // 4 attempts in all
-const DEFAULT_BASE_DELAY_MS = 100
-const MAX_DELAY_MS = 2_000
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
-// Budget for one call (all its attempts and back-off) when the caller gives no deadline.
-const DEFAULT_BUDGET_MS = 60_000
 const encoder = new TextEncoder()
 
 export type S3ClientOptions = {
@@ -62,10 +58,7 @@ export class S3Client implements ObjectStorage {
   readonly bucket: string
   readonly #aws: AwsClient
   readonly #base: string
-  readonly #retries: number
-  readonly #baseDelayMs: number
-  readonly #requestTimeoutMs: number
-  readonly #budgetMs: number
+  readonly #policy: RetryPolicy
   readonly #fetch: (request: Request) => Promise<Response>
 
   constructor(options: S3ClientOptions) {
@@ -80,10 +73,7 @@ export class S3Client implements ObjectStorage {
       region: options.region,
       retries: 0,
     })
-    this.#retries = options.retries ?? DEFAULT_RETRIES
-    this.#baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS
-    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
-    this.#budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS
+    this.#policy = retryPolicy('S3Client', options)
     // 'manual': the body as stored. workerd would otherwise gunzip any object saved with
     // Content-Encoding gzip (and undici in Node does so whatever this says).
     this.#fetch = options.fetch ?? ((request) => fetch(request, { encodeResponseBody: 'manual' }))
@@ -208,7 +198,7 @@ export class S3Client implements ObjectStorage {
 
   /** ListObjectsV2 over every page: all keys under `prefix`, in S3's (lexicographic) order. */
   async listKeys(prefix: string, options: S3ListOptions = {}): Promise<string[]> {
-    const call = { ...options, deadline: options.deadline ?? Date.now() + this.#budgetMs }
+    const call = { ...options, deadline: options.deadline ?? Date.now() + this.#policy.budgetMs }
     const keys: string[] = []
     let token: string | undefined
     do {
@@ -228,10 +218,9 @@ export class S3Client implements ObjectStorage {
     return keys
   }
 
-  // One call: attempts until success, a non-retryable failure, the retry limit or the deadline.
-  // `read` runs inside the attempt, so a body that breaks off is retried like any network error.
+  // One call under the retry policy. `read` runs inside the attempt, so a body that breaks off is
+  // retried like any network error.
   async #send<T>(req: S3Request, call: StorageCall = {}, read: (res: Response) => Promise<T>): Promise<T> {
-    const deadline = call.deadline ?? Date.now() + this.#budgetMs
     const url = this.#url(req)
     const headers = new Headers(req.headers)
     const stream = req.body instanceof OneShotBody ? req.body : undefined
@@ -243,24 +232,9 @@ export class S3Client implements ObjectStorage {
     headers.set('X-Amz-Content-Sha256', req.body ? UNSIGNED_PAYLOAD : EMPTY_SHA256)
     // Bodies go as streams (see oneChunk); Node's fetch sends a stream chunked unless told its length.
     if (req.body) headers.set('Content-Length', String(req.body instanceof Uint8Array ? req.body.byteLength : req.body.length))
-    let last: StorageError | undefined
-    for (let attempt = 1; ; attempt++) {
-      const remaining = deadline - Date.now()
-      if (remaining <= 0) {
-        throw (last ?? failure(req, 0, 'TimeoutError', 'time budget spent before the first attempt')).withAttempts(attempt - 1)
-      }
-      try {
-        return await this.#attempt(req, url, headers, Math.min(this.#requestTimeoutMs, remaining), call.signal, read)
-      } catch (err) {
-        last = toStorageError(req, err)
-      }
-      const delay = this.#backoff(attempt)
-      if (!last.retryable || stream?.started || attempt > this.#retries || Date.now() + delay >= deadline) {
-        throw last.withAttempts(attempt)
-      }
-      await sleep(delay, call.signal)
-      if (call.signal?.aborted) throw failure(req, 0, 'Aborted', 'cancelled by the caller').withAttempts(attempt)
-    }
+    return withRetries(req, this.#policy, call, (timeoutMs) => this.#attempt(req, url, headers, timeoutMs, call.signal, read), {
+      replayable: () => !stream?.started,
+    })
   }
 
   async #attempt<T>(
@@ -300,11 +274,6 @@ export class S3Client implements ObjectStorage {
     }
   }
 
-  #backoff(attempt: number): number {
-    const cap = Math.min(MAX_DELAY_MS, this.#baseDelayMs * 2 ** (attempt - 1))
-    return cap / 2 + Math.random() * (cap / 2)
-  }
-
   #url(req: S3Request): string {
     let url = req.key === undefined ? this.#base : `${this.#base}/${encodeKey(req.key)}`
     if (req.query) {
@@ -313,72 +282,6 @@ export class S3Client implements ObjectStorage {
         .join('&')
     }
     return url
-  }
-}
-
-/**
- * A stream body for one call: each attempt reads it through a fresh stream of the declared
- * length (workerd then sends Content-Length), pulled only as fetch sends, so `started` tells
- * whether a retry could still send every byte.
- */
-class OneShotBody {
-  readonly length: number
-  /** A read was asked of the caller's stream: from here on the call cannot be repeated. */
-  started = false
-  failure: { message: string; cause?: unknown } | undefined
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>
-  #sent = 0
-  #finished = false
-
-  constructor(stream: ReadableStream<Uint8Array>, length: number) {
-    this.length = length
-    this.#reader = stream.getReader()
-  }
-
-  /** The body for one attempt. */
-  open(): ReadableStream<Uint8Array> {
-    let live = true
-    return new ReadableStream<Uint8Array>(
-      {
-        expectedLength: this.length,
-        pull: async (controller) => {
-          this.started = true
-          const fail = (message: string, cause?: unknown) => {
-            this.failure = { message, cause }
-            controller.error(new Error(message, { cause }))
-          }
-          let chunk: ReadableStreamReadResult<Uint8Array>
-          try {
-            chunk = await this.#reader.read()
-          } catch (err) {
-            if (live) fail(`the body stream failed: ${err instanceof Error ? err.message : String(err)}`, err)
-            return
-          }
-          if (!live) return
-          if (chunk.done) {
-            this.#finished = true
-            if (this.#sent < this.length) return fail(`the body stream ended after ${this.#sent} of ${this.length} bytes`)
-            return controller.close()
-          }
-          this.#sent += chunk.value.byteLength
-          if (this.#sent > this.length) return fail(`the body stream ran past its length of ${this.length} bytes`)
-          controller.enqueue(chunk.value)
-        },
-        // fetch gave up on this attempt; the caller's stream stays open for a retry or release().
-        cancel: () => {
-          live = false
-        },
-      },
-      // Nothing is read ahead of what fetch sends.
-      { highWaterMark: 0 },
-    )
-  }
-
-  /** Cancels the caller's stream unless it was read to its end. */
-  async release(): Promise<void> {
-    if (this.#finished) return
-    this.#finished = true
-    await this.#reader.cancel(this.failure?.cause).catch(() => {})
   }
 }
 
@@ -414,11 +317,6 @@ function checkOptions(options: S3ClientOptions): void {
   if (endpoint.username || endpoint.password) throw bad('endpoint', 'must not carry credentials')
   if (endpoint.search || endpoint.hash) throw bad('endpoint', 'must not have a query or fragment')
   if (!isBucketName(options.bucket)) throw bad('bucket', 'must be a valid S3 bucket name')
-  for (const name of ['retries', 'baseDelayMs', 'requestTimeoutMs', 'budgetMs'] as const) {
-    const value = options[name]
-    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw bad(name, 'must be a non-negative integer')
-  }
-  if (options.requestTimeoutMs === 0) throw bad('requestTimeoutMs', 'must be positive')
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw bad('fetch', 'must be a function')
 }
 
@@ -444,20 +342,4 @@ function invalidResponse(req: S3Request, res: Response, detail: string): Storage
 function errorFromXml(req: S3Request, status: number, text: string): StorageError {
   const code = xmlText(text, 'Code') ?? `Http${status}`
   return failure(req, status, code, xmlText(text, 'Message'))
-}
-
-function toStorageError(req: S3Request, err: unknown): StorageError {
-  return err instanceof StorageError ? err : failure(req, 0, 'NetworkError', err instanceof Error ? err.message : String(err), err)
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done)
-  })
 }

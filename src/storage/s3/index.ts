@@ -1,10 +1,10 @@
-import type { Config } from '../../config'
+import type { S3Config } from '../../config'
 import { S3Client } from './client'
 
-const clients = new WeakMap<Config, S3Client>()
+const clients = new WeakMap<S3Config, S3Client>()
 
 /** One S3 client per configuration (per isolate): aws4fetch caches its signing keys. */
-export function s3ClientFor(config: Config): S3Client {
+export function s3ClientFor(config: S3Config): S3Client {
   let client = clients.get(config)
   if (!client) {
     client = new S3Client({
