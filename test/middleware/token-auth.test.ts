@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { basicTokenAuth, bearerTokenAuth, ingestTokens, matchesToken, statsTokens } from '.'
+import { basicTokenAuth, bearerTokenAuth, ingestTokens, matchesToken, statsTokens } from '../../src/middleware/token-auth'
 
 const base = {
   INGEST_TOKEN: 'ingest-token-1',
