@@ -88,11 +88,22 @@ function ipv4(t) {
 function ipv6(t) {
   const prefix = t.pick(['2001:db8', '2a02:810d', '2600:1700', '2406:da14', '2a01:e0a', '2003:c9'])
   const groups = [t.hex(4), t.hex(4), t.hex(4)].map((g) => g.replace(/^0+(?=.)/, ''))
-  return t.chance(0.5) ? `${prefix}:${groups[0]}::${t.hex(3).replace(/^0+(?=.)/, '')}` : `${prefix}:${groups.join(':')}:${t.hex(4).replace(/^0+(?=.)/, '')}:${t.hex(4).replace(/^0+(?=.)/, '')}:${t.hex(2)}`
+  return t.chance(0.5)
+    ? `${prefix}:${groups[0]}::${t.hex(3).replace(/^0+(?=.)/, '')}`
+    : `${prefix}:${groups.join(':')}:${t.hex(4).replace(/^0+(?=.)/, '')}:${t.hex(4).replace(/^0+(?=.)/, '')}:${t.hex(2)}`
 }
 
 function pools(t) {
-  const zones = ['example.com', 'shop-example.net', 'api-example.io', 'media-example.org', 'example.co.uk', 'blog-example.dev', 'status-example.com', 'cdn-example.net']
+  const zones = [
+    'example.com',
+    'shop-example.net',
+    'api-example.io',
+    'media-example.org',
+    'example.co.uk',
+    'blog-example.dev',
+    'status-example.com',
+    'cdn-example.net',
+  ]
   const sub = ['www', 'api', 'static', 'img', 'shop', 'auth', 'm', 'assets', 'app', 'docs']
   const hosts = []
   for (const z of zones) for (const s of sub) hosts.push({ host: `${s}.${z}`, zone: z, zoneId: 100000000 + zones.indexOf(z) * 7919 })
@@ -102,7 +113,12 @@ function pools(t) {
   const originIps = []
   for (let i = 0; i < 40; i++) originIps.push(t.chance(0.15) ? ipv6(t) : ipv4(t))
   const edgeIps = []
-  for (let i = 0; i < 200; i++) edgeIps.push(t.chance(0.3) ? `2a06:98c0:3600::${t.hex(3).replace(/^0+(?=.)/, '')}` : `${t.pick(['172.70', '162.158', '172.71', '104.23'])}.${t.int(0, 255)}.${t.int(1, 254)}`)
+  for (let i = 0; i < 200; i++)
+    edgeIps.push(
+      t.chance(0.3)
+        ? `2a06:98c0:3600::${t.hex(3).replace(/^0+(?=.)/, '')}`
+        : `${t.pick(['172.70', '162.158', '172.71', '104.23'])}.${t.int(0, 255)}.${t.int(1, 254)}`,
+    )
   const userAgents = [
     'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
     'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
@@ -130,21 +146,114 @@ function pools(t) {
   return { hosts, clientIps, originIps, edgeIps, userAgents, ja3, ruleIds }
 }
 
-const COUNTRIES = [[35, 'us'], [8, 'de'], [7, 'gb'], [6, 'fr'], [6, 'in'], [5, 'jp'], [5, 'br'], [4, 'ca'], [4, 'nl'], [3, 'au'], [3, 'sg'], [3, 'cn'], [2, 'se'], [2, 'pl'], [2, 'es'], [5, 'xx']]
-const COLOS = [['FRA', 18], ['LHR', 23], ['IAD', 7], ['SJC', 16], ['NRT', 32], ['SIN', 47], ['CDG', 19], ['AMS', 20], ['ORD', 9], ['DFW', 10], ['GRU', 77], ['BOM', 101]]
+const COUNTRIES = [
+  [35, 'us'],
+  [8, 'de'],
+  [7, 'gb'],
+  [6, 'fr'],
+  [6, 'in'],
+  [5, 'jp'],
+  [5, 'br'],
+  [4, 'ca'],
+  [4, 'nl'],
+  [3, 'au'],
+  [3, 'sg'],
+  [3, 'cn'],
+  [2, 'se'],
+  [2, 'pl'],
+  [2, 'es'],
+  [5, 'xx'],
+]
+const COLOS = [
+  ['FRA', 18],
+  ['LHR', 23],
+  ['IAD', 7],
+  ['SJC', 16],
+  ['NRT', 32],
+  ['SIN', 47],
+  ['CDG', 19],
+  ['AMS', 20],
+  ['ORD', 9],
+  ['DFW', 10],
+  ['GRU', 77],
+  ['BOM', 101],
+]
 const ASNS = [13335, 15169, 7922, 3320, 16509, 8075, 4134, 14618, 701, 209, 20115, 12389, 3215, 2856, 6830, 9009]
-const STATUS = [[72, 200], [8, 304], [5, 404], [3, 301], [3, 302], [2, 206], [2, 403], [1, 204], [1, 400], [1, 401], [0.7, 500], [0.6, 502], [0.4, 503], [0.3, 429]]
-const METHODS = [[84, 'GET'], [10, 'POST'], [2, 'HEAD'], [2, 'OPTIONS'], [1, 'PUT'], [0.6, 'DELETE'], [0.4, 'PATCH']]
-const CONTENT = [[30, 'text/html'], [25, 'application/json'], [12, 'image/webp'], [10, 'application/javascript'], [7, 'text/css'], [6, 'image/png'], [4, 'image/jpeg'], [3, 'font/woff2'], [3, 'text/plain']]
-const CACHE = [[45, 'hit'], [20, 'miss'], [25, 'dynamic'], [4, 'expired'], [3, 'revalidated'], [2, 'bypass'], [1, 'unknown']]
-const WORDS = ['products', 'users', 'orders', 'search', 'cart', 'checkout', 'static', 'images', 'assets', 'blog', 'docs', 'api', 'v1', 'v2', 'account', 'login', 'settings', 'media', 'feed', 'comments']
+const STATUS = [
+  [72, 200],
+  [8, 304],
+  [5, 404],
+  [3, 301],
+  [3, 302],
+  [2, 206],
+  [2, 403],
+  [1, 204],
+  [1, 400],
+  [1, 401],
+  [0.7, 500],
+  [0.6, 502],
+  [0.4, 503],
+  [0.3, 429],
+]
+const METHODS = [
+  [84, 'GET'],
+  [10, 'POST'],
+  [2, 'HEAD'],
+  [2, 'OPTIONS'],
+  [1, 'PUT'],
+  [0.6, 'DELETE'],
+  [0.4, 'PATCH'],
+]
+const CONTENT = [
+  [30, 'text/html'],
+  [25, 'application/json'],
+  [12, 'image/webp'],
+  [10, 'application/javascript'],
+  [7, 'text/css'],
+  [6, 'image/png'],
+  [4, 'image/jpeg'],
+  [3, 'font/woff2'],
+  [3, 'text/plain'],
+]
+const CACHE = [
+  [45, 'hit'],
+  [20, 'miss'],
+  [25, 'dynamic'],
+  [4, 'expired'],
+  [3, 'revalidated'],
+  [2, 'bypass'],
+  [1, 'unknown'],
+]
+const WORDS = [
+  'products',
+  'users',
+  'orders',
+  'search',
+  'cart',
+  'checkout',
+  'static',
+  'images',
+  'assets',
+  'blog',
+  'docs',
+  'api',
+  'v1',
+  'v2',
+  'account',
+  'login',
+  'settings',
+  'media',
+  'feed',
+  'comments',
+]
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
 function path(t) {
   const kind = t.r()
   if (kind < 0.15) return '/'
-  if (kind < 0.4) return `/${t.pick(['static', 'assets'])}/${t.pick(['js', 'css', 'img', 'fonts'])}/${t.pick(['app', 'vendor', 'main', 'chunk', 'logo', 'hero'])}.${t.hex(8)}.${t.pick(['js', 'css', 'webp', 'png', 'woff2'])}`
+  if (kind < 0.4)
+    return `/${t.pick(['static', 'assets'])}/${t.pick(['js', 'css', 'img', 'fonts'])}/${t.pick(['app', 'vendor', 'main', 'chunk', 'logo', 'hero'])}.${t.hex(8)}.${t.pick(['js', 'css', 'webp', 'png', 'woff2'])}`
   if (kind < 0.7) return `/api/${t.pick(['v1', 'v2'])}/${t.pick(WORDS)}/${t.int(1, 9999999)}${t.chance(0.5) ? `/${t.pick(WORDS)}` : ''}`
   return `/${t.pick(WORDS)}/${t.pick(WORDS)}-${t.pick(WORDS)}-${t.int(1, 99999)}`
 }
@@ -153,7 +262,10 @@ function query(t) {
   if (!t.chance(0.3)) return ''
   const n = t.int(1, 4)
   const parts = []
-  for (let i = 0; i < n; i++) parts.push(`${t.pick(['q', 'page', 'sort', 'utm_source', 'utm_campaign', 'id', 'lang', 'ref', 'session'])}=${t.chance(0.5) ? t.int(1, 500) : t.hex(t.int(4, 24))}`)
+  for (let i = 0; i < n; i++)
+    parts.push(
+      `${t.pick(['q', 'page', 'sort', 'utm_source', 'utm_campaign', 'id', 'lang', 'ref', 'session'])}=${t.chance(0.5) ? t.int(1, 500) : t.hex(t.int(4, 24))}`,
+    )
   return `?${parts.join('&')}`
 }
 
@@ -192,9 +304,23 @@ function httpRequests(format, expected) {
   const bodyBytes = t.logNormal(9000, 1.6)
   const reqBytes = t.logNormal(1400, 0.5)
   const ttfb = t.logNormal(40, 1.1)
-  const botSrc = t.weighted([[60, 'Machine Learning'], [20, 'Heuristics'], [5, 'Verified Bot'], [10, 'Not Computed'], [5, 'JS Fingerprinting']])
-  const protocol = t.weighted([[55, 'HTTP/2'], [30, 'HTTP/1.1'], [15, 'HTTP/3']])
-  const device = t.weighted([[55, 'desktop'], [40, 'mobile'], [5, 'tablet']])
+  const botSrc = t.weighted([
+    [60, 'Machine Learning'],
+    [20, 'Heuristics'],
+    [5, 'Verified Bot'],
+    [10, 'Not Computed'],
+    [5, 'JS Fingerprinting'],
+  ])
+  const protocol = t.weighted([
+    [55, 'HTTP/2'],
+    [30, 'HTTP/1.1'],
+    [15, 'HTTP/3'],
+  ])
+  const device = t.weighted([
+    [55, 'desktop'],
+    [40, 'mobile'],
+    [5, 'tablet'],
+  ])
   return (i) => {
     const start = BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(t.int(0, 999_999))
     const edgeMs = ttfb()
@@ -275,7 +401,9 @@ function httpRequests(format, expected) {
       OriginSSLProtocol: fromOrigin ? t.pick(['TLSv1.3', 'TLSv1.2', 'none']) : 'unknown',
       ParentRayID: worker ? t.hex(16) : '00',
       RayID: ray,
-      RequestHeaders: t.chance(0.6) ? {} : { 'accept-language': t.pick(['en-US,en;q=0.9', 'de-DE,de;q=0.9,en;q=0.8', 'fr-FR,fr;q=0.9']), 'x-forwarded-proto': 'https' },
+      RequestHeaders: t.chance(0.6)
+        ? {}
+        : { 'accept-language': t.pick(['en-US,en;q=0.9', 'de-DE,de;q=0.9,en;q=0.8', 'fr-FR,fr;q=0.9']), 'x-forwarded-proto': 'https' },
       ResponseHeaders: t.chance(0.7) ? {} : { 'cf-cache-status': cs.toUpperCase(), server: 'cloudflare' },
       SecurityLevel: t.pick(['med', 'med', 'off', 'high']),
       SmartRouteColoID: 0,
@@ -315,8 +443,21 @@ function firewallEvents(expected) {
   const host = t.zipf(p.hosts)
   const clientIp = t.zipf(p.clientIps)
   const country = t.weighted(COUNTRIES)
-  const action = t.weighted([[40, 'block'], [25, 'managed_challenge'], [15, 'log'], [10, 'skip'], [6, 'jschallenge'], [4, 'challenge']])
-  const source = t.weighted([[40, 'firewallManaged'], [30, 'firewallCustom'], [15, 'rateLimit'], [10, 'botFight'], [5, 'securityLevel']])
+  const action = t.weighted([
+    [40, 'block'],
+    [25, 'managed_challenge'],
+    [15, 'log'],
+    [10, 'skip'],
+    [6, 'jschallenge'],
+    [4, 'challenge'],
+  ])
+  const source = t.weighted([
+    [40, 'firewallManaged'],
+    [30, 'firewallCustom'],
+    [15, 'rateLimit'],
+    [10, 'botFight'],
+    [5, 'securityLevel'],
+  ])
   return (i) => {
     const ns = BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(t.int(0, 999_999))
     const h = host()
@@ -361,15 +502,34 @@ function firewallEvents(expected) {
 function auditLogs(expected) {
   const t = tools(3)
   const actors = []
-  for (let i = 0; i < 40; i++) actors.push({ id: t.hex(32), email: `${t.pick(['alice', 'bob', 'carol', 'dave', 'erin', 'ops', 'sre', 'ci-bot'])}${i}@example.com`, ip: t.chance(0.25) ? ipv6(t) : ipv4(t) })
+  for (let i = 0; i < 40; i++)
+    actors.push({
+      id: t.hex(32),
+      email: `${t.pick(['alice', 'bob', 'carol', 'dave', 'erin', 'ops', 'sre', 'ci-bot'])}${i}@example.com`,
+      ip: t.chance(0.25) ? ipv6(t) : ipv4(t),
+    })
   const owners = []
   for (let i = 0; i < 5; i++) owners.push(t.hex(32))
-  const action = t.weighted([[30, 'update'], [20, 'create'], [10, 'delete'], [20, 'login'], [10, 'token_create'], [10, 'purge']])
+  const action = t.weighted([
+    [30, 'update'],
+    [20, 'create'],
+    [10, 'delete'],
+    [20, 'login'],
+    [10, 'token_create'],
+    [10, 'purge'],
+  ])
   const record = (type = t.pick(['A', 'AAAA', 'CNAME', 'TXT', 'MX'])) => ({
     id: t.hex(32),
     type,
     name: `${t.pick(['www', 'api', 'mail', '_dmarc'])}.example.com`,
-    content: type === 'A' ? ipv4(t) : type === 'AAAA' ? ipv6(t) : type === 'TXT' ? 'v=spf1 include:_spf.example.com ~all' : `${t.pick(['mx1', 'lb', 'origin'])}.example.net`,
+    content:
+      type === 'A'
+        ? ipv4(t)
+        : type === 'AAAA'
+          ? ipv6(t)
+          : type === 'TXT'
+            ? 'v=spf1 include:_spf.example.com ~all'
+            : `${t.pick(['mx1', 'lb', 'origin'])}.example.net`,
     proxiable: true,
     proxied: t.chance(0.7),
     ttl: t.pick([1, 300, 3600]),
@@ -394,7 +554,11 @@ function auditLogs(expected) {
       ActorType: t.chance(0.9) ? 'user' : t.pick(['admin', 'Cloudflare']),
       ID: `${t.hex(8)}-${t.hex(4)}-4${t.hex(3)}-a${t.hex(3)}-${t.hex(12)}`,
       Interface: t.pick(['UI', 'API', 'API', 'Terraform']),
-      Metadata: { zone_name: t.pick(['example.com', 'shop-example.net']), zone_id: t.hex(32), ...(t.chance(0.5) ? { token_name: 'ci', token_tag: t.hex(32) } : { request_id: t.hex(16), path: `/client/v4/zones/${t.hex(32)}/dns_records` }) },
+      Metadata: {
+        zone_name: t.pick(['example.com', 'shop-example.net']),
+        zone_id: t.hex(32),
+        ...(t.chance(0.5) ? { token_name: 'ci', token_tag: t.hex(32) } : { request_id: t.hex(16), path: `/client/v4/zones/${t.hex(32)}/dns_records` }),
+      },
       NewValue: act === 'login' ? null : after,
       OldValue: act === 'login' ? null : before,
       OwnerID: t.pick(owners),

@@ -31,10 +31,14 @@ const BENCH_S3_BUDGET_MS = 60 * 60 * 1000
  */
 export async function buildBundle({ probes = false } = {}) {
   const outfile = probes ? PROFILE_BUNDLE : BUNDLE
-  await bundle('entry.ts', outfile, probes && {
-    define: { 'JSON.parse': 'benchJsonParse', 'JSON.stringify': 'benchJsonStringify' },
-    inject: [join(HERE, 'probes.mjs')],
-  })
+  await bundle(
+    'entry.ts',
+    outfile,
+    probes && {
+      define: { 'JSON.parse': 'benchJsonParse', 'JSON.stringify': 'benchJsonStringify' },
+      inject: [join(HERE, 'probes.mjs')],
+    },
+  )
   return outfile
 }
 

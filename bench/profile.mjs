@@ -217,7 +217,8 @@ async function stagesChild(dataset, opts) {
   // Decoding: gunzip alone (sync, one thread), then decodeBody + splitLines with a no-op handler.
   const compressed = readFileSync(data.file)
   out.gunzip = per10k(await cpuOf(() => gunzipSync(compressed)))
-  const splitOnly = async (handler) => mod.splitLines(await mod.decodeBody(fileBody(data.file), LIMITS, { gzip: false, decompressedBytes: 0 }), LIMITS.maxLineBytes, handler)
+  const splitOnly = async (handler) =>
+    mod.splitLines(await mod.decodeBody(fileBody(data.file), LIMITS, { gzip: false, decompressedBytes: 0 }), LIMITS.maxLineBytes, handler)
   const noop = { line() {}, oversize() {} }
   await splitOnly(noop)
   out.decodeStreamAndSplit = per10k(Math.min(await cpuOf(() => splitOnly(noop)), await cpuOf(() => splitOnly(noop))))
@@ -367,19 +368,28 @@ async function main() {
   const stages = {}
   for (const d of opts.datasets) {
     const name = `${d}-${opts.lines}.cpuprofile`
-    const run = await spawnChild([`--cpu-child=${d}`, `--lines=${opts.lines}`, `--level=${opts.level}`], ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`])
+    const run = await spawnChild(
+      [`--cpu-child=${d}`, `--lines=${opts.lines}`, `--level=${opts.level}`],
+      ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`],
+    )
     const prof = summariseProfile(join(PROFILE_DIR, name), run.fromUs, run.toUs)
-    console.log(`\n## CPU profile: ${d}, ${run.lines} lines (run: ${run.wallMs.toFixed(0)} ms wall, ${run.cpuMs.toFixed(0)} ms CPU on all threads, ${run.written} written)`)
-    console.log(`main thread: ${(prof.busy / 1000).toFixed(0)} ms busy, ${(prof.idle / 1000).toFixed(0)} ms idle; shares are of busy time; gunzip/gzip themselves run on the libuv pool (see the stages below)`)
+    console.log(
+      `\n## CPU profile: ${d}, ${run.lines} lines (run: ${run.wallMs.toFixed(0)} ms wall, ${run.cpuMs.toFixed(0)} ms CPU on all threads, ${run.written} written)`,
+    )
+    console.log(
+      `main thread: ${(prof.busy / 1000).toFixed(0)} ms busy, ${(prof.idle / 1000).toFixed(0)} ms idle; shares are of busy time; gunzip/gzip themselves run on the libuv pool (see the stages below)`,
+    )
     console.log('\nby stage (self time; native frames charged to their JavaScript caller):')
     for (const [stage, us] of prof.stages) if (us >= 1000) console.log(`  ${(us / 1000).toFixed(0).padStart(7)} ms ${pct(us, prof.busy)}  ${stage}`)
     console.log('\ntop self-time functions:')
-    for (const [key, { us, stage }] of prof.fns.slice(0, 25)) console.log(`  ${(us / 1000).toFixed(0).padStart(7)} ms ${pct(us, prof.busy)}  ${key}   [${stage}]`)
+    for (const [key, { us, stage }] of prof.fns.slice(0, 25))
+      console.log(`  ${(us / 1000).toFixed(0).padStart(7)} ms ${pct(us, prof.busy)}  ${key}   [${stage}]`)
     stages[d] = await spawnChild([`--stages-child=${d}`, `--lines=${opts.lines}`, `--level=${opts.level}`])
   }
 
   const ds = opts.datasets
-  const row = (label, get) => console.log(`  ${label.padEnd(58)}${ds.map((d) => (Number.isFinite(get(stages[d])) ? get(stages[d]).toFixed(0) : '-').padStart(24)).join('')}`)
+  const row = (label, get) =>
+    console.log(`  ${label.padEnd(58)}${ds.map((d) => (Number.isFinite(get(stages[d])) ? get(stages[d]).toFixed(0) : '-').padStart(24)).join('')}`)
   console.log(`\n## Stages in isolation: CPU ms per 10k events (${opts.lines} lines; best of 2; process CPU)`)
   console.log(`  ${''.padEnd(58)}${ds.map((d) => d.padStart(24)).join('')}`)
   row('gunzip (zlib, sync)', (s) => s.gunzip)
@@ -402,7 +412,10 @@ async function main() {
 
   console.log(`\n## gzip level of the output (${ds[0]}, ${stages[ds[0]].outMb.toFixed(0)} MB of enriched NDJSON, sync, one thread)`)
   console.log(`  ${'level'.padStart(5)} ${'CPU ms/10k'.padStart(11)} ${'MB/s'.padStart(7)} ${'ratio'.padStart(6)} ${'out MB'.padStart(7)}`)
-  for (const [level, g] of Object.entries(stages[ds[0]].gzip)) console.log(`  ${level.padStart(5)} ${g.cpu10k.toFixed(0).padStart(11)} ${g.mbPerS.toFixed(1).padStart(7)} ${g.ratio.toFixed(1).padStart(6)} ${g.outMb.toFixed(1).padStart(7)}`)
+  for (const [level, g] of Object.entries(stages[ds[0]].gzip))
+    console.log(
+      `  ${level.padStart(5)} ${g.cpu10k.toFixed(0).padStart(11)} ${g.mbPerS.toFixed(1).padStart(7)} ${g.ratio.toFixed(1).padStart(6)} ${g.outMb.toFixed(1).padStart(7)}`,
+    )
   console.log('')
   console.log(JSON.stringify({ stages }))
 }

@@ -46,7 +46,17 @@ const STEADY_MAX_WARMUPS = 60
 const STEADY_SETTLE_RUNS = 5
 
 function parseArgs(argv) {
-  const opts = { quick: false, level: 6, datasets: DATASETS, sizes: ['10k', '100k', '1m'], memory: ['100MB', '1GB'], runs: 3, memoryRuns: 3, s3: true, s3Datasets: DATASETS }
+  const opts = {
+    quick: false,
+    level: 6,
+    datasets: DATASETS,
+    sizes: ['10k', '100k', '1m'],
+    memory: ['100MB', '1GB'],
+    runs: 3,
+    memoryRuns: 3,
+    s3: true,
+    s3Datasets: DATASETS,
+  }
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=')
     if (k === 'quick') Object.assign(opts, { quick: true, sizes: ['10k'], memory: ['20MB'], runs: 2, memoryRuns: 1, s3Datasets: ['http_requests'] })
@@ -153,14 +163,18 @@ function sinkFigures(key, row) {
 function checkCounts(row, detail) {
   const { got } = row
   if (got.events !== row.lines || got.written !== row.lines) {
-    log(`WARNING ${row.dataset} ${row.size} ${row.sink}: ${row.lines} lines, pipeline saw ${got.events}, wrote ${got.written}, quarantined ${got.quarantined}; ${detail}`)
+    log(
+      `WARNING ${row.dataset} ${row.size} ${row.sink}: ${row.lines} lines, pipeline saw ${got.events}, wrote ${got.written}, quarantined ${got.quarantined}; ${detail}`,
+    )
   }
 }
 
 /** The bench raises the batch's S3 budget (see loadSink); says when the service's own would have run out. */
 function checkBudget(what, ms, sink) {
   if (ms > sink.serviceBudgetMs) {
-    log(`NOTE ${what}: ${(ms / 1000).toFixed(0)} s, over the service's S3_BATCH_BUDGET_MS (${sink.serviceBudgetMs / 1000} s): the service would fail this batch with 503`)
+    log(
+      `NOTE ${what}: ${(ms / 1000).toFixed(0)} s, over the service's S3_BATCH_BUDGET_MS (${sink.serviceBudgetMs / 1000} s): the service would fail this batch with 503`,
+    )
   }
 }
 
@@ -386,7 +400,9 @@ async function main() {
     loadavg_1m_start: round(loadavg()[0], 2),
   }
   const rows = []
-  log(`\nnode ${process.version}, ${cpus().length} x ${figures.cpu_model}, load average ${load0.map((x) => x.toFixed(2)).join(' ')}, output gzip level ${opts.level}`)
+  log(
+    `\nnode ${process.version}, ${cpus().length} x ${figures.cpu_model}, load average ${load0.map((x) => x.toFixed(2)).join(' ')}, output gzip level ${opts.level}`,
+  )
   log('best of N runs (N=1 for 1m); cpu = process CPU (all threads) per 10k events; ratio = pipeline events/s / floor events/s')
   log(header())
   const wantS3 = opts.s3 && (opts.memory.length > 0 || opts.datasets.some((d) => opts.s3Datasets.includes(d)))
@@ -422,15 +438,22 @@ async function main() {
   figures.total_s = round((performance.now() - started) / 1000)
 
   // The table, on stdout.
-  console.log(`\nlogpush-edge bench: node ${process.version}, ${figures.cpus} x ${figures.cpu_model}, gzip level ${opts.level}, load average ${figures.loadavg_1m_start} -> ${figures.loadavg_1m_end}`)
-  if (s3) console.log(`sink s3: the service's S3 sink (GZIP_LEVEL ${opts.level}, S3_PART_BYTES ${figures.s3_part_bytes}) to a local s3rver; cpu excludes the server's process`)
+  console.log(
+    `\nlogpush-edge bench: node ${process.version}, ${figures.cpus} x ${figures.cpu_model}, gzip level ${opts.level}, load average ${figures.loadavg_1m_start} -> ${figures.loadavg_1m_end}`,
+  )
+  if (s3)
+    console.log(
+      `sink s3: the service's S3 sink (GZIP_LEVEL ${opts.level}, S3_PART_BYTES ${figures.s3_part_bytes}) to a local s3rver; cpu excludes the server's process`,
+    )
   console.log(header())
   for (const r of rows) console.log(formatRow(r))
   if (mem.length) {
     console.log('\nmemory (http_requests through the pipeline into the gzip null sink or into S3, fresh process, streamed from disk)')
     console.log("gunzip 'pipeline': the gzip body into runPipeline as in production; 'paced': gunzipped by the bench one awaited write at a time")
     console.log("start 'fresh': one warm-up run; 'steady': warmed up until V8 grew its young generation, as a Worker's isolate serving batch after batch has")
-    console.log(`${'batch'.padStart(8)} ${'gunzip'.padStart(9)} ${'start'.padStart(6)} ${'sink'.padStart(4)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)} ${'objects/parts'.padStart(13)}  peak RSS - base of each run (the median shown)`)
+    console.log(
+      `${'batch'.padStart(8)} ${'gunzip'.padStart(9)} ${'start'.padStart(6)} ${'sink'.padStart(4)} ${'lines'.padStart(9)} ${'MB in'.padStart(7)} ${'baseline RSS'.padStart(13)} ${'peak RSS - base'.padStart(16)} ${'peak heap - base'.padStart(17)} ${'peak external - base'.padStart(21)} ${'ev/s'.padStart(8)} ${'objects/parts'.padStart(13)}  peak RSS - base of each run (the median shown)`,
+    )
     for (const m of mem) {
       console.log(
         `${m.size.padStart(8)} ${m.gunzip.padStart(9)} ${m.start.padStart(6)} ${m.sink.padStart(4)} ${String(m.lines).padStart(9)} ${m.mb.toFixed(0).padStart(7)} ${`${m.baselineRssMb.toFixed(1)} MiB`.padStart(13)} ${`${m.peakRssOverBaselineMb.toFixed(1)} MiB`.padStart(16)} ${`${m.peakHeapOverBaselineMb.toFixed(1)} MiB`.padStart(17)} ${`${m.peakExternalOverBaselineMb.toFixed(1)} MiB`.padStart(21)} ${Math.round(m.eventsPerS).toString().padStart(8)} ${(m.sink === 's3' ? `${m.objects}/${m.parts}` : '-').padStart(13)}  ${m.rssRuns.join(', ')}`,
@@ -494,21 +517,25 @@ async function memory(opts, size, s3, figures) {
 
 /** The figures every memory run reports, under `key` (the batch size and the run's kind). */
 function runFigures(run, key) {
-  return run && {
-    [`peak_rss_mb_${key}`]: round(run.peakRssOverBaselineMb),
-    [`peak_rss_mb_${key}_runs`]: run.rssRuns,
-    [`peak_heap_mb_${key}`]: round(run.peakHeapOverBaselineMb),
-    [`peak_external_mb_${key}`]: round(run.peakExternalOverBaselineMb),
-    [`v8_new_space_mb_${key}`]: run.newSpaceMb.map((x) => round(x)),
-  }
+  return (
+    run && {
+      [`peak_rss_mb_${key}`]: round(run.peakRssOverBaselineMb),
+      [`peak_rss_mb_${key}_runs`]: run.rssRuns,
+      [`peak_heap_mb_${key}`]: round(run.peakHeapOverBaselineMb),
+      [`peak_external_mb_${key}`]: round(run.peakExternalOverBaselineMb),
+      [`v8_new_space_mb_${key}`]: run.newSpaceMb.map((x) => round(x)),
+    }
+  )
 }
 
 function steadyFigures(run, key) {
-  return run && {
-    ...runFigures(run, key),
-    [`baseline_rss_mb_${key}`]: round(run.baselineRssMb),
-    [`warmup_runs_${key}`]: run.warmups,
-  }
+  return (
+    run && {
+      ...runFigures(run, key),
+      [`baseline_rss_mb_${key}`]: round(run.baselineRssMb),
+      [`warmup_runs_${key}`]: run.warmups,
+    }
+  )
 }
 
 await main()

@@ -42,7 +42,15 @@ async function schemaLoader() {
   mkdirSync(path.dirname(LOADER_BUNDLE), { recursive: true })
   // Per process, then renamed: a test run and `wrangler dev` may build at the same moment.
   const tmp = `${LOADER_BUNDLE}.${process.pid}.mjs`
-  await esbuild.build({ entryPoints: [path.join(ROOT, 'src/schema/load.ts')], outfile: tmp, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' })
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, 'src/schema/load.ts')],
+    outfile: tmp,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  })
   renameSync(tmp, LOADER_BUNDLE)
   return import(`${pathToFileURL(LOADER_BUNDLE).href}?t=${Date.now()}`)
 }
@@ -52,7 +60,9 @@ function readSchemaFiles(dirs) {
   const files = {}
   const from = {}
   for (const dir of dirs) {
-    for (const name of readdirSync(dir).filter((f) => f.endsWith('.yml')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((f) => f.endsWith('.yml'))
+      .sort()) {
       if (name in files) throw new Error(`${name} is in both ${from[name]} and ${dir}`)
       files[name] = readFileSync(path.join(dir, name), 'utf8')
       from[name] = dir

@@ -62,7 +62,9 @@ for (const file of sources(SRC)) {
     const isFolder = statSync(target, { throwIfNoEntry: false })?.isDirectory()
     const to = layerOf(isFolder ? path.join(target, 'index.ts') : /\.tsx?$/.test(target) ? target : `${target}.ts`)
     if (to === from || allowed.includes('*') || allowed.includes(to)) continue
-    problems.push(`src/${path.relative(SRC, file)}: imports ${spec} (${from} -> ${to} is not allowed; ${from} may import ${allowed.join(', ') || 'nothing in src'})`)
+    problems.push(
+      `src/${path.relative(SRC, file)}: imports ${spec} (${from} -> ${to} is not allowed; ${from} may import ${allowed.join(', ') || 'nothing in src'})`,
+    )
   }
 }
 if (problems.length) {

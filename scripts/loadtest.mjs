@@ -49,7 +49,8 @@ function parseArgs(argv) {
     const [flag, inline] = argv[i].split('=', 2)
     const value = inline ?? argv[++i]
     const n = Number(value)
-    if (!['--concurrency', '--duration', '--lines', '--timeout'].includes(flag)) throw new Error(`unknown option ${flag} (known: --concurrency, --duration, --lines, --timeout)`)
+    if (!['--concurrency', '--duration', '--lines', '--timeout'].includes(flag))
+      throw new Error(`unknown option ${flag} (known: --concurrency, --duration, --lines, --timeout)`)
     if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number`)
     opts[flag.slice(2)] = n
   }
@@ -73,9 +74,21 @@ async function startWorker(s3Url, dir) {
   const inspectorPort = await freePort()
   const log = createWriteStream(path.join(dir, 'wrangler.log'))
   const args = [
-    path.join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev',
-    '--ip', HOST, '--port', String(port), '--inspector-ip', HOST, '--inspector-port', String(inspectorPort),
-    '--persist-to', path.join(dir, 'wrangler-state'), '--show-interactive-dev-session=false', '--log-level', 'warn',
+    path.join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+    'dev',
+    '--ip',
+    HOST,
+    '--port',
+    String(port),
+    '--inspector-ip',
+    HOST,
+    '--inspector-port',
+    String(inspectorPort),
+    '--persist-to',
+    path.join(dir, 'wrangler-state'),
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    'warn',
     ...Object.entries(devVars(s3Url)).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ]
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } })
@@ -167,7 +180,12 @@ async function push(url, opts, fixtures, runId) {
 
 /** Every event in the bucket, by id, read through the S3 API. */
 async function readBucket(s3Url) {
-  const client = new S3Client({ endpoint: s3Url, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } })
+  const client = new S3Client({
+    endpoint: s3Url,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+  })
   const keys = []
   let token
   do {
@@ -221,11 +239,14 @@ async function main() {
     await rm(dir, { recursive: true, force: true })
   }
   // A hard stop whatever happens: the run, the drain and the read-back are all bounded.
-  const hardStop = setTimeout(async () => {
-    console.error('loadtest: hard time limit reached, stopping')
-    await cleanup()
-    process.exit(2)
-  }, (opts.duration + opts.timeout + 300) * 1000)
+  const hardStop = setTimeout(
+    async () => {
+      console.error('loadtest: hard time limit reached, stopping')
+      await cleanup()
+      process.exit(2)
+    },
+    (opts.duration + opts.timeout + 300) * 1000,
+  )
   hardStop.unref()
   process.once('SIGINT', async () => {
     await cleanup()
@@ -239,7 +260,11 @@ async function main() {
     console.log(`batches of ${fixtures.length} fixtures: ${fixtures.map((f) => f.file).join(', ')}`)
     // One warm-up request so that the first batches do not measure the module load.
     const warm = makeBatch(fixtures[0], `${runId}:warmup`)
-    const warmRes = await fetch(`${worker.url}/logpush/${fixtures[0].dataset}`, { method: 'POST', body: warm.body, headers: { Authorization: `Bearer ${TOKEN}` } })
+    const warmRes = await fetch(`${worker.url}/logpush/${fixtures[0].dataset}`, {
+      method: 'POST',
+      body: warm.body,
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    })
     if (warmRes.status !== 200) throw new Error(`warm-up answered ${warmRes.status}: ${await warmRes.text()}`)
     const warmAck = await warmRes.json()
 
@@ -292,10 +317,16 @@ async function main() {
       verifySeconds: Number(verifySeconds.toFixed(1)),
       ok: missing === 0 && duplicated === 0 && rowIdDuplicates === 0 && ackMismatch === 0 && run.acked.length > 0,
     }
-    console.log(`sent ${result.batchesSent} batches in ${result.durationSeconds} s, ${result.batchesAcked} acknowledged: ${result.batchesPerSecond} batches/s, ${result.eventsPerSecond} events/s`)
+    console.log(
+      `sent ${result.batchesSent} batches in ${result.durationSeconds} s, ${result.batchesAcked} acknowledged: ${result.batchesPerSecond} batches/s, ${result.eventsPerSecond} events/s`,
+    )
     console.log(`latency of acknowledged batches: p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`)
-    console.log(`answers by status: ${JSON.stringify(run.statuses)}${Object.keys(run.errors).length ? `; first error of each: ${JSON.stringify(run.errors)}` : ''}`)
-    console.log(`bucket: ${stored.objects} objects, ${storedEvents} events; of ${ackedIds.length} acknowledged events ${missing} missing, ${duplicated} stored twice; ${unackedStored} unacknowledged events stored; ${rowIdDuplicates} duplicate p_row_id (read back in ${result.verifySeconds} s)`)
+    console.log(
+      `answers by status: ${JSON.stringify(run.statuses)}${Object.keys(run.errors).length ? `; first error of each: ${JSON.stringify(run.errors)}` : ''}`,
+    )
+    console.log(
+      `bucket: ${stored.objects} objects, ${storedEvents} events; of ${ackedIds.length} acknowledged events ${missing} missing, ${duplicated} stored twice; ${unackedStored} unacknowledged events stored; ${rowIdDuplicates} duplicate p_row_id (read back in ${result.verifySeconds} s)`,
+    )
     if (stored.other.length) console.log(`other objects (staging, quarantine): ${stored.other.slice(0, 5).join(', ')}${stored.other.length > 5 ? ', ...' : ''}`)
     if (!result.ok) console.log("FAILED: an acknowledged event is missing or stored twice (the Worker's log follows)")
     console.log(JSON.stringify(result))

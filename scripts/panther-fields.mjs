@@ -19,7 +19,10 @@ const LOG_TYPE_OF_EVENT_TIME = { Datetime: 'Cloudflare.Firewall', EdgeStartTimes
 export function pantherColumns(reference) {
   const out = {}
   // Audit is given as Panther's YAML, flattened: "- name: X" ... "type: Y".
-  const auditText = reference.slice(reference.indexOf('schema: Cloudflare.Audit'), reference.indexOf('When selecting event fields on the Cloudflare UI, make sure you include the "Datetime"'))
+  const auditText = reference.slice(
+    reference.indexOf('schema: Cloudflare.Audit'),
+    reference.indexOf('When selecting event fields on the Cloudflare UI, make sure you include the "Datetime"'),
+  )
   const audit = {}
   let name = ''
   for (const line of auditText.split('\n')) {

@@ -41,14 +41,8 @@ const UPLOAD_ID = /^[0-9a-f]{1,64}$/
  * // s3.url === 'http://127.0.0.1:9100'
  * await s3.close()
  */
-export async function startS3Server({
-  host = DEFAULT_HOST,
-  port = DEFAULT_PORT,
-  directory = DEFAULT_DIRECTORY,
-  silent = false,
-} = {}) {
-  const args = ['--openssl-legacy-provider', SELF, SERVE_FLAG,
-    '--host', host, '--port', String(port), '--directory', path.resolve(directory)]
+export async function startS3Server({ host = DEFAULT_HOST, port = DEFAULT_PORT, directory = DEFAULT_DIRECTORY, silent = false } = {}) {
+  const args = ['--openssl-legacy-provider', SELF, SERVE_FLAG, '--host', host, '--port', String(port), '--directory', path.resolve(directory)]
   if (silent) args.push('--silent')
   // stdin stays open as a lifeline: the child exits when this process goes away.
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })

@@ -67,7 +67,18 @@ export function ndjsonLine(event) {
 // Value pools: documentation address ranges (RFC 5737, RFC 3849), example domains.
 
 const HOSTS = ['www.example.com', 'api.example.com', 'shop.example.org', 'example.net', 'static.example.com', 'WWW.Example.com']
-const PATHS = ['/', '/index.html', '/api/v1/orders', '/api/v1/users/42', '/login', '/static/app.js', '/images/logo.png', '/checkout', '/search', '/wp-login.php']
+const PATHS = [
+  '/',
+  '/index.html',
+  '/api/v1/orders',
+  '/api/v1/users/42',
+  '/login',
+  '/static/app.js',
+  '/images/logo.png',
+  '/checkout',
+  '/search',
+  '/wp-login.php',
+]
 const QUERIES = ['', '?q=shoes', '?page=2', '?utm_source=newsletter', '?id=17&sort=desc']
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'HEAD', 'OPTIONS']
 const USER_AGENTS = [
@@ -80,7 +91,15 @@ const USER_AGENTS = [
 ]
 const COUNTRIES = ['us', 'de', 'gb', 'fr', 'jp', 'br', 'in', 'sa', 'au', 'nl']
 const COLOS = ['IAD', 'FRA', 'LHR', 'CDG', 'NRT', 'GRU', 'BOM', 'RUH', 'SYD', 'AMS']
-const ASNS = [[15169, 'GOOGLE'], [13335, 'CLOUDFLARENET'], [16509, 'AMAZON-02'], [8075, 'MICROSOFT-CORP-MSN-AS-BLOCK'], [3320, 'DTAG'], [7922, 'COMCAST-7922'], [43766, 'MTC-KSA-AS']]
+const ASNS = [
+  [15169, 'GOOGLE'],
+  [13335, 'CLOUDFLARENET'],
+  [16509, 'AMAZON-02'],
+  [8075, 'MICROSOFT-CORP-MSN-AS-BLOCK'],
+  [3320, 'DTAG'],
+  [7922, 'COMCAST-7922'],
+  [43766, 'MTC-KSA-AS'],
+]
 const CONTENT_TYPES = ['text/html', 'application/json', 'application/javascript', 'image/png', 'text/css']
 const HTTP_STATUSES = [200, 200, 200, 200, 301, 304, 403, 404, 500, 503]
 const TLS_VERSIONS = ['TLSv1.3', 'TLSv1.3', 'TLSv1.2', 'none']
@@ -88,7 +107,14 @@ const HTTP_VERSIONS = ['HTTP/1.1', 'HTTP/2', 'HTTP/3']
 const CIPHERS = ['AEAD-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'AEAD-CHACHA20-POLY1305-SHA256', 'NONE']
 const ACTIONS = ['allow', 'block', 'log', 'managed_challenge', 'challenge', 'skip']
 const USERS = ['alice', 'bob', 'ops', 'security', 'deploy-bot']
-const HEADERS = [['accept-language', 'en-US,en;q=0.9'], ['accept-language', 'de-DE'], ['cache-control', 'no-store'], ['cache-control', 'public, max-age=86400'], ['x-forwarded-proto', 'https'], ['content-type', 'application/json']]
+const HEADERS = [
+  ['accept-language', 'en-US,en;q=0.9'],
+  ['accept-language', 'de-DE'],
+  ['cache-control', 'no-store'],
+  ['cache-control', 'public, max-age=86400'],
+  ['x-forwarded-proto', 'https'],
+  ['content-type', 'application/json'],
+]
 const MAP_KEYS = ['id', 'name', 'type', 'version', 'source', 'zone_name']
 const WORDS = ['unknown', 'default', 'standard', 'enabled', 'disabled', 'none', 'ok']
 const MESSAGES = ['SQLi probing', 'XSS attempt in query string', 'Known bad user agent', 'Rate limit exceeded']
@@ -279,6 +305,9 @@ function headers(r) {
 /** A json field's value: headers, metadata or a changed record, by name. */
 function json(r, name) {
   if (/Headers$/.test(name)) return headers(r)
-  if (/Value$/.test(name)) return r.chance(0.5) ? { name: `${r.pick(['www', 'api', 'mail'])}.example.com`, type: r.pick(['A', 'AAAA', 'CNAME']), ttl: r.pick([1, 300, 3600]), proxied: r.chance(0.7) } : {}
+  if (/Value$/.test(name))
+    return r.chance(0.5)
+      ? { name: `${r.pick(['www', 'api', 'mail'])}.example.com`, type: r.pick(['A', 'AAAA', 'CNAME']), ttl: r.pick([1, 300, 3600]), proxied: r.chance(0.7) }
+      : {}
   return r.chance(0.6) ? { [r.pick(MAP_KEYS)]: r.hex(32), [r.pick(MAP_KEYS)]: r.int(1, 90) } : {}
 }

@@ -80,7 +80,10 @@ export const commonSettings = z.object({
       if (names.length === 1 && names[0] === 'ndjson') return 'ndjson' as const
       const named = names.every((name) => name === 'ndjson' || UNBUILT_FORMATS.has(name)) && new Set(names).size === names.length
       const unbuilt = names.filter((name) => UNBUILT_FORMATS.has(name))
-      ctx.addIssue({ code: 'custom', message: named && unbuilt.length ? `${unbuilt.join(', ')} output is not built yet: ndjson is the only format for now` : OUTPUT_FORMAT_NAMES })
+      ctx.addIssue({
+        code: 'custom',
+        message: named && unbuilt.length ? `${unbuilt.join(', ')} output is not built yet: ndjson is the only format for now` : OUTPUT_FORMAT_NAMES,
+      })
       return z.NEVER
     }),
   PROXY_ACCESS_KEY_ID: z.string().min(1).optional(),
@@ -90,13 +93,16 @@ export const commonSettings = z.object({
   // Comma-separated bucket names the S3 endpoint answers for; unset: any valid bucket name.
   S3_PROXY_BUCKETS: z
     .string()
-    .transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean))
+    .transform((list) =>
+      list
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(bucketName, 'must be S3 bucket names')).min(1))
     .optional(),
   // Object key prefix -> dataset, e.g. {"cloudflare/http/": "http_requests"}; longest prefix wins.
-  S3_PROXY_DATASETS: jsonObject
-    .pipe(z.record(z.string().min(1), z.string().regex(datasetName, 'must map prefixes to dataset names')))
-    .optional(),
+  S3_PROXY_DATASETS: jsonObject.pipe(z.record(z.string().min(1), z.string().regex(datasetName, 'must map prefixes to dataset names'))).optional(),
 })
 
 // What a missing S3 setting says: it is missing only because the default sink needs it.
@@ -113,7 +119,10 @@ const s3Settings = commonSettings.extend({
 })
 
 const isR2Bucket = (value: unknown): value is R2Bucket =>
-  typeof value === 'object' && value !== null && typeof (value as R2Bucket).put === 'function' && typeof (value as R2Bucket).createMultipartUpload === 'function'
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as R2Bucket).put === 'function' &&
+  typeof (value as R2Bucket).createMultipartUpload === 'function'
 
 const r2Settings = commonSettings.extend({
   SINK: z.literal('r2'),
@@ -136,22 +145,30 @@ function withDefaultSink(env: unknown): unknown {
  * Secrets (keys, tokens) come from `wrangler secret put` or `.dev.vars`, never wrangler.toml.
  */
 export const configSchema = z
-  .preprocess(withDefaultSink, z.discriminatedUnion('SINK', [s3Settings, r2Settings], {
-    error: (issue) => (issue.code === 'invalid_union' ? 'must be "s3" (the default) or "r2"' : undefined),
-  }))
+  .preprocess(
+    withDefaultSink,
+    z.discriminatedUnion('SINK', [s3Settings, r2Settings], {
+      error: (issue) => (issue.code === 'invalid_union' ? 'must be "s3" (the default) or "r2"' : undefined),
+    }),
+  )
   .superRefine((config, ctx) => {
     // A mapping to a dataset nobody serves would turn every object under its prefix into a 4xx
     // that Logpush drops: refuse it where the configuration is read, so /healthz names it.
     const served = new Set(knownDatasets())
     for (const [prefix, dataset] of Object.entries(config.S3_PROXY_DATASETS ?? {})) {
       if (!served.has(dataset)) {
-        ctx.addIssue({ code: 'custom', path: ['S3_PROXY_DATASETS'], message: `maps "${prefix.slice(0, 64)}" to "${dataset}", which is not a served dataset (served: ${[...served].join(', ')})` })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['S3_PROXY_DATASETS'],
+          message: `maps "${prefix.slice(0, 64)}" to "${dataset}", which is not a served dataset (served: ${[...served].join(', ')})`,
+        })
       }
     }
     if (config.S3_PART_BYTES >= minPartBytesOf(config)) return
-    const message = config.SINK === 'r2'
-      ? `must be at least 5 MiB (${MIN_PART_BYTES}): R2 refuses smaller parts`
-      : `must be at least 5 MiB (${MIN_PART_BYTES}): S3 refuses smaller parts (only a server on 127.0.0.1 or localhost may take less)`
+    const message =
+      config.SINK === 'r2'
+        ? `must be at least 5 MiB (${MIN_PART_BYTES}): R2 refuses smaller parts`
+        : `must be at least 5 MiB (${MIN_PART_BYTES}): S3 refuses smaller parts (only a server on 127.0.0.1 or localhost may take less)`
     ctx.addIssue({ code: 'custom', path: ['S3_PART_BYTES'], message })
   })
 
@@ -189,9 +206,7 @@ export function readConfig(env: object): Config {
   if (cached) return cached
   const parsed = configSchema.safeParse(env)
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`),
-    )
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`))
   }
   cache.set(env, parsed.data)
   return parsed.data

@@ -138,17 +138,7 @@ export class DatasetCounters extends DurableObject<Env> {
         sql.exec('UPDATE totals SET duplicates = duplicates + 1 WHERE id = 1')
         return false
       }
-      sql.exec(
-        ADD_BATCH,
-        rec.events,
-        rec.written,
-        rec.quarantined,
-        rec.bytesReceived,
-        rec.bytesDecompressed,
-        rec.objects,
-        rec.receivedAt,
-        rec.maxEventTime,
-      )
+      sql.exec(ADD_BATCH, rec.events, rec.written, rec.quarantined, rec.bytesReceived, rec.bytesDecompressed, rec.objects, rec.receivedAt, rec.maxEventTime)
       sql.exec(ADD_HOUR, hourOf(rec.receivedAt), 1, rec.events, rec.written, rec.quarantined, rec.bytesReceived, 0)
       return true
     })
@@ -175,10 +165,7 @@ export class DatasetCounters extends DurableObject<Env> {
     const at = this.now()
     const sql = this.ctx.storage.sql
     this.ctx.storage.transactionSync(() => {
-      sql.exec(
-        'UPDATE totals SET failures = failures + 1, last_failure_at = MAX(COALESCE(last_failure_at, ?1), ?1) WHERE id = 1',
-        at,
-      )
+      sql.exec('UPDATE totals SET failures = failures + 1, last_failure_at = MAX(COALESCE(last_failure_at, ?1), ?1) WHERE id = 1', at)
       sql.exec(
         `INSERT INTO failures (reason, count, last_at) VALUES (?1, 1, ?2)
          ON CONFLICT (reason) DO UPDATE SET count = count + 1, last_at = MAX(last_at, ?2)`,
@@ -236,9 +223,7 @@ export class DatasetCounters extends DurableObject<Env> {
       sql.exec('DELETE FROM seen_batches WHERE received_at < ?', this.now() - RETENTION_MS)
     })
     this.alarmScheduled = false
-    const left = sql
-      .exec<{ n: number }>('SELECT (SELECT COUNT(*) FROM hourly) + (SELECT COUNT(*) FROM seen_batches) AS n')
-      .one().n
+    const left = sql.exec<{ n: number }>('SELECT (SELECT COUNT(*) FROM hourly) + (SELECT COUNT(*) FROM seen_batches) AS n').one().n
     if (left > 0) await this.schedulePrune()
   }
 

@@ -52,7 +52,9 @@ function storesFor(env: Env, config: Config, dataset: string): BatchStores {
         remove: async (key) => {
           // Counters out of reach: keep the objects. A leftover the next re-send overwrites is
           // better than a loss.
-          stored ??= countersFor(env, dataset).hasBatch(layout.batchId).catch(() => true)
+          stored ??= countersFor(env, dataset)
+            .hasBatch(layout.batchId)
+            .catch(() => true)
           if (!(await stored)) await output.remove(key)
         },
       }

@@ -53,7 +53,12 @@ export function ingestFailure(err: unknown): IngestFailure | undefined {
   if (err instanceof NotNdjsonError) return { code: 'ndjson_required', status: 415, detail: err.message, retry: false }
   if (err instanceof SourceReadError) return { code: 'body_unreadable', status: 400, detail: 'the request body could not be read to its end', retry: false }
   if (err instanceof StorageUnavailableError) {
-    return { code: 'storage_unavailable', status: 503, detail: 'the batch could not be stored after retries; nothing was acknowledged, retry later', retry: true }
+    return {
+      code: 'storage_unavailable',
+      status: 503,
+      detail: 'the batch could not be stored after retries; nothing was acknowledged, retry later',
+      retry: true,
+    }
   }
   if (err instanceof ConfigError) return { code: 'misconfigured', status: 500, detail: err.message, retry: false }
   return undefined

@@ -57,10 +57,12 @@ export class PartitionedOutput implements BatchOutput {
     if (failed) {
       // A failed close may still have stored its object: a PUT whose answer was lost on the way
       // back. Removing a key that was never written is harmless, so every key is removed.
-      await Promise.allSettled(open.map(async (o, i) => {
-        if (results[i]!.status === 'rejected') await o.writer.abort()
-        await this.store.remove(o.key)
-      }))
+      await Promise.allSettled(
+        open.map(async (o, i) => {
+          if (results[i]!.status === 'rejected') await o.writer.abort()
+          await this.store.remove(o.key)
+        }),
+      )
       throw failed.reason
     }
     return open.map((o) => o.key).sort()

@@ -39,7 +39,8 @@ export function batchStores(config: Config, storage: ObjectStorage, minPartSize:
       open: (key) => new ObjectWriter({ storage: client, key, deadline, partSize, minPartSize }),
       read: async (key) => {
         const res = await client.getObject(key, { deadline })
-        if (!res?.body) throw new StorageError({ operation: 'GetObject', status: 404, code: 'NoSuchKey', detail: 'the staged copy of the body is missing', key })
+        if (!res?.body)
+          throw new StorageError({ operation: 'GetObject', status: 404, code: 'NoSuchKey', detail: 'the staged copy of the body is missing', key })
         return endingBy(res.body, deadline, `staged body ${key}`)
       },
       remove: (key) => client.deleteObject(key, cleanup()),
@@ -56,7 +57,18 @@ function endingBy(body: ReadableStream<Uint8Array>, deadline: number, what: stri
   const reader = body.getReader()
   let timer: ReturnType<typeof setTimeout> | undefined
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StorageError({ operation: 'GetObject', status: 0, code: 'TimeoutError', detail: `${what} was not read to its end within the batch's time budget` })), Math.max(0, deadline - Date.now()))
+    timer = setTimeout(
+      () =>
+        reject(
+          new StorageError({
+            operation: 'GetObject',
+            status: 0,
+            code: 'TimeoutError',
+            detail: `${what} was not read to its end within the batch's time budget`,
+          }),
+        ),
+      Math.max(0, deadline - Date.now()),
+    )
   })
   expired.catch(() => {})
   return new ReadableStream<Uint8Array>({

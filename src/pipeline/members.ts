@@ -130,7 +130,7 @@ export class LineMembers implements SourceMembers {
     let m = 0
     if (text.charCodeAt(i) !== CLOSE_BRACE) {
       // Each step tests for the compact form Logpush writes first; spaces are the slow branch.
-      for (;; m++) {
+      for (; ; m++) {
         if (m === keys.length) return false
         if (text.charCodeAt(i) !== QUOTE) {
           i = skipSpace(text, i)

@@ -16,7 +16,10 @@ export function healthRoutes(): Hono<AppEnv> {
       const warnings: string[] = []
       // The ingest token sits in every Logpush job's destination URL, where anyone who can read
       // the job (or its error log) sees it: the page and /stats deserve a token of their own.
-      if (!config.STATS_TOKEN) warnings.push('STATS_TOKEN is not set: the status page and /stats accept the ingest token, which every Logpush job URL carries; set a separate STATS_TOKEN with wrangler secret put')
+      if (!config.STATS_TOKEN)
+        warnings.push(
+          'STATS_TOKEN is not set: the status page and /stats accept the ingest token, which every Logpush job URL carries; set a separate STATS_TOKEN with wrangler secret put',
+        )
       return c.json(warnings.length ? { ok: true, datasets: knownDatasets(), warnings } : { ok: true, datasets: knownDatasets() })
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err

@@ -13,13 +13,17 @@ const PAGE_HEADERS = { 'Cache-Control': 'no-store' }
  * HTTP Basic (any user name, the stats or ingest token as the password).
  * @example app.route('/', statusPage)
  */
-export const statusPage = new Hono<{ Bindings: Env }>().get('/', basicTokenAuth(statsTokens, 'sign in with any user name and the stats token (or the ingest token) as the password'), async (c) => {
-  const datasets = await Promise.all(
-    knownDatasets().map(async (name) => {
-      const counters = countersFor(c.env, name)
-      const [stats, series] = await Promise.all([counters.stats(), counters.series()])
-      return { stats, series }
-    }),
-  )
-  return c.html(<StatusPage now={Date.now()} datasets={datasets} />, 200, PAGE_HEADERS)
-})
+export const statusPage = new Hono<{ Bindings: Env }>().get(
+  '/',
+  basicTokenAuth(statsTokens, 'sign in with any user name and the stats token (or the ingest token) as the password'),
+  async (c) => {
+    const datasets = await Promise.all(
+      knownDatasets().map(async (name) => {
+        const counters = countersFor(c.env, name)
+        const [stats, series] = await Promise.all([counters.stats(), counters.series()])
+        return { stats, series }
+      }),
+    )
+    return c.html(<StatusPage now={Date.now()} datasets={datasets} />, 200, PAGE_HEADERS)
+  },
+)

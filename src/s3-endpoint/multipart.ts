@@ -39,7 +39,10 @@ export function multipartStaging(store: ObjectStore, s3Prefix: string) {
   const partKey = (uploadId: string, partNumber: number) => `${folder(uploadId)}part-${String(partNumber).padStart(5, '0')}`
 
   const marker = async (bucket: string, key: string, uploadId: string): Promise<void> => {
-    const missing = new S3XmlError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.')
+    const missing = new S3XmlError(
+      'NoSuchUpload',
+      'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    )
     if (!UPLOAD_ID.test(uploadId)) throw missing
     const body = await store.get(`${folder(uploadId)}${MARKER}`)
     if (!body) throw missing

@@ -147,7 +147,10 @@ async function completeUpload(request: S3Request, deps: S3ProxyDeps): Promise<Re
     }
   }
   // The batch is durable; removing the staging objects need not hold the answer back.
-  await afterResponse(c, staging.remove(bucket, key, uploadId).catch((error) => console.error('s3: staging cleanup failed', uploadId, error)))
+  await afterResponse(
+    c,
+    staging.remove(bucket, key, uploadId).catch((error) => console.error('s3: staging cleanup failed', uploadId, error)),
+  )
   const body = xmlDocument('CompleteMultipartUploadResult', {
     Location: new URL(c.req.url).href.replace(/\?.*$/, ''),
     Bucket: bucket,

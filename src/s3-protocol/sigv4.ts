@@ -168,7 +168,10 @@ function readAuth(request: Request, url: URL): AuthParts {
   const header = request.headers.get('authorization')
   const query = url.searchParams
   if (header !== null && query.has('X-Amz-Signature')) {
-    throw new SigV4Error('InvalidRequest', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified')
+    throw new SigV4Error(
+      'InvalidRequest',
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified',
+    )
   }
   if (header !== null) return readAuthHeader(request, header)
   if (query.has('X-Amz-Signature') || query.has('X-Amz-Algorithm')) return readAuthQuery(request, query)
@@ -226,7 +229,9 @@ function readAuthQuery(request: Request, query: URLSearchParams): AuthParts {
     auth: 'query',
     algorithm,
     ...splitCredential(get('X-Amz-Credential')),
-    signedHeaders: get('X-Amz-SignedHeaders').split(';').map((name) => name.trim().toLowerCase()),
+    signedHeaders: get('X-Amz-SignedHeaders')
+      .split(';')
+      .map((name) => name.trim().toLowerCase()),
     signature: get('X-Amz-Signature'),
     amzDate: get('X-Amz-Date'),
     expires,
@@ -260,7 +265,10 @@ function httpDateToAmz(value: string | null): string | undefined {
   if (!value) return undefined
   const time = Date.parse(value)
   if (Number.isNaN(time)) return undefined
-  return new Date(time).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+  return new Date(time)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
 }
 
 /** RFC 3986 encoding as AWS specifies it: unreserved characters stay, everything else is %XX. */

@@ -354,10 +354,17 @@ function fieldsChecker(fields: CompiledField[], top: boolean): (record: Record<s
       const changes = ctx.changes
       // Values already of the column's type skip the checker's call; the rest go through it.
       let out =
-        typeof v === 'string' ? (f.string ? v : f.check(v, ctx))
-        : typeof v === 'number' ? (v >= f.min && v <= f.max && Number.isInteger(v) ? v : f.check(v, ctx))
-        : typeof v === 'boolean' && f.boolean ? v
-        : f.check(v, ctx)
+        typeof v === 'string'
+          ? f.string
+            ? v
+            : f.check(v, ctx)
+          : typeof v === 'number'
+            ? v >= f.min && v <= f.max && Number.isInteger(v)
+              ? v
+              : f.check(v, ctx)
+            : typeof v === 'boolean' && f.boolean
+              ? v
+              : f.check(v, ctx)
       if (out === INEXACT && typeof v === 'number' && members !== null) {
         // Unixnano timestamps are beyond 2^53: their digits as written, instead of a re-parse.
         const raw = members.valueText(i)

@@ -48,7 +48,10 @@ function valueAt(doc: unknown, path: PropertyKey[]): unknown {
 }
 
 function describeProblem(doc: unknown, { path, message }: Problem): string {
-  const where = path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')
+  const where = path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '')
   const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message)
   let text = missing ? `missing (expected ${missing[1]})` : message
   const got = valueAt(doc, path)

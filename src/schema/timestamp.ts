@@ -96,8 +96,15 @@ function fromIntegerDigits(digits: string): string | null {
   // Without leading zeros the number of digits gives the magnitude.
   const n = digits.length
   const scale =
-    n > 1 && digits.charCodeAt(0) === C0 ? scaleOf(Number(n > 15 ? digits.slice(0, 15) : digits) * 10 ** Math.max(0, n - 15))
-    : n > 17 ? 9 : n > 14 ? 6 : n > 11 ? 3 : 0
+    n > 1 && digits.charCodeAt(0) === C0
+      ? scaleOf(Number(n > 15 ? digits.slice(0, 15) : digits) * 10 ** Math.max(0, n - 15))
+      : n > 17
+        ? 9
+        : n > 14
+          ? 6
+          : n > 11
+            ? 3
+            : 0
   if (scale === 0) return formatEpoch(Number(digits), ZEROS)
   const cut = digits.length - scale
   const seconds = cut > 0 ? Number(digits.slice(0, cut)) : 0
@@ -126,9 +133,22 @@ function fromRfc3339(s: string): string | null {
   const sec = digitsAt(s, 17, 2)
   const sep = s.charCodeAt(10)
   if (
-    y < MIN_YEAR || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 59 ||
-    h < 0 || mi < 0 || sec < 0 || s[4] !== '-' || s[7] !== '-' || s[13] !== ':' || s[16] !== ':' ||
-    (sep !== 84 /* T */ && sep !== 116 /* t */ && sep !== 32 /* space */)
+    y < MIN_YEAR ||
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    d > daysInMonth(y, mo) ||
+    h > 23 ||
+    mi > 59 ||
+    sec > 59 ||
+    h < 0 ||
+    mi < 0 ||
+    sec < 0 ||
+    s[4] !== '-' ||
+    s[7] !== '-' ||
+    s[13] !== ':' ||
+    s[16] !== ':' ||
+    (sep !== 84 /* T */ && sep !== 116 /* t */ && sep !== 32) /* space */
   ) {
     return null
   }
@@ -143,9 +163,9 @@ function fromRfc3339(s: string): string | null {
   }
   let offsetSeconds = 0
   const zone = s.charCodeAt(i)
-  if ((zone === 90 /* Z */ || zone === 122 /* z */) && i + 1 === s.length) {
+  if ((zone === 90 /* Z */ || zone === 122) /* z */ && i + 1 === s.length) {
     offsetSeconds = 0
-  } else if ((zone === 43 /* + */ || zone === 45 /* - */) && i + 6 === s.length && s[i + 3] === ':') {
+  } else if ((zone === 43 /* + */ || zone === 45) /* - */ && i + 6 === s.length && s[i + 3] === ':') {
     const oh = digitsAt(s, i + 1, 2)
     const om = digitsAt(s, i + 4, 2)
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return null

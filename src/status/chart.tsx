@@ -38,13 +38,23 @@ export function HourlyChart({ points, label }: { points: HourlyPoint[]; label: s
       <figcaption class="chart-head">
         <span class="chart-title">{label}</span>
         <span class="legend">
-          <span class="key key-events" />events
-          <span class="key key-quarantined" />quarantined
+          <span class="key key-events" />
+          events
+          <span class="key key-quarantined" />
+          quarantined
         </span>
       </figcaption>
       <div class="plot">
-        {total > 0 && <span class="ytick" style="top:0">{formatCompact(max)}</span>}
-        {total > 0 && <span class="ytick" style="top:50%">{formatCompact(max / 2)}</span>}
+        {total > 0 && (
+          <span class="ytick" style="top:0">
+            {formatCompact(max)}
+          </span>
+        )}
+        {total > 0 && (
+          <span class="ytick" style="top:50%">
+            {formatCompact(max / 2)}
+          </span>
+        )}
         <svg
           viewBox={`0 0 ${VIEW_W} ${VIEW_H}`}
           preserveAspectRatio="none"

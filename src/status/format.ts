@@ -13,7 +13,12 @@ export function formatCount(n: number): string {
 /** 1234 → '1.2k', for chart scales where space is short. */
 export function formatCompact(n: number): string {
   if (n < 1_000) return trimZero(n.toFixed(1))
-  for (const [size, unit] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) {
+  for (const [size, unit] of [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ] as const) {
     if (n >= size) return `${trimZero((n / size).toFixed(n / size < 10 ? 1 : 0))}${unit}`
   }
   return String(n)

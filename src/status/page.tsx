@@ -82,13 +82,7 @@ export function StatusPage({ now, datasets }: { now: number; datasets: DatasetVi
               text={formatCount(sum((s) => s.failures))}
               tone={failing > 0 ? 'bad' : undefined}
             />
-            <Kpi
-              label="Receiving"
-              metric="receiving"
-              value={receiving}
-              text={`${receiving} of ${datasets.length}`}
-              note="datasets, last 15 min"
-            />
+            <Kpi label="Receiving" metric="receiving" value={receiving} text={`${receiving} of ${datasets.length}`} note="datasets, last 15 min" />
           </section>
           <section class="cards">
             {datasets.map((d) => (
@@ -97,8 +91,8 @@ export function StatusPage({ now, datasets }: { now: number; datasets: DatasetVi
           </section>
         </main>
         <footer class="wrap foot">
-          Counts move once a batch is durably stored in S3; a retried batch is counted once. Charts show the last{' '}
-          {CHART_HOURS} hours by arrival time, in UTC. JSON: <code>GET /stats</code> with a bearer token.
+          Counts move once a batch is durably stored in S3; a retried batch is counted once. Charts show the last {CHART_HOURS} hours by arrival time, in UTC.
+          JSON: <code>GET /stats</code> with a bearer token.
         </footer>
       </body>
     </html>
@@ -157,21 +151,10 @@ function DatasetCard({ view, now }: { view: DatasetView; now: number }) {
         />
         <Metric label="Batches" metric="batches" value={s.batches} text={formatCount(s.batches)} />
         <Metric label="Received" metric="bytesReceived" value={s.bytesReceived} text={formatBytes(s.bytesReceived)} />
-        <Metric
-          label="Decompressed"
-          metric="bytesDecompressed"
-          value={s.bytesDecompressed}
-          text={formatBytes(s.bytesDecompressed)}
-        />
+        <Metric label="Decompressed" metric="bytesDecompressed" value={s.bytesDecompressed} text={formatBytes(s.bytesDecompressed)} />
         <Metric label="S3 objects" metric="objects" value={s.objects} text={formatCount(s.objects)} />
         <Metric label="Duplicates" metric="duplicates" value={s.duplicates} text={formatCount(s.duplicates)} />
-        <Metric
-          label="Failed batches"
-          metric="failures"
-          value={s.failures}
-          text={formatCount(s.failures)}
-          tone={s.failures > 0 ? 'bad' : undefined}
-        />
+        <Metric label="Failed batches" metric="failures" value={s.failures} text={formatCount(s.failures)} tone={s.failures > 0 ? 'bad' : undefined} />
       </dl>
       <HourlyChart points={fillHours(view.series, now, CHART_HOURS)} label={`Per hour, last ${CHART_HOURS} h`} />
       <footer class="card-foot">
@@ -213,7 +196,13 @@ function Moment({ label, metric, at, now }: { label: string; metric: string; at:
     <div>
       <dt>{label}</dt>
       <dd data-metric={metric} data-value={at === null ? '' : String(at)}>
-        {at === null ? '—' : <time datetime={new Date(at).toISOString()} title={formatUtc(at)}>{formatAgo(at, now)}</time>}
+        {at === null ? (
+          '—'
+        ) : (
+          <time datetime={new Date(at).toISOString()} title={formatUtc(at)}>
+            {formatAgo(at, now)}
+          </time>
+        )}
       </dd>
     </div>
   )

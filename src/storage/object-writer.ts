@@ -102,7 +102,7 @@ export class ObjectWriter {
     this.#writing = true
     try {
       this.#bytes += chunk.byteLength
-      for (let at = 0; at < chunk.byteLength;) {
+      for (let at = 0; at < chunk.byteLength; ) {
         // A full part goes only once a byte follows it: the last part is never empty, and
         // an object of exactly partSize is one PUT.
         if (this.#filled === this.#partSize) {

@@ -142,7 +142,9 @@ function layout(): Promise<Layout> {
           if (found.length === 0) return [{ selector, box: null }]
           return found.map((el) => ({ selector, box: (el as HTMLElement).offsetParent === null && getComputedStyle(el).position !== 'fixed' ? null : box(el) }))
         }),
-        clipped: all('.kpi-value, article dd').filter((el) => el.scrollWidth > el.clientWidth).map((el) => el.textContent ?? ''),
+        clipped: all('.kpi-value, article dd')
+          .filter((el) => el.scrollWidth > el.clientWidth)
+          .map((el) => el.textContent ?? ''),
         text: text.flatMap((selector) =>
           all(selector)
             .filter((el) => (el as HTMLElement).offsetParent !== null && (el.textContent ?? '').trim() !== '')
@@ -197,7 +199,11 @@ function expectApart(boxes: Box[]): void {
 
 /** Every word and number of TEXT stands out from what is behind it by WCAG AA's 4.5:1 at least. */
 function expectReadable(l: Layout): void {
-  for (const selector of TEXT) expect(l.text.some((t) => t.selector === selector), `${selector} is shown`).toBe(true)
+  for (const selector of TEXT)
+    expect(
+      l.text.some((t) => t.selector === selector),
+      `${selector} is shown`,
+    ).toBe(true)
   for (const t of l.text) expect(contrast(t.color, t.background), `${t.selector}: ${t.color} on ${t.background}`).toBeGreaterThanOrEqual(4.5)
 }
 
@@ -212,9 +218,7 @@ describe('status page in Chromium', () => {
     const res = await page.goto(base.href)
     expect(res?.status()).toBe(200)
     expect(await page.title()).toContain('logpush-edge')
-    expect(await page.locator('article[data-dataset]').evaluateAll((els) => els.map((e) => e.getAttribute('data-dataset')))).toEqual([
-      ...DATASETS,
-    ])
+    expect(await page.locator('article[data-dataset]').evaluateAll((els) => els.map((e) => e.getAttribute('data-dataset')))).toEqual([...DATASETS])
 
     for (const s of stats.datasets) {
       const counts = ['events', 'written', 'quarantined', 'batches', 'objects', 'duplicates', 'failures'] as const
@@ -225,9 +229,7 @@ describe('status page in Chromium', () => {
         expect(await shown(s.dataset, metric)).toEqual({ text: formatBytes(s[metric]), value: String(s[metric]) })
       }
       expect(await shown(s.dataset, 'quarantineRate')).toEqual({ text: formatRate(s.quarantineRate), value: String(s.quarantineRate) })
-      expect(await shown(s.dataset, 'lagMs')).toEqual(
-        s.lagMs === null ? { text: '—', value: '' } : { text: formatDuration(s.lagMs), value: String(s.lagMs) },
-      )
+      expect(await shown(s.dataset, 'lagMs')).toEqual(s.lagMs === null ? { text: '—', value: '' } : { text: formatDuration(s.lagMs), value: String(s.lagMs) })
       for (const metric of ['lastBatchAt', 'lastEventAt'] as const) {
         expect((await shown(s.dataset, metric)).value).toBe(s[metric] === null ? '' : String(s[metric]))
       }

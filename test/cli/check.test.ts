@@ -84,8 +84,28 @@ describe('check', () => {
     expect(code).toBe(0)
     expect(report).toEqual({
       files: [
-        { file: 'http_requests.ndjson', dataset: 'http_requests', gzip: false, events: 20, written: 20, quarantined: 0, reasons: {}, firstQuarantined: [], validation: false },
-        { file: 'firewall_events.unixnano.ndjson.gz', dataset: 'firewall_events', gzip: true, events: 20, written: 20, quarantined: 0, reasons: {}, firstQuarantined: [], validation: false },
+        {
+          file: 'http_requests.ndjson',
+          dataset: 'http_requests',
+          gzip: false,
+          events: 20,
+          written: 20,
+          quarantined: 0,
+          reasons: {},
+          firstQuarantined: [],
+          validation: false,
+        },
+        {
+          file: 'firewall_events.unixnano.ndjson.gz',
+          dataset: 'firewall_events',
+          gzip: true,
+          events: 20,
+          written: 20,
+          quarantined: 0,
+          reasons: {},
+          firstQuarantined: [],
+          validation: false,
+        },
       ],
       skipped: [],
     })
@@ -162,7 +182,9 @@ describe('check', () => {
     )
     expect(r.code).toBe(2)
     const json = await runJson(['check', 'access_requests.ndjson'])
-    expect(json.report.files).toEqual([{ file: 'access_requests.ndjson', dataset: null, error: { code: 'unknown_dataset', message: expect.stringContaining('--dataset <name>') } }])
+    expect(json.report.files).toEqual([
+      { file: 'access_requests.ndjson', dataset: null, error: { code: 'unknown_dataset', message: expect.stringContaining('--dataset <name>') } },
+    ])
     expect(json.code).toBe(2)
 
     const skipped = await run(['check', '--served-only', 'access_requests.ndjson', 'http_requests.ndjson'])
@@ -176,20 +198,24 @@ describe('check', () => {
 
   it("Logpush's destination check is validation, not a quarantine: exit 0", async () => {
     const r = await run(['check', 'http_requests.validation.json.gz'])
-    expect(r.stdout).toContain('http_requests.validation.json.gz (http_requests, gzip): Logpush\'s destination check {"content":"tests"}, answered as validation')
+    expect(r.stdout).toContain(
+      'http_requests.validation.json.gz (http_requests, gzip): Logpush\'s destination check {"content":"tests"}, answered as validation',
+    )
     expect(r.code).toBe(0)
     const { report } = await runJson(['check', 'http_requests.validation.json.gz'])
     expect(report.files[0]).toMatchObject({ validation: true, events: 0, written: 0, quarantined: 0 })
   })
 
-  it('a body the Worker would refuse is an error of that file, with the Worker\'s code: exit 1', async () => {
+  it("a body the Worker would refuse is an error of that file, with the Worker's code: exit 1", async () => {
     const { code, report } = await runJson(['check', 'http_requests.truncated.gz', 'http_requests.csv', 'http_requests.ndjson'])
     expect(report.files.map((f: { error?: { code: string } }) => f.error?.code)).toEqual(['undecodable_body', 'ndjson_required', undefined])
     expect(report.files[1].error.message).toContain('NDJSON is required')
     expect(code).toBe(1)
 
     const r = await run(['check', '--max-decompressed-bytes', '1000', 'firewall_events.unixnano.ndjson.gz'])
-    expect(r.stdout).toContain('firewall_events.unixnano.ndjson.gz (firewall_events): refused, body_too_large: body exceeds MAX_DECOMPRESSED_BYTES (1000 bytes)\n')
+    expect(r.stdout).toContain(
+      'firewall_events.unixnano.ndjson.gz (firewall_events): refused, body_too_large: body exceeds MAX_DECOMPRESSED_BYTES (1000 bytes)\n',
+    )
     expect(r.code).toBe(1)
   })
 

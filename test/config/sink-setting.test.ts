@@ -56,8 +56,9 @@ describe('SINK', () => {
   })
 
   it('r2 takes no part under 5 MiB, wherever it runs', () => {
-    expect(problems({ ...COMMON, SINK: 'r2', LOGS_BUCKET: env.LOGS_BUCKET, S3_PART_BYTES: String(16 * 1024) }))
-      .toEqual([`S3_PART_BYTES: must be at least 5 MiB (${5 * 1024 * 1024}): R2 refuses smaller parts`])
+    expect(problems({ ...COMMON, SINK: 'r2', LOGS_BUCKET: env.LOGS_BUCKET, S3_PART_BYTES: String(16 * 1024) })).toEqual([
+      `S3_PART_BYTES: must be at least 5 MiB (${5 * 1024 * 1024}): R2 refuses smaller parts`,
+    ])
     // The local S3 server takes small parts: tests and `npm start` use them.
     expect(readConfig({ ...COMMON, ...S3, S3_PART_BYTES: String(16 * 1024) }).S3_PART_BYTES).toBe(16 * 1024)
   })
@@ -76,7 +77,10 @@ describe('SINK', () => {
     const health = await app.fetch(new Request('http://worker/healthz'), broken)
     expect(health.status).toBe(503)
     expect(await health.json()).toMatchObject({ ok: false, error: 'misconfigured', detail: [expect.stringMatching(/^LOGS_BUCKET: SINK=r2 needs/)] })
-    const ingest = await app.fetch(new Request('http://worker/logpush/http_requests', { method: 'POST', body: '{}\n', headers: { Authorization: 'Bearer dev-token' } }), broken)
+    const ingest = await app.fetch(
+      new Request('http://worker/logpush/http_requests', { method: 'POST', body: '{}\n', headers: { Authorization: 'Bearer dev-token' } }),
+      broken,
+    )
     expect(ingest.status).toBe(500)
     expect(await ingest.json()).toMatchObject({ error: 'misconfigured', detail: expect.stringContaining('LOGS_BUCKET') })
   })

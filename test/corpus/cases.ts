@@ -61,11 +61,21 @@ const DEEP = 100_000
 const wrongTypes: { dataset: string; field: string; type: string; values: string[] }[] = [
   { dataset: 'http_requests', field: 'ClientRequestHost', type: 'string', values: ['{}', '[]', '{"a":1}', '["x"]', '{"nested":{"x":1}}'] },
   { dataset: 'http_requests', field: 'CacheTieredFill', type: 'boolean', values: ['"yes"', '1', '0', '"TRUE"', '[]', '{}'] },
-  { dataset: 'http_requests', field: 'ClientASN', type: 'bigint', values: ['1.5', '"12a"', 'true', '"0x10"', '9223372036854775808', '"-9223372036854775809"', '[]', '{}'] },
+  {
+    dataset: 'http_requests',
+    field: 'ClientASN',
+    type: 'bigint',
+    values: ['1.5', '"12a"', 'true', '"0x10"', '9223372036854775808', '"-9223372036854775809"', '[]', '{}'],
+  },
   { dataset: 'http_requests', field: 'ClientSrcPort', type: 'int', values: ['2147483648', '-2147483649', '"80.0"', 'false', '[80]'] },
   { dataset: 'http_requests', field: 'EdgeResponseStatus', type: 'smallint', values: ['32768', '-32769', '"200 OK"', '200.5', '{}'] },
   { dataset: 'http_requests', field: 'EdgeResponseCompressionRatio', type: 'float', values: ['"abc"', '"0x10"', '"Infinity"', '"NaN"', '1e400', 'true', '[]'] },
-  { dataset: 'http_requests', field: 'EdgeEndTimestamp', type: 'timestamp', values: ['true', '"yesterday"', '-1', '1.5', '"2026-11-25"', '"Thu, 21 May 2022 11:17:33 UTC"', '{}', '[]'] },
+  {
+    dataset: 'http_requests',
+    field: 'EdgeEndTimestamp',
+    type: 'timestamp',
+    values: ['true', '"yesterday"', '-1', '1.5', '"2026-11-25"', '"Thu, 21 May 2022 11:17:33 UTC"', '{}', '[]'],
+  },
   { dataset: 'http_requests', field: 'BotTags', type: '[string]', values: ['"bot"', '{}', '[{}]', '[null]', '[[]]', '["ok",{"a":1}]', '["a",["b"]]'] },
   { dataset: 'firewall_events', field: 'Metadata', type: '{string:string}', values: ['[]', '"k=v"', '{"a":{}}', '{"a":[]}', '{"a":null}'] },
 ]
@@ -256,7 +266,13 @@ export const corpus: CorpusCase[] = [
   {
     name: 'a 10 MB single line at the default MAX_LINE_BYTES (1 MiB), plain (staged in S3 on the way)',
     body: () => ndjson(line('huge', `"Pad":"${'a'.repeat(10 * MiB)}"`)),
-    answer: { status: 200, events: 1, written: 0, quarantined: 1, reasons: [/^line is 10485\d\d\d bytes, over MAX_LINE_BYTES \(1048576\); raw holds its head$/] },
+    answer: {
+      status: 200,
+      events: 1,
+      written: 0,
+      quarantined: 1,
+      reasons: [/^line is 10485\d\d\d bytes, over MAX_LINE_BYTES \(1048576\); raw holds its head$/],
+    },
   },
   {
     name: 'a 10 MB single line, gzip, MAX_LINE_BYTES=16 MiB: parsed and written whole',
@@ -275,7 +291,11 @@ export const corpus: CorpusCase[] = [
   { name: 'empty body', body: () => new Uint8Array(0), answer: { status: 200, events: 0, written: 0, quarantined: 0 } },
   { name: 'empty gzip member', body: () => gzip(new Uint8Array(0)), answer: { status: 200, events: 0, written: 0, quarantined: 0 } },
   { name: 'only newlines (LF and CRLF)', body: () => bytes('\n\n\r\n\n'), answer: { status: 200, events: 0, written: 0, quarantined: 0 } },
-  { name: 'only spaces, tabs and newlines, gzip', body: () => gzip(bytes(' \t \n\t\n   \r\n')), answer: { status: 200, events: 0, written: 0, quarantined: 0 } },
+  {
+    name: 'only spaces, tabs and newlines, gzip',
+    body: () => gzip(bytes(' \t \n\t\n   \r\n')),
+    answer: { status: 200, events: 0, written: 0, quarantined: 0 },
+  },
   {
     name: 'CR-only line ends (classic Mac): one line, not JSON',
     body: () => bytes(`${GOOD}\r${line('cr-2')}\r`),
@@ -297,7 +317,13 @@ export const corpus: CorpusCase[] = [
   {
     name: `deeply nested JSON: ${DEEP} levels as a bad value of a string and a [string] column`,
     body: () => ndjson(GOOD, line('deep-string', `"ClientRequestHost":${nested(DEEP, '[', ']')}`), line('deep-tags', `"BotTags":${nested(DEEP, '[', ']')}`)),
-    answer: { status: 200, events: 3, written: 1, quarantined: 2, reasons: [/^ClientRequestHost: expected string, got /, /^BotTags\[0\]: bad element of \[string\], got /] },
+    answer: {
+      status: 200,
+      events: 3,
+      written: 1,
+      quarantined: 2,
+      reasons: [/^ClientRequestHost: expected string, got /, /^BotTags\[0\]: bad element of \[string\], got /],
+    },
   },
   {
     name: `deeply nested JSON: ${DEEP} levels of [ with an unclosed end (not JSON)`,
@@ -317,7 +343,13 @@ export const corpus: CorpusCase[] = [
       events: 6,
       written: 1,
       quarantined: 5,
-      reasons: ['expected a JSON object, got an array', 'expected a JSON object, got a string', 'expected a JSON object, got a number', 'expected a JSON object, got null', 'expected a JSON object, got a boolean'],
+      reasons: [
+        'expected a JSON object, got an array',
+        'expected a JSON object, got a string',
+        'expected a JSON object, got a number',
+        'expected a JSON object, got null',
+        'expected a JSON object, got a boolean',
+      ],
     },
   },
   {
@@ -344,7 +376,13 @@ export const corpus: CorpusCase[] = [
       events: 7,
       written: 2,
       quarantined: 5,
-      reasons: [/^ClientASN: expected bigint/, /^ClientASN: expected bigint/, /^ClientSrcPort: expected int/, /^EdgeEndTimestamp: expected timestamp/, /^EdgeResponseCompressionRatio: expected float, got 1e400/],
+      reasons: [
+        /^ClientASN: expected bigint/,
+        /^ClientASN: expected bigint/,
+        /^ClientSrcPort: expected int/,
+        /^EdgeEndTimestamp: expected timestamp/,
+        /^EdgeResponseCompressionRatio: expected float, got 1e400/,
+      ],
       check: (e) => {
         expectField(e, 'n-unknown', 'Huge', '123456789012345678901234567890', true)
         expectField(e, 'n-unknown', 'Neg', '-98765432109876543210987', true)
@@ -356,7 +394,12 @@ export const corpus: CorpusCase[] = [
   },
   {
     name: 'bigint edge values: 2^63-1 kept exactly, -2^63 kept, 2^63 bad',
-    body: () => ndjson(line('b-max', '"ClientASN":9223372036854775807'), line('b-min', '"ClientASN":"-9223372036854775808"'), line('b-over', '"ClientASN":9223372036854775808')),
+    body: () =>
+      ndjson(
+        line('b-max', '"ClientASN":9223372036854775807'),
+        line('b-min', '"ClientASN":"-9223372036854775808"'),
+        line('b-over', '"ClientASN":9223372036854775808'),
+      ),
     answer: {
       status: 200,
       events: 3,
@@ -396,7 +439,13 @@ export const corpus: CorpusCase[] = [
     name: '__proto__ as a key of a {string:string} map column (firewall Metadata)',
     dataset: 'firewall_events',
     body: () => ndjson(`{"Datetime":"${T}","RayID":"fw-proto","Metadata":{"__proto__":"x","constructor":"y"}}`),
-    answer: { status: 200, events: 1, written: 1, quarantined: 0, check: (e) => expectField(e, 'fw-proto', 'Metadata', JSON.parse('{"__proto__":"x","constructor":"y"}')) },
+    answer: {
+      status: 200,
+      events: 1,
+      written: 1,
+      quarantined: 0,
+      check: (e) => expectField(e, 'fw-proto', 'Metadata', JSON.parse('{"__proto__":"x","constructor":"y"}')),
+    },
   },
   {
     name: 'duplicate keys: the last one wins (as JSON.parse), good-then-bad is quarantined, bad-then-good is written',
@@ -405,7 +454,14 @@ export const corpus: CorpusCase[] = [
         `{"RayID":"dup-ok","EdgeStartTimestamp":"not a time","EdgeStartTimestamp":"${T}","RayID":"dup-ok-last"}`,
         `{"RayID":"dup-bad","EdgeStartTimestamp":"${T}","EdgeStartTimestamp":"not a time"}`,
       ),
-    answer: { status: 200, events: 2, written: 1, quarantined: 1, reasons: [/^EdgeStartTimestamp: expected timestamp, got "not a time"/], check: rays(['dup-ok-last']) },
+    answer: {
+      status: 200,
+      events: 2,
+      written: 1,
+      quarantined: 1,
+      reasons: [/^EdgeStartTimestamp: expected timestamp, got "not a time"/],
+      check: rays(['dup-ok-last']),
+    },
   },
   {
     name: 'forged p_* fields in the input are replaced by enrichment',
@@ -428,18 +484,30 @@ export const corpus: CorpusCase[] = [
   ...wrongTypes.map(wrongTypeCase),
   {
     name: 'null and "" in typed columns: null kept, "" dropped; a json column takes any value',
-    body: () => ndjson(line('empty-values', '"ClientASN":null,"CacheTieredFill":"","EdgeResponseStatus":"","BotTags":null,"RequestHeaders":[1,"x",{"y":null}]')),
+    body: () =>
+      ndjson(line('empty-values', '"ClientASN":null,"CacheTieredFill":"","EdgeResponseStatus":"","BotTags":null,"RequestHeaders":[1,"x",{"y":null}]')),
     answer: { status: 200, events: 1, written: 1, quarantined: 0 },
   },
   {
     name: 'the event time field missing, null, "" or of a wrong type',
-    body: () => ndjson('{"RayID":"t-missing"}', '{"RayID":"t-null","EdgeStartTimestamp":null}', '{"RayID":"t-empty","EdgeStartTimestamp":""}', '{"RayID":"t-obj","EdgeStartTimestamp":{}}'),
+    body: () =>
+      ndjson(
+        '{"RayID":"t-missing"}',
+        '{"RayID":"t-null","EdgeStartTimestamp":null}',
+        '{"RayID":"t-empty","EdgeStartTimestamp":""}',
+        '{"RayID":"t-obj","EdgeStartTimestamp":{}}',
+      ),
     answer: {
       status: 200,
       events: 4,
       written: 0,
       quarantined: 4,
-      reasons: ['EdgeStartTimestamp: required field is missing', 'EdgeStartTimestamp: required field is missing', 'EdgeStartTimestamp: required field is empty', 'EdgeStartTimestamp: expected timestamp, got {}'],
+      reasons: [
+        'EdgeStartTimestamp: required field is missing',
+        'EdgeStartTimestamp: required field is missing',
+        'EdgeStartTimestamp: required field is empty',
+        'EdgeStartTimestamp: expected timestamp, got {}',
+      ],
     },
   },
 

@@ -82,9 +82,7 @@ describe('DatasetCounters', () => {
       lastFailureAt: null,
       lastValidationAt: null,
     })
-    expect(await counters.series()).toEqual([
-      { hour: Date.UTC(2026, 10, 20, 12), batches: 1, events: 10, written: 9, quarantined: 1, bytes: 120, failures: 0 },
-    ])
+    expect(await counters.series()).toEqual([{ hour: Date.UTC(2026, 10, 20, 12), batches: 1, events: 10, written: 9, quarantined: 1, bytes: 120, failures: 0 }])
   })
 
   it('adds up 50 concurrent batches exactly', async () => {
@@ -177,9 +175,7 @@ describe('DatasetCounters', () => {
       validations: 1,
       lastValidationAt: T0,
     })
-    expect(await counters.series()).toEqual([
-      { hour: Date.UTC(2026, 10, 20, 12), batches: 0, events: 0, written: 0, quarantined: 0, bytes: 0, failures: 4 },
-    ])
+    expect(await counters.series()).toEqual([{ hour: Date.UTC(2026, 10, 20, 12), batches: 0, events: 0, written: 0, quarantined: 0, bytes: 0, failures: 4 }])
   })
 
   it('rejects a malformed record and counts nothing', async () => {
@@ -218,8 +214,9 @@ describe('DatasetCounters', () => {
     expect(await counters.recordBatch(recent)).toEqual({ counted: false })
     expect(await counters.recordBatch(old)).toEqual({ counted: true })
 
-    const seen = await runInDurableObject(stubOf(dataset), (_instance, state) =>
-      state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM seen_batches').one().n,
+    const seen = await runInDurableObject(
+      stubOf(dataset),
+      (_instance, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM seen_batches').one().n,
     )
     expect(seen).toBe(2)
     // The alarm re-armed itself while there is data left to prune.

@@ -14,7 +14,8 @@ import { datasetFixtures, expectFixtureWritten, expectSameEventsInEveryFormat, F
 // repository's manifest, README and fixtures are not touched.
 const ROOT = join(import.meta.dirname, '..', '..')
 const THROWAWAY = join(ROOT, 'test/fixtures/schemas')
-const script = (name: string, args: string[]) => execFileSync(process.execPath, [join(ROOT, 'scripts', name), ...args], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' })
+const script = (name: string, args: string[]) =>
+  execFileSync(process.execPath, [join(ROOT, 'scripts', name), ...args], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' })
 
 let dir: string
 let manifest: Manifest
@@ -27,7 +28,11 @@ beforeAll(() => {
   script('build-manifest.mjs', build)
   script('make-fixtures.mjs', ['--manifest', join(dir, 'manifest.json'), '--out', join(dir, 'fixtures')])
   manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest
-  texts = Object.fromEntries(readdirSync(join(dir, 'fixtures')).filter((f) => f.endsWith('.ndjson')).map((f) => [f, readFileSync(join(dir, 'fixtures', f), 'utf8')]))
+  texts = Object.fromEntries(
+    readdirSync(join(dir, 'fixtures'))
+      .filter((f) => f.endsWith('.ndjson'))
+      .map((f) => [f, readFileSync(join(dir, 'fixtures', f), 'utf8')]),
+  )
 })
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -36,7 +41,11 @@ describe('a throwaway schema file beside schemas/', () => {
   it('is in the manifest, beside every schema of schemas/, and in the README table', () => {
     const served = readdirSync(join(ROOT, 'schemas')).filter((f) => f.endsWith('.yml')).length
     expect(Object.keys(manifest.datasets)).toHaveLength(served + 1)
-    expect(manifest.datasets.throwaway_events).toMatchObject({ file: 'cloudflare_throwaway.yml', schema: 'Cloudflare.Throwaway', table: 'cloudflare_throwaway' })
+    expect(manifest.datasets.throwaway_events).toMatchObject({
+      file: 'cloudflare_throwaway.yml',
+      schema: 'Cloudflare.Throwaway',
+      table: 'cloudflare_throwaway',
+    })
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain('| `throwaway_events` | `Cloudflare.Throwaway` | `cloudflare_throwaway` |')
   })
 
@@ -47,7 +56,11 @@ describe('a throwaway schema file beside schemas/', () => {
   })
 
   it('gets fixtures in every timestamp format, and only those formats', () => {
-    const formats = new Set(Object.keys(texts).filter((f) => f.startsWith('throwaway_events.')).map((f) => f.split('.')[1]))
+    const formats = new Set(
+      Object.keys(texts)
+        .filter((f) => f.startsWith('throwaway_events.'))
+        .map((f) => f.split('.')[1]),
+    )
     expect([...formats].sort()).toEqual([...FORMATS].sort())
   })
 
@@ -66,6 +79,8 @@ describe('a throwaway schema file beside schemas/', () => {
   it('fails those checks when its fixtures are missing', async () => {
     const { 'throwaway_events.unixnano.ndjson': _gone, ...rest } = texts
     const [missing] = datasetFixtures(['throwaway_events'], rest)
-    await expect(expectFixtureWritten(lazySchemas(manifest).get('throwaway_events')!, missing!)).rejects.toThrow('fixtures/throwaway_events.unixnano.ndjson is missing')
+    await expect(expectFixtureWritten(lazySchemas(manifest).get('throwaway_events')!, missing!)).rejects.toThrow(
+      'fixtures/throwaway_events.unixnano.ndjson is missing',
+    )
   })
 })

@@ -53,7 +53,15 @@ export async function signPut(url: URL, body: string): Promise<RawRequest> {
 /** A presigned PUT URL signed at `signedAt`, valid for `expiresIn` seconds. */
 export async function presignPut(url: URL, expiresIn: number, signedAt = new Date()): Promise<URL> {
   const signed = await signer().presign(
-    { method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, query: {}, headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } },
+    {
+      method: 'PUT',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query: {},
+      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    },
     { expiresIn, signingDate: signedAt },
   )
   const out = new URL(url)

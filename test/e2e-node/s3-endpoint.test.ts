@@ -296,7 +296,14 @@ describe('aws CLI', () => {
   it('a wrong secret is refused', async (context) => {
     if (!cli) return context.skip('the aws CLI is not installed')
     const failed = await run('aws', ['--endpoint-url', new URL('/s3', stack.workerUrl).href, 's3api', 'head-bucket', '--bucket', BUCKET], {
-      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), AWS_ACCESS_KEY_ID: 'logpush', AWS_SECRET_ACCESS_KEY: 'nope', AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: tmpdir(),
+        AWS_ACCESS_KEY_ID: 'logpush',
+        AWS_SECRET_ACCESS_KEY: 'nope',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
     }).then(
       () => undefined,
       (e: { stderr: string }) => e.stderr,

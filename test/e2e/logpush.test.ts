@@ -90,7 +90,8 @@ describe.each(SINKS)('SINK=%s: POST /logpush/:dataset writes what it acknowledge
         expect(ack.batchId).toMatch(/^[0-9a-f]{32}$/)
         expect(ack.objects).toBe(ack.keys.length)
         expect(await keysOfBatch(ack.batchId, store)).toEqual(ack.keys)
-        for (const key of ack.keys) expect(key).toMatch(new RegExp(`^logs/${table}/year=\\d{4}/month=\\d\\d/day=\\d\\d/hour=\\d\\d/${ack.batchId}\\.json\\.gz$`))
+        for (const key of ack.keys)
+          expect(key).toMatch(new RegExp(`^logs/${table}/year=\\d{4}/month=\\d\\d/day=\\d\\d/hour=\\d\\d/${ack.batchId}\\.json\\.gz$`))
         const objects = await Promise.all(ack.keys.map((key) => store.read(key)))
         for (const object of objects) expect(object).toMatchObject({ contentType: 'application/x-ndjson', contentEncoding: 'gzip' })
         const events = (await Promise.all(ack.keys.map(linesIn(store)))).flat()
@@ -178,9 +179,10 @@ describe.each(SINKS)('SINK=%s: partitions, retries, quarantine and large batches
   it('503 when the store cannot take the batch, so Logpush retries; counted only as a failure', async () => {
     // S3: an endpoint where nothing listens. R2 cannot be made to fail on demand: a double of
     // the binding fails every put (test/helpers/failing-bucket.ts).
-    const broken = sink === 's3'
-      ? { S3_ENDPOINT: 'http://127.0.0.1:1' }
-      : { ...store.settings, S3_RETRY_BASE_DELAY_MS: '10', LOGS_BUCKET: new FailingBucket(env.LOGS_BUCKET).fail({ call: 'put' }).binding }
+    const broken =
+      sink === 's3'
+        ? { S3_ENDPOINT: 'http://127.0.0.1:1' }
+        : { ...store.settings, S3_RETRY_BASE_DELAY_MS: '10', LOGS_BUCKET: new FailingBucket(env.LOGS_BUCKET).fail({ call: 'put' }).binding }
     const before = await datasetStats('spectrum_events')
     const res = await postWithEnv(broken, 'spectrum_events', bytes(`{"Timestamp":"2026-11-25T10:00:00Z","sink":"${sink}"}\n`))
     expect(res.status).toBe(503)
@@ -198,7 +200,9 @@ describe.each(SINKS)('SINK=%s: partitions, retries, quarantine and large batches
     const events: string[] = []
     const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('')
     for (let i = 0; i < 20_000; i++) {
-      events.push(`{"RayID":"big-${i}","EdgeStartTimestamp":${1795600800 + (i % 3000)},"ClientIP":"10.${i & 255}.${(i >> 8) & 255}.1","ClientRequestURI":"/${hex()}"}`)
+      events.push(
+        `{"RayID":"big-${i}","EdgeStartTimestamp":${1795600800 + (i % 3000)},"ClientIP":"10.${i & 255}.${(i >> 8) & 255}.1","ClientRequestURI":"/${hex()}"}`,
+      )
     }
     const body = await gzip(bytes(`${events.join('\n')}\n`))
     expect(body.byteLength).toBeGreaterThan(SPOOL_TEST_BYTES * 1.5)
@@ -215,7 +219,10 @@ describe.each(SINKS)('SINK=%s: partitions, retries, quarantine and large batches
 
   it('writes an object past the part size as a multipart upload of equal parts', async () => {
     // 8 MiB of base64 in one hour, about 6 MiB of gzip: a 5 MiB part and the rest.
-    const events = Array.from({ length: 80 }, (_, i) => `{"RayID":"mp-${sink}-${i}","EdgeStartTimestamp":"2026-11-25T11:00:00Z","ClientRequestURI":"/${incompressibleText(MiB / 10)}"}`)
+    const events = Array.from(
+      { length: 80 },
+      (_, i) => `{"RayID":"mp-${sink}-${i}","EdgeStartTimestamp":"2026-11-25T11:00:00Z","ClientRequestURI":"/${incompressibleText(MiB / 10)}"}`,
+    )
     const body = await gzip(bytes(`${events.join('\n')}\n`))
     // The parts are counted on the way: by the fault proxy in front of the S3 server (no fault),
     // or by the R2 binding's double (no fault either).

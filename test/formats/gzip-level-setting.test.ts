@@ -35,7 +35,13 @@ describe('GZIP_LEVEL', () => {
     expect(smallest.bytes).toBeLessThan(fastest.bytes)
   })
 
-  for (const [what, value] of [['0', '0'], ['10', '10'], ['a fraction', '5.5'], ['a word', 'fast'], ['empty', '']] as const) {
+  for (const [what, value] of [
+    ['0', '0'],
+    ['10', '10'],
+    ['a fraction', '5.5'],
+    ['a word', 'fast'],
+    ['empty', ''],
+  ] as const) {
     it(`${what}: a configuration error that names GZIP_LEVEL, as any bad setting`, async () => {
       const ingest = await call('/logpush/http_requests', { GZIP_LEVEL: value }, bytes(httpLines))
       expect(ingest.status).toBe(500)

@@ -10,13 +10,15 @@ import { batchContext, gunzip } from '../helpers/streams'
 import { s3Options, uniquePrefix } from '../storage/helpers'
 
 describe('the gzip NDJSON output format', () => {
-  it('is the registry\'s ndjson, with the contract\'s place in the layout', () => {
+  it("is the registry's ndjson, with the contract's place in the layout", () => {
     expect(outputFormats.ndjson).toBe(ndjsonGzip)
     for (const [name, format] of Object.entries(outputFormats)) expect(format.name).toBe(name)
-    expect(eventsKey('p/', ndjsonGzip, 'cloudflare_httprequest', '2022-05-25 13', 'ab12')).toBe('p/logs/cloudflare_httprequest/year=2022/month=05/day=25/hour=13/ab12.json.gz')
+    expect(eventsKey('p/', ndjsonGzip, 'cloudflare_httprequest', '2022-05-25 13', 'ab12')).toBe(
+      'p/logs/cloudflare_httprequest/year=2022/month=05/day=25/hour=13/ab12.json.gz',
+    )
   })
 
-  it('stores each event\'s line as the parser wrote it, with the format\'s headers', async () => {
+  it("stores each event's line as the parser wrote it, with the format's headers", async () => {
     const s3 = new S3Client(s3Options())
     const schema = schemas().get('http_requests')!
     const parser = new EventParser(schema, { ...batchContext, logType: schema.logType })

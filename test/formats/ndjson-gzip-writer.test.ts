@@ -7,7 +7,19 @@ import { GzipNdjsonWriter } from '../../src/formats/ndjson-gzip/writer'
 import { MIN_PART_SIZE } from '../../src/storage/object-writer'
 import { S3Client } from '../../src/storage/s3/client'
 import { untilStill } from '../helpers/streams'
-import { faultStats, faultyS3Options, firstDifference, gunzip, injectFault, noise, releaseHeld, s3Options, uniquePrefix, untilFaulted, watch } from '../storage/helpers'
+import {
+  faultStats,
+  faultyS3Options,
+  firstDifference,
+  gunzip,
+  injectFault,
+  noise,
+  releaseHeld,
+  s3Options,
+  uniquePrefix,
+  untilFaulted,
+  watch,
+} from '../storage/helpers'
 
 const MiB = 1024 * 1024
 const PART_SIZE = MIN_PART_SIZE + 1

@@ -34,7 +34,8 @@ describe('OUTPUT_FORMAT', () => {
     expect(res.status).toBe(200)
     const { keys, written } = (await res.json()) as BatchResult
     expect(keys.length).toBeGreaterThan(0)
-    for (const key of keys) expect(key).toMatch(new RegExp(`^${prefix}logs/cloudflare_httprequest/year=\\d{4}/month=\\d\\d/day=\\d\\d/hour=\\d\\d/[0-9a-f]+\\.json\\.gz$`))
+    for (const key of keys)
+      expect(key).toMatch(new RegExp(`^${prefix}logs/cloudflare_httprequest/year=\\d{4}/month=\\d\\d/day=\\d\\d/hour=\\d\\d/[0-9a-f]+\\.json\\.gz$`))
     expect((await Promise.all(keys.map(readObjectLines))).flat()).toHaveLength(written)
   })
 
@@ -44,7 +45,11 @@ describe('OUTPUT_FORMAT', () => {
     }
     const health = await call('/healthz', { OUTPUT_FORMAT: 'parquet' })
     expect(health.status).toBe(503)
-    expect(await health.json()).toMatchObject({ ok: false, error: 'misconfigured', detail: [expect.stringContaining('OUTPUT_FORMAT: parquet output is not built yet')] })
+    expect(await health.json()).toMatchObject({
+      ok: false,
+      error: 'misconfigured',
+      detail: [expect.stringContaining('OUTPUT_FORMAT: parquet output is not built yet')],
+    })
     const ingest = await call('/logpush/http_requests', { OUTPUT_FORMAT: 'parquet' }, bytes(httpLines))
     expect(ingest.status).toBe(500)
     expect(await ingest.json()).toMatchObject({ error: 'misconfigured', detail: expect.stringContaining('OUTPUT_FORMAT') })

@@ -9,7 +9,12 @@ export const FIXTURES = [
   ...knownDatasets().map((dataset, i) => ({ dataset, file: `${dataset}.${FORMATS[i % FORMATS.length]}.ndjson` })),
   { dataset: 'http_requests', file: 'http_requests.two-hours.ndjson' },
   { dataset: 'http_requests', file: 'bad-lines.ndjson' },
-].map((f) => ({ dataset: f.dataset, lines: fixture(f.file).split('\n').filter((l) => l !== '') }))
+].map((f) => ({
+  dataset: f.dataset,
+  lines: fixture(f.file)
+    .split('\n')
+    .filter((l) => l !== ''),
+}))
 
 const MAX_LINES = 8
 
@@ -17,12 +22,44 @@ const MAX_LINES = 8
 export const rawValue: fc.Arbitrary<string> = fc.oneof(
   fc.json({ maxDepth: 2 }),
   fc.constantFrom(
-    'null', '""', 'true', 'false', '0', '-0', '1.5', '-1', '1e3', '1e400', '-1.5E+999', '1e-400',
-    '9007199254740993', '18446744073709551616', '99999999999999999999', '-9223372036854775809', '9223372036854775807',
-    '"2022-05-25T13:25:26Z"', '"2022-05-25T13:25:26.123456789+09:30"', '"0001-01-01T00:00:00Z"', '"9999-12-31T23:59:59.999999999Z"',
-    '"0000-01-01T00:00:00Z"', '"10000-01-01T00:00:00Z"', '1653484780897169842', '1653484780', '"1653484780123"',
-    '"Thu, 21 May 2022 11:17:33 GMT"', '"2001:DB8::1"', '"192.0.2.1"', '"a@b.example"', '"00"',
-    '[]', '{}', '[null]', '{"a":{}}', '"\\u0000"', '"\\ud800"', '"é日本🎉"',
+    'null',
+    '""',
+    'true',
+    'false',
+    '0',
+    '-0',
+    '1.5',
+    '-1',
+    '1e3',
+    '1e400',
+    '-1.5E+999',
+    '1e-400',
+    '9007199254740993',
+    '18446744073709551616',
+    '99999999999999999999',
+    '-9223372036854775809',
+    '9223372036854775807',
+    '"2022-05-25T13:25:26Z"',
+    '"2022-05-25T13:25:26.123456789+09:30"',
+    '"0001-01-01T00:00:00Z"',
+    '"9999-12-31T23:59:59.999999999Z"',
+    '"0000-01-01T00:00:00Z"',
+    '"10000-01-01T00:00:00Z"',
+    '1653484780897169842',
+    '1653484780',
+    '"1653484780123"',
+    '"Thu, 21 May 2022 11:17:33 GMT"',
+    '"2001:DB8::1"',
+    '"192.0.2.1"',
+    '"a@b.example"',
+    '"00"',
+    '[]',
+    '{}',
+    '[null]',
+    '{"a":{}}',
+    '"\\u0000"',
+    '"\\ud800"',
+    '"é日本🎉"',
   ),
   fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }).map(String),
   fc.string({ unit: 'binary', maxLength: 20 }).map((s) => JSON.stringify(s)),
@@ -46,7 +83,19 @@ type LineOp =
   | { op: 'cut'; line: number; at: number }
 
 const lineOp: fc.Arbitrary<LineOp> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('set' as const), line: fc.nat(), key: fc.nat(), keyName: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'p_row_id', 'p_event_time', 'NewField', '') }), value: rawValue }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('set' as const),
+      line: fc.nat(),
+      key: fc.nat(),
+      keyName: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'p_row_id', 'p_event_time', 'NewField', '') },
+      ),
+      value: rawValue,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('removeKey' as const), line: fc.nat(), key: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), line: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate' as const), line: fc.nat() }) },

@@ -73,7 +73,14 @@ interface Expected {
 function isValidationLine(text: string): boolean {
   try {
     const v = JSON.parse(text) as unknown
-    return text.length <= 64 && typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && (v as { content?: unknown }).content === 'tests'
+    return (
+      text.length <= 64 &&
+      typeof v === 'object' &&
+      v !== null &&
+      !Array.isArray(v) &&
+      Object.keys(v).length === 1 &&
+      (v as { content?: unknown }).content === 'tests'
+    )
   } catch {
     return false
   }
@@ -165,7 +172,10 @@ async function checkBatch(input: FuzzInput): Promise<void> {
     counts = await runPipeline(source, schema, { ...batchContext, logType: schema.logType }, limits, out)
   } catch (err) {
     // Only the named batch errors, and only when the input has what they name.
-    expect([BodyTooLargeError, UndecodableBodyError, NotNdjsonError, SourceReadError].some((E) => err instanceof E), String(err)).toBe(true)
+    expect(
+      [BodyTooLargeError, UndecodableBodyError, NotNdjsonError, SourceReadError].some((E) => err instanceof E),
+      String(err),
+    ).toBe(true)
     if (expected) {
       const justified = new Set(expected.errors)
       if (failAt !== undefined) justified.add('SourceReadError')

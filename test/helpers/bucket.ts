@@ -45,7 +45,12 @@ export const stores: Record<SinkName, Store> = {
       const res = await bucket.getObject(key)
       if (!res) return null
       const { headers } = res
-      return { bytes: new Uint8Array(await res.arrayBuffer()), contentType: headers.get('content-type'), contentEncoding: headers.get('content-encoding'), etag: headers.get('etag') ?? '' }
+      return {
+        bytes: new Uint8Array(await res.arrayBuffer()),
+        contentType: headers.get('content-type'),
+        contentEncoding: headers.get('content-encoding'),
+        etag: headers.get('etag') ?? '',
+      }
     },
   },
   r2: {
@@ -65,7 +70,12 @@ export const stores: Record<SinkName, Store> = {
       const object = await env.LOGS_BUCKET.get(key)
       if (!object) return null
       const { contentType, contentEncoding } = object.httpMetadata ?? {}
-      return { bytes: new Uint8Array(await object.arrayBuffer()), contentType: contentType ?? null, contentEncoding: contentEncoding ?? null, etag: object.httpEtag }
+      return {
+        bytes: new Uint8Array(await object.arrayBuffer()),
+        contentType: contentType ?? null,
+        contentEncoding: contentEncoding ?? null,
+        etag: object.httpEtag,
+      }
     },
   },
 }

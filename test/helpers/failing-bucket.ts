@@ -3,16 +3,7 @@
 // back is what really landed.
 
 /** The binding's calls, named as the binding names them in its errors. */
-export type R2Call =
-  | 'put'
-  | 'get'
-  | 'head'
-  | 'delete'
-  | 'list'
-  | 'createMultipartUpload'
-  | 'uploadPart'
-  | 'completeMultipartUpload'
-  | 'abortMultipartUpload'
+export type R2Call = 'put' | 'get' | 'head' | 'delete' | 'list' | 'createMultipartUpload' | 'uploadPart' | 'completeMultipartUpload' | 'abortMultipartUpload'
 
 export interface R2Fault {
   call: R2Call

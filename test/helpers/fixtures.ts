@@ -6,7 +6,10 @@ import { type Run, run } from './pipeline'
 // that a fixture is found by its name and a dataset without one shows as missing, not as an
 // import error.
 const TEXTS: Record<string, string> = Object.fromEntries(
-  Object.entries(import.meta.glob<string>('../../fixtures/*.ndjson', { query: '?raw', import: 'default', eager: true })).map(([path, text]) => [path.slice(path.lastIndexOf('/') + 1), text]),
+  Object.entries(import.meta.glob<string>('../../fixtures/*.ndjson', { query: '?raw', import: 'default', eager: true })).map(([path, text]) => [
+    path.slice(path.lastIndexOf('/') + 1),
+    text,
+  ]),
 )
 
 /** Logpush's timestamp formats, in which scripts/make-fixtures.mjs writes every dataset's fixture. */
@@ -75,7 +78,10 @@ export function expectSameEventsInEveryFormat(runs: Run[]): void {
   const times = runs.map((r) => r.events.map((e) => e.p_event_time as string))
   const byFormat = Object.fromEntries(FORMATS.map((f, i) => [f, times[i]!]))
   const ns = byFormat.unixnano!
-  expect(ns.some((t) => !t.endsWith('.000000000')), 'sub-second digits in unixnano').toBe(true)
+  expect(
+    ns.some((t) => !t.endsWith('.000000000')),
+    'sub-second digits in unixnano',
+  ).toBe(true)
   expect(byFormat.rfc3339ns).toEqual(ns)
   expect(byFormat.rfc3339ms).toEqual(ns.map((t) => `${t.slice(0, 23)}000000`))
   expect(byFormat.unix).toEqual(ns.map((t) => `${t.slice(0, 19)}.000000000`))

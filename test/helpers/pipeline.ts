@@ -86,4 +86,6 @@ function requiredOnly(fields: FieldSpec[]): Record<string, unknown> {
 }
 
 /** The smallest valid event of each dataset of the manifest (its required fields), to which a test adds the field it looks at. */
-export const MINIMAL: Record<string, Record<string, unknown>> = Object.fromEntries(Object.entries(schemaFiles()).map(([dataset, file]) => [dataset, requiredOnly(file.fields)]))
+export const MINIMAL: Record<string, Record<string, unknown>> = Object.fromEntries(
+  Object.entries(schemaFiles()).map(([dataset, file]) => [dataset, requiredOnly(file.fields)]),
+)

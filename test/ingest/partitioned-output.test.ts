@@ -87,7 +87,9 @@ describe('PartitionedOutput through an output format', () => {
     // Values as checked: the timestamp normalised, p_ fields apart from the columns.
     expect(written[0]!.columns.EdgeStartTimestamp).toBe(written[0]!.p_event_time)
     expect(new Set(written.map((r) => r.p_row_id)).size).toBe(20)
-    expect(quarantined.get(quarantine)!.map((l) => JSON.parse(l) as unknown)).toEqual([{ reason: expect.stringContaining('not valid JSON'), line: 21, raw: 'not json' }])
+    expect(quarantined.get(quarantine)!.map((l) => JSON.parse(l) as unknown)).toEqual([
+      { reason: expect.stringContaining('not valid JSON'), line: 21, raw: 'not json' },
+    ])
   })
 
   it('removes every object of the batch when one fails to close', async () => {

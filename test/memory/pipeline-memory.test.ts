@@ -87,7 +87,9 @@ describe('pipeline memory on a 50 MB batch (Node)', () => {
     const first = await runOnce()
     const second = await runOnce()
     const retained = (await settled()) - baseline
-    console.log(`memory, 50 MB batch (${lines} lines, ${(body.byteLength / MiB).toFixed(1)} MiB gzip): peak +${(first.peak / MiB).toFixed(1)} MiB / +${(second.peak / MiB).toFixed(1)} MiB over the run's start; after 2 runs +${(retained / MiB).toFixed(2)} MiB`)
+    console.log(
+      `memory, 50 MB batch (${lines} lines, ${(body.byteLength / MiB).toFixed(1)} MiB gzip): peak +${(first.peak / MiB).toFixed(1)} MiB / +${(second.peak / MiB).toFixed(1)} MiB over the run's start; after 2 runs +${(retained / MiB).toFixed(2)} MiB`,
+    )
     // Garbage between GCs counts in the peak: bounded means far below the batch, not zero.
     expect(first.peak).toBeLessThan(BATCH_BYTES / 2)
     expect(second.peak).toBeLessThan(BATCH_BYTES / 2)

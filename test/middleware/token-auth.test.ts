@@ -69,11 +69,7 @@ describe('basicTokenAuth', () => {
   })
 
   it('asks the browser for credentials otherwise', async () => {
-    const attempts: Record<string, string>[] = [
-      {},
-      { Authorization: basic('stats-token-1', 'wrong') },
-      { Authorization: 'Bearer stats-token-1' },
-    ]
+    const attempts: Record<string, string>[] = [{}, { Authorization: basic('stats-token-1', 'wrong') }, { Authorization: 'Bearer stats-token-1' }]
     for (const headers of attempts) {
       const res = await app.request('/page', { headers }, withStatsToken)
       expect(res.status).toBe(401)

@@ -17,7 +17,9 @@ const LISTS: (keyof StandardFields)[] = ['p_any_ip_addresses', 'p_any_domain_nam
 /** The line read back as the port says values are: numbers a double rounds as their text. */
 function readBack(json: string): Record<string, unknown> {
   return JSON.parse(json, (_key, v: unknown, ctx: JSONReviverContext) =>
-    typeof v === 'number' && (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v))) && ctx.source !== undefined ? JSON.rawJSON(ctx.source) : v,
+    typeof v === 'number' && (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v))) && ctx.source !== undefined
+      ? JSON.rawJSON(ctx.source)
+      : v,
   ) as Record<string, unknown>
 }
 
@@ -150,7 +152,16 @@ describe('the parser as a checked event', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...FIXTURES),
-        fc.array(fc.record({ op: fc.constant('set' as const), line: fc.nat(), key: fc.nat(), keyName: fc.option(fc.constantFrom('__proto__', 'p_row_id', 'p_event_time', 'p_any_emails', 'p_x', 'NewField', ''), { freq: 4 }), value: rawValue }), { maxLength: 6 }),
+        fc.array(
+          fc.record({
+            op: fc.constant('set' as const),
+            line: fc.nat(),
+            key: fc.nat(),
+            keyName: fc.option(fc.constantFrom('__proto__', 'p_row_id', 'p_event_time', 'p_any_emails', 'p_x', 'NewField', ''), { freq: 4 }),
+            value: rawValue,
+          }),
+          { maxLength: 6 },
+        ),
         (fixture, ops) => {
           expectLines(fixture.dataset, applyLineOps(fixture.lines.slice(0, 4), ops))
         },

@@ -43,7 +43,12 @@ describe('decodeBody', () => {
       const { text } = await decode(streamOf(body, [cut]))
       expect(td.decode(text), `cut at ${cut}`).toBe(want)
     }
-    const { text } = await decode(streamOf(body, Array.from({ length: body.byteLength }, (_, i) => i)))
+    const { text } = await decode(
+      streamOf(
+        body,
+        Array.from({ length: body.byteLength }, (_, i) => i),
+      ),
+    )
     expect(td.decode(text), 'one byte per chunk').toBe(want)
   })
 
@@ -100,7 +105,10 @@ describe('decodeBody', () => {
   it('stops a gzip bomb with BodyTooLargeError', async () => {
     const bomb = await gzip(new Uint8Array(50 * 1024 * 1024))
     let pulled = 0
-    const source = streamOf(bomb, Array.from({ length: Math.ceil(bomb.byteLength / 1024) }, (_, i) => i * 1024))
+    const source = streamOf(
+      bomb,
+      Array.from({ length: Math.ceil(bomb.byteLength / 1024) }, (_, i) => i * 1024),
+    )
     const counting = source.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
@@ -134,10 +142,14 @@ describe('decodeBody', () => {
 
   it('inflates only as far ahead of a slow reader as the high-water mark', async () => {
     let text = ''
-    for (let i = 0; text.length < 24e6; i++) text += `{"EdgeStartTimestamp":${1653485126000000000 + i},"RayID":"${(i * 2654435761).toString(16)}","Path":"/p/${i % 977}"}\n`
+    for (let i = 0; text.length < 24e6; i++)
+      text += `{"EdgeStartTimestamp":${1653485126000000000 + i},"RayID":"${(i * 2654435761).toString(16)}","Path":"/p/${i % 977}"}\n`
     const gz = await gzip(bytes(text))
     let pulled = 0
-    const source = streamOf(gz, Array.from({ length: Math.ceil(gz.byteLength / 65536) }, (_, i) => i * 65536)).pipeThrough(
+    const source = streamOf(
+      gz,
+      Array.from({ length: Math.ceil(gz.byteLength / 65536) }, (_, i) => i * 65536),
+    ).pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
           pulled += chunk.byteLength

@@ -51,12 +51,17 @@ function expectSame(dataset: string, lines: string[]): void {
   })
 }
 
-
 const T = '"EdgeStartTimestamp":1653484780897169842'
 
 describe('spliced output equals the serialised record', () => {
   it('for every line of every fixture of every dataset, and lines in the shapes Logpush sends', () => {
-    for (const f of datasetFixtures(knownDatasets())) expectSame(f.dataset, fixture(f.file).split('\n').filter((l) => l.trim() !== ''))
+    for (const f of datasetFixtures(knownDatasets()))
+      expectSame(
+        f.dataset,
+        fixture(f.file)
+          .split('\n')
+          .filter((l) => l.trim() !== ''),
+      )
     for (const { dataset, lines } of FIXTURES) expectSame(dataset, lines)
     for (const { dataset, lines } of REAL_SHAPES) expectSame(dataset, lines)
   })
@@ -96,7 +101,16 @@ describe('spliced output equals the serialised record', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...FIXTURES),
-        fc.array(fc.record({ op: fc.constant('set' as const), line: fc.nat(), key: fc.nat(), keyName: fc.option(fc.constantFrom('__proto__', 'p_row_id', 'p_event_time', 'p_x', 'NewField', ''), { freq: 4 }), value: rawValue }), { maxLength: 6 }),
+        fc.array(
+          fc.record({
+            op: fc.constant('set' as const),
+            line: fc.nat(),
+            key: fc.nat(),
+            keyName: fc.option(fc.constantFrom('__proto__', 'p_row_id', 'p_event_time', 'p_x', 'NewField', ''), { freq: 4 }),
+            value: rawValue,
+          }),
+          { maxLength: 6 },
+        ),
         (fixture, ops) => expectSame(fixture.dataset, applyLineOps(fixture.lines.slice(0, 4), ops)),
       ),
       { numRuns: 300 },

@@ -21,7 +21,9 @@ describe('every dataset of the manifest has fixtures that are written in full', 
 
   it('fails for a dataset without fixtures', async () => {
     const [missing] = datasetFixtures(['dataset_without_fixtures'])
-    await expect(expectFixtureWritten(schemas().get('http_requests')!, missing!)).rejects.toThrow('fixtures/dataset_without_fixtures.unixnano.ndjson is missing')
+    await expect(expectFixtureWritten(schemas().get('http_requests')!, missing!)).rejects.toThrow(
+      'fixtures/dataset_without_fixtures.unixnano.ndjson is missing',
+    )
   })
 })
 

@@ -28,7 +28,9 @@ describe('splitting a batch into lines', () => {
     const data = bytes(BATCH)
     const whole = await run('http_requests', data)
     expect(whole.counts).toMatchObject({ events: 4, written: 3, quarantined: 1 })
-    expect(whole.reasons).toEqual([{ reason: 'EdgeStartTimestamp: expected timestamp, got "not a time"', line: 5, raw: '{"EdgeStartTimestamp":"not a time","Note":"é"}' }])
+    expect(whole.reasons).toEqual([
+      { reason: 'EdgeStartTimestamp: expected timestamp, got "not a time"', line: 5, raw: '{"EdgeStartTimestamp":"not a time","Note":"é"}' },
+    ])
     expect(whole.events.map((e) => e.ClientRequestUserAgent ?? e.ClientRequestPath ?? e.Emoji).sort()).toEqual(['/café', '日本 🎉 ünïcödé', '👩‍👩‍👧'].sort())
     const want = outcome(whole)
     for (let cut = 1; cut < data.byteLength; cut++) expect(outcome(await run('http_requests', data, { cuts: [cut] })), `cut at ${cut}`).toBe(want)
@@ -76,7 +78,13 @@ describe('splitting a batch into lines', () => {
   it('names the line that holds the bad bytes, however the lines came in chunks (was: the first of the chunk)', async () => {
     const good = bytes(`${ev({})}\n`)
     const data = concatBytes(good, bytes('\n'), good, bytes('{"X":"'), new Uint8Array([0xe9]), bytes('"}\n'), good)
-    for (const opts of [{}, { gzip: true }, { cuts: [good.byteLength] }, { cuts: [good.byteLength * 2 + 3] }, { cuts: Array.from({ length: data.byteLength }, (_, i) => i) }]) {
+    for (const opts of [
+      {},
+      { gzip: true },
+      { cuts: [good.byteLength] },
+      { cuts: [good.byteLength * 2 + 3] },
+      { cuts: Array.from({ length: data.byteLength }, (_, i) => i) },
+    ]) {
       await expect(run('http_requests', data, opts), JSON.stringify(opts).slice(0, 40)).rejects.toThrow('body is not valid UTF-8 (near line 4)')
     }
   })
@@ -201,7 +209,12 @@ describe('MAX_LINE_BYTES', () => {
 
 describe('the body as a whole', () => {
   it('refuses CSV (a first line that is no JSON object) with NotNdjsonError', async () => {
-    for (const body of ['2022-05-25T13:25:26Z,1.2.3.4,example.com\n2022-05-25T13:25:27Z,1.2.3.5,example.com\n', '\n\n"a","b"\n', 'EdgeStartTimestamp,ClientIP\n1,2\n', '[{"EdgeStartTimestamp":1}]\n']) {
+    for (const body of [
+      '2022-05-25T13:25:26Z,1.2.3.4,example.com\n2022-05-25T13:25:27Z,1.2.3.5,example.com\n',
+      '\n\n"a","b"\n',
+      'EdgeStartTimestamp,ClientIP\n1,2\n',
+      '[{"EdgeStartTimestamp":1}]\n',
+    ]) {
       await expect(run('http_requests', body), body).rejects.toBeInstanceOf(NotNdjsonError)
       await expect(run('http_requests', body, { gzip: true })).rejects.toBeInstanceOf(NotNdjsonError)
     }
@@ -259,7 +272,14 @@ describe('the body as a whole', () => {
   })
 
   it('partitions by event hour and reports the latest event time', async () => {
-    const r = await run('http_requests', [ev({ EdgeStartTimestamp: '2022-05-25T13:59:59.999999999Z' }), ev({ EdgeStartTimestamp: '2022-05-25T14:00:00Z' }), ev({ EdgeStartTimestamp: '2022-05-25T13:00:00Z' })].join('\n'))
+    const r = await run(
+      'http_requests',
+      [
+        ev({ EdgeStartTimestamp: '2022-05-25T13:59:59.999999999Z' }),
+        ev({ EdgeStartTimestamp: '2022-05-25T14:00:00Z' }),
+        ev({ EdgeStartTimestamp: '2022-05-25T13:00:00Z' }),
+      ].join('\n'),
+    )
     expect([...r.out.events.keys()]).toEqual(['2022-05-25 13', '2022-05-25 14'])
     expect(r.out.events.get('2022-05-25 13')).toHaveLength(2)
     expect(r.counts.maxEventTime).toBe('2022-05-25 14:00:00.000000000')

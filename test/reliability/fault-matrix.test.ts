@@ -89,7 +89,12 @@ async function makeBatch(shape: Shape, tag: string): Promise<Batch> {
   const id = `${tag}-${crypto.randomUUID().slice(0, 8)}`
   const prefix = `fm/${id}/`
   const line = (ray: string, hour: string, padding?: string) =>
-    JSON.stringify({ RayID: ray, EdgeStartTimestamp: `${DAY.year}-${DAY.month}-${DAY.day}T${hour}:15:00Z`, ClientIP: '192.0.2.1', ...(padding ? { Pad: padding } : {}) })
+    JSON.stringify({
+      RayID: ray,
+      EdgeStartTimestamp: `${DAY.year}-${DAY.month}-${DAY.day}T${hour}:15:00Z`,
+      ClientIP: '192.0.2.1',
+      ...(padding ? { Pad: padding } : {}),
+    })
   const hours: Batch['hours'] = { '09': [], '10': [] }
   const lines: string[] = []
   const add = (hour: '09' | '10', n: number, padded: boolean) => {
@@ -120,11 +125,12 @@ async function makeBatch(shape: Shape, tag: string): Promise<Batch> {
 async function batchIdOf(body: Uint8Array): Promise<string> {
   const seeded = new Uint8Array([...new TextEncoder().encode(`${DATASET}\n`), ...body])
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', seeded))
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('').slice(0, 32)
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .slice(0, 32)
 }
 
-const logsKey = (b: Batch, hour: string) =>
-  `${b.prefix}logs/${TABLE}/year=${DAY.year}/month=${DAY.month}/day=${DAY.day}/hour=${hour}/${b.batchId}.json.gz`
+const logsKey = (b: Batch, hour: string) => `${b.prefix}logs/${TABLE}/year=${DAY.year}/month=${DAY.month}/day=${DAY.day}/hour=${hour}/${b.batchId}.json.gz`
 
 function expectedKeys(b: Batch, receivedAt: number): string[] {
   const day = new Date(receivedAt).toISOString().slice(0, 10)
@@ -356,14 +362,18 @@ describe('S3 fault matrix, through the real app and the fault proxy', () => {
     describe(step.name, () => {
       for (const kind of step.kinds) {
         const cell = `${step.name} × ${kind}`
-        const fault = (count: number) => (b: Batch): Fault => ({ ...step.target(b), ...KINDS[kind], count })
+        const fault =
+          (count: number) =>
+          (b: Batch): Fault => ({ ...step.target(b), ...KINDS[kind], count })
         const extra = KIND_SETTINGS[kind]
-        const transient = EXCEPTIONS[cell]?.transient === 'refused'
-          ? 'transient: 503 (a body read cannot resume), nothing visible; re-sent: stored once'
-          : 'transient: 200 with exactly the expected objects'
-        const persistent = EXCEPTIONS[cell]?.persistent === 'stored'
-          ? 'persistent: 200, the first Complete stored the object, confirmed by HEAD'
-          : 'persistent: 503, nothing visible, counted as a failure; re-sent: stored once'
+        const transient =
+          EXCEPTIONS[cell]?.transient === 'refused'
+            ? 'transient: 503 (a body read cannot resume), nothing visible; re-sent: stored once'
+            : 'transient: 200 with exactly the expected objects'
+        const persistent =
+          EXCEPTIONS[cell]?.persistent === 'stored'
+            ? 'persistent: 200, the first Complete stored the object, confirmed by HEAD'
+            : 'persistent: 503, nothing visible, counted as a failure; re-sent: stored once'
         it(`${kind}, ${transient}`, () => transientCell(step, cell, fault(TRANSIENT), extra))
         it(`${kind}, ${persistent}`, () => persistentCell(step, cell, fault(PERSISTENT), extra))
       }

@@ -36,12 +36,14 @@ interface Batch {
  */
 function makeBatch(shape: Shape, tag: string): Batch {
   const id = `${tag}-${crypto.randomUUID().slice(0, 8)}`
-  const event = (i: number, hour: string, padding = '') => JSON.stringify({ RayID: `${id}-${i}`, EdgeStartTimestamp: `2031-03-01T${hour}:15:00Z`, ...(padding && { Pad: padding }) })
-  const events = shape === 'small'
-    ? [event(0, '09'), event(1, '10'), event(2, '10')]
-    : shape === 'multipart'
-      ? Array.from({ length: 80 }, (_, i) => event(i, '10', incompressibleText(MiB / 10)))
-      : [event(0, '10', incompressibleText(10_000)), event(1, '10', incompressibleText(10_000))]
+  const event = (i: number, hour: string, padding = '') =>
+    JSON.stringify({ RayID: `${id}-${i}`, EdgeStartTimestamp: `2031-03-01T${hour}:15:00Z`, ...(padding && { Pad: padding }) })
+  const events =
+    shape === 'small'
+      ? [event(0, '09'), event(1, '10'), event(2, '10')]
+      : shape === 'multipart'
+        ? Array.from({ length: 80 }, (_, i) => event(i, '10', incompressibleText(MiB / 10)))
+        : [event(0, '10', incompressibleText(10_000)), event(1, '10', incompressibleText(10_000))]
   const all = [...events, JSON.stringify({ RayID: `${id}-bad` })]
   const settings: Record<string, string> = { SINK: 'r2', S3_PREFIX: `r2f/${id}/`, S3_RETRY_BASE_DELAY_MS: '10', S3_BATCH_BUDGET_MS: '5000' }
   // The 8 MiB body stays in memory: only the output is multipart.
@@ -114,8 +116,7 @@ async function persistentCell(shape: Shape, fault: (b: Batch) => R2Fault): Promi
 }
 
 describe('R2 faults, through the real app and a double of the binding', () => {
-  it('PutObject × InternalError, 3 in a row: 200 with exactly the expected objects', () =>
-    transientCell('small', () => ({ call: 'put', count: 3 })))
+  it('PutObject × InternalError, 3 in a row: 200 with exactly the expected objects', () => transientCell('small', () => ({ call: 'put', count: 3 })))
 
   it('PutObject × TooManyRequests once: 200, retried after the per-key write interval', () =>
     transientCell('small', () => ({ call: 'put', count: 1, code: 10058 })))

@@ -32,7 +32,13 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
 const basic = (user: string, password: string) => ({ Authorization: `Basic ${btoa(`${user}:${password}`)}` })
 const LINE = '{"RayID":"security","EdgeStartTimestamp":"2031-01-01T00:00:00Z"}\n'
 
-async function call(method: string, path: string, headers: Record<string, string> = {}, body?: BodyInit, settings: Record<string, string> = {}): Promise<Response> {
+async function call(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: BodyInit,
+  settings: Record<string, string> = {},
+): Promise<Response> {
   const req = new Request(`http://worker${path}`, { method, headers, body })
   return app.fetch(req, { ...env, ...BASE, ...settings } as unknown as Env)
 }
@@ -91,14 +97,35 @@ const ATTEMPTS: Attempt[] = [
   // Tokens on the Logpush route.
   { name: 'no Authorization header', method: 'POST', path: INGEST, status: 401, error: 'unauthorized', challenge: 'Bearer' },
   { name: 'empty Authorization header', method: 'POST', path: INGEST, headers: { Authorization: '' }, status: 401, error: 'unauthorized', challenge: 'Bearer' },
-  { name: 'Bearer with a wrong token', method: 'POST', path: INGEST, headers: bearer('ingest-wrong-token-00'), status: 401, error: 'unauthorized', challenge: 'Bearer' },
+  {
+    name: 'Bearer with a wrong token',
+    method: 'POST',
+    path: INGEST,
+    headers: bearer('ingest-wrong-token-00'),
+    status: 401,
+    error: 'unauthorized',
+    challenge: 'Bearer',
+  },
   { name: 'Bearer with the token cut short', method: 'POST', path: INGEST, headers: bearer(TOKEN.slice(0, -1)), status: 401, error: 'unauthorized' },
   { name: 'Bearer with the token and more', method: 'POST', path: INGEST, headers: bearer(`${TOKEN}x`), status: 401, error: 'unauthorized' },
   { name: 'Bearer with no token', method: 'POST', path: INGEST, headers: { Authorization: 'Bearer ' }, status: 401, error: 'unauthorized' },
-  { name: 'two Bearer tokens in one header', method: 'POST', path: INGEST, headers: { Authorization: `Bearer ${TOKEN}, Bearer x` }, status: 401, error: 'unauthorized' },
+  {
+    name: 'two Bearer tokens in one header',
+    method: 'POST',
+    path: INGEST,
+    headers: { Authorization: `Bearer ${TOKEN}, Bearer x` },
+    status: 401,
+    error: 'unauthorized',
+  },
   { name: 'the token with the Basic scheme', method: 'POST', path: INGEST, headers: basic('logpush', TOKEN), status: 401, error: 'unauthorized' },
   { name: 'the token as a bare header value', method: 'POST', path: INGEST, headers: { Authorization: TOKEN }, status: 401, error: 'unauthorized' },
-  { name: 'the token in the query string (header_Authorization)', method: 'POST', path: `${INGEST}?header_Authorization=Bearer%20${TOKEN}`, status: 401, error: 'unauthorized' },
+  {
+    name: 'the token in the query string (header_Authorization)',
+    method: 'POST',
+    path: `${INGEST}?header_Authorization=Bearer%20${TOKEN}`,
+    status: 401,
+    error: 'unauthorized',
+  },
   { name: 'the stats token on the ingest route', method: 'POST', path: INGEST, headers: bearer(SECRETS.STATS_TOKEN), status: 401, error: 'unauthorized' },
   // Path tricks on the Logpush route: none reaches the handler without the token.
   { name: '//logpush/http_requests', method: 'POST', path: `/${INGEST}`, status: 404, error: 'not_found' },
@@ -106,11 +133,32 @@ const ATTEMPTS: Attempt[] = [
   { name: '/logpush//http_requests', method: 'POST', path: '/logpush//http_requests', status: 401, error: 'unauthorized' },
   { name: '/LOGPUSH/http_requests', method: 'POST', path: '/LOGPUSH/http_requests', status: 404, error: 'not_found' },
   { name: '/LOGPUSH/http_requests, with the token', method: 'POST', path: '/LOGPUSH/http_requests', headers: bearer(TOKEN), status: 404, error: 'not_found' },
-  { name: '/logpush/HTTP_REQUESTS, with the token', method: 'POST', path: '/logpush/HTTP_REQUESTS', headers: bearer(TOKEN), status: 404, error: 'unknown_dataset' },
+  {
+    name: '/logpush/HTTP_REQUESTS, with the token',
+    method: 'POST',
+    path: '/logpush/HTTP_REQUESTS',
+    headers: bearer(TOKEN),
+    status: 404,
+    error: 'unknown_dataset',
+  },
   { name: '/logpush/http_requests/ (trailing slash)', method: 'POST', path: `${INGEST}/`, status: 401, error: 'unauthorized' },
-  { name: '/logpush/http_requests/ (trailing slash), with the token', method: 'POST', path: `${INGEST}/`, headers: bearer(TOKEN), status: 404, error: 'not_found' },
+  {
+    name: '/logpush/http_requests/ (trailing slash), with the token',
+    method: 'POST',
+    path: `${INGEST}/`,
+    headers: bearer(TOKEN),
+    status: 404,
+    error: 'not_found',
+  },
   { name: '/logpush/http_requests%2f..', method: 'POST', path: `${INGEST}%2f..`, status: 401, error: 'unauthorized' },
-  { name: '/logpush/http_requests%2f.., with the token', method: 'POST', path: `${INGEST}%2f..`, headers: bearer(TOKEN), status: 404, error: 'unknown_dataset' },
+  {
+    name: '/logpush/http_requests%2f.., with the token',
+    method: 'POST',
+    path: `${INGEST}%2f..`,
+    headers: bearer(TOKEN),
+    status: 404,
+    error: 'unknown_dataset',
+  },
   { name: '/logpush/http_requests%2F..%2F..%2Fstats', method: 'POST', path: `${INGEST}%2F..%2F..%2Fstats`, status: 401, error: 'unauthorized' },
   { name: '/logpush/%2e%2e/stats (the URL resolves it to /stats)', method: 'POST', path: '/logpush/%2e%2e/stats', status: 401, error: 'unauthorized' },
   { name: '/logpush (no dataset)', method: 'POST', path: '/logpush', status: 401, error: 'unauthorized' },
@@ -129,23 +177,51 @@ const ATTEMPTS: Attempt[] = [
   { name: 'GET /stats/http_requests without auth', method: 'GET', path: '/stats/http_requests', status: 401, error: 'unauthorized' },
   { name: 'GET /stats/ without auth', method: 'GET', path: '/stats/', status: 401, error: 'unauthorized' },
   { name: 'GET /stats with a wrong token', method: 'GET', path: '/stats', headers: bearer('stats-wrong-token-00'), status: 401, error: 'unauthorized' },
-  { name: 'GET /stats with the token as Basic password', method: 'GET', path: '/stats', headers: basic('x', SECRETS.STATS_TOKEN), status: 401, error: 'unauthorized' },
+  {
+    name: 'GET /stats with the token as Basic password',
+    method: 'GET',
+    path: '/stats',
+    headers: basic('x', SECRETS.STATS_TOKEN),
+    status: 401,
+    error: 'unauthorized',
+  },
   { name: 'GET //stats', method: 'GET', path: '//stats', status: 404, error: 'not_found' },
   { name: 'GET /STATS', method: 'GET', path: '/STATS', status: 404, error: 'not_found' },
   { name: 'GET / (status page) without auth', method: 'GET', path: '/', status: 401, error: 'unauthorized', challenge: 'Basic' },
-  { name: 'GET / with a wrong password', method: 'GET', path: '/', headers: basic('admin', 'stats-wrong-token-00'), status: 401, error: 'unauthorized', challenge: 'Basic' },
+  {
+    name: 'GET / with a wrong password',
+    method: 'GET',
+    path: '/',
+    headers: basic('admin', 'stats-wrong-token-00'),
+    status: 401,
+    error: 'unauthorized',
+    challenge: 'Basic',
+  },
   { name: 'GET / with the token as Bearer', method: 'GET', path: '/', headers: bearer(SECRETS.STATS_TOKEN), status: 401, error: 'unauthorized' },
   { name: 'GET // (status page path trick)', method: 'GET', path: '//', status: 404, error: 'not_found' },
   { name: 'GET /ownership-challenges without auth', method: 'GET', path: '/ownership-challenges', status: 401, error: 'unauthorized', challenge: 'Bearer' },
   { name: 'GET /ownership-challenges/ without auth', method: 'GET', path: '/ownership-challenges/', status: 401, error: 'unauthorized' },
-  { name: 'GET /ownership-challenges with the stats token', method: 'GET', path: '/ownership-challenges', headers: bearer(SECRETS.STATS_TOKEN), status: 401, error: 'unauthorized' },
+  {
+    name: 'GET /ownership-challenges with the stats token',
+    method: 'GET',
+    path: '/ownership-challenges',
+    headers: bearer(SECRETS.STATS_TOKEN),
+    status: 401,
+    error: 'unauthorized',
+  },
   { name: 'GET /ownership-challenges with Basic', method: 'GET', path: '/ownership-challenges', headers: basic('x', TOKEN), status: 400, error: 'bad_request' },
   { name: 'GET //ownership-challenges', method: 'GET', path: '//ownership-challenges', status: 404, error: 'not_found' },
   // Liveness needs no auth and shows no secret.
   { name: 'GET /healthz', method: 'GET', path: '/healthz', status: 200 },
   // The S3 endpoint without a signature (signature, replay and skew: test/s3-protocol/sigv4-verify.test.ts).
   { name: 'PUT /s3/... unsigned', method: 'PUT', path: '/s3/cloudflare-logs/http_requests/20310101/x.log.gz', status: 403 },
-  { name: 'PUT /s3/... with the ingest token', method: 'PUT', path: '/s3/cloudflare-logs/http_requests/20310101/x.log.gz', headers: bearer(TOKEN), status: 400 },
+  {
+    name: 'PUT /s3/... with the ingest token',
+    method: 'PUT',
+    path: '/s3/cloudflare-logs/http_requests/20310101/x.log.gz',
+    headers: bearer(TOKEN),
+    status: 400,
+  },
 ]
 
 describe('auth: each attempt and its answer', () => {
@@ -219,7 +295,11 @@ describe('secrets in answers and logs when things go wrong', () => {
       await call('POST', INGEST, bearer('tiny7'), LINE, broken),
       await call('GET', '/healthz', {}, undefined, broken),
       await call('GET', '/stats', bearer(SECRETS.STATS_TOKEN), undefined, broken),
-      await app.fetch(await signedRequest({ path: '/s3/cloudflare-logs/http_requests/20310101/x.log', body: LINE, secret: SECRETS.PROXY_SECRET_ACCESS_KEY }), { ...env, ...BASE, ...broken } as unknown as Env),
+      await app.fetch(await signedRequest({ path: '/s3/cloudflare-logs/http_requests/20310101/x.log', body: LINE, secret: SECRETS.PROXY_SECRET_ACCESS_KEY }), {
+        ...env,
+        ...BASE,
+        ...broken,
+      } as unknown as Env),
     ]
     expect(answers.map((r) => r.status)).toEqual([500, 503, 500, 500])
     const text = (await Promise.all(answers.map(everything))).join('\n')

@@ -8,8 +8,7 @@ import { knownDatasets } from '../../src/schema/registry'
 const DATASETS = knownDatasets()
 
 const auth = { Authorization: 'Bearer dev-token' }
-const get = (path: string, headers: Record<string, string> = auth) =>
-  exports.default.fetch(new Request(`http://edge.test${path}`, { headers }))
+const get = (path: string, headers: Record<string, string> = auth) => exports.default.fetch(new Request(`http://edge.test${path}`, { headers }))
 
 type ErrorBody = { error: string; detail: string }
 
@@ -33,9 +32,24 @@ describe('GET /stats', () => {
     for (const d of body.datasets) {
       expect(Object.keys(d).sort()).toEqual(
         [
-          'dataset', 'batches', 'events', 'written', 'quarantined', 'bytesReceived', 'bytesDecompressed', 'objects',
-          'validations', 'duplicates', 'failures', 'failuresByReason', 'quarantineRate', 'lastBatchAt', 'lastEventAt',
-          'lagMs', 'lastFailureAt', 'lastValidationAt',
+          'dataset',
+          'batches',
+          'events',
+          'written',
+          'quarantined',
+          'bytesReceived',
+          'bytesDecompressed',
+          'objects',
+          'validations',
+          'duplicates',
+          'failures',
+          'failuresByReason',
+          'quarantineRate',
+          'lastBatchAt',
+          'lastEventAt',
+          'lagMs',
+          'lastFailureAt',
+          'lastValidationAt',
         ].sort(),
       )
     }

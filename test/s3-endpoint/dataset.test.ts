@@ -52,7 +52,12 @@ describe('S3 proxy settings', () => {
   }
 
   it('reads the dataset map from JSON text or a wrangler table, and the bucket list', () => {
-    const config = readConfig({ ...base, S3_PROXY_DATASETS: '{"cf/":"http_requests"}', S3_PROXY_BUCKETS: 'a-bucket, b-bucket', S3_PROXY_HOST: 'S3.Example.com' })
+    const config = readConfig({
+      ...base,
+      S3_PROXY_DATASETS: '{"cf/":"http_requests"}',
+      S3_PROXY_BUCKETS: 'a-bucket, b-bucket',
+      S3_PROXY_HOST: 'S3.Example.com',
+    })
     expect(config.S3_PROXY_DATASETS).toEqual({ 'cf/': 'http_requests' })
     expect(config.S3_PROXY_BUCKETS).toEqual(['a-bucket', 'b-bucket'])
     expect(config.S3_PROXY_HOST).toBe('s3.example.com')
@@ -61,7 +66,9 @@ describe('S3 proxy settings', () => {
 
   it('names a bad setting without echoing it', () => {
     expect(problems({ ...base, S3_PROXY_DATASETS: '{nope' })).toEqual([expect.stringMatching(/^S3_PROXY_DATASETS: must be a JSON object/)])
-    expect(problems({ ...base, S3_PROXY_DATASETS: '{"cf/":"http_request"}' })).toEqual([expect.stringMatching(/^S3_PROXY_DATASETS: maps "cf\/" to "http_request", which is not a served dataset \(served: .*http_requests/)])
+    expect(problems({ ...base, S3_PROXY_DATASETS: '{"cf/":"http_request"}' })).toEqual([
+      expect.stringMatching(/^S3_PROXY_DATASETS: maps "cf\/" to "http_request", which is not a served dataset \(served: .*http_requests/),
+    ])
     expect(problems({ ...base, S3_PROXY_DATASETS: '{"cf/":"Not A Dataset"}' })[0]).toMatch(/^S3_PROXY_DATASETS/)
     expect(problems({ ...base, S3_PROXY_HOST: 'https://s3.example.com' })[0]).toMatch(/^S3_PROXY_HOST/)
     expect(problems({ ...base, S3_PROXY_BUCKETS: 'UPPER' })[0]).toMatch(/^S3_PROXY_BUCKETS/)

@@ -49,7 +49,20 @@ describe('the S3 route with the real bucket as its staging store', () => {
     const ingest = async (_env: Env, input: IngestInput): Promise<BatchResult> => {
       const text = await new Response(input.body).text()
       batches.push(text)
-      return { batchId: 'b1', dataset: input.dataset, logType: 'Cloudflare.Firewall', events: 1, written: 1, quarantined: 0, objects: 1, keys: [], duplicate: false, bytesReceived: text.length, bytesDecompressed: text.length, maxEventTime: '' }
+      return {
+        batchId: 'b1',
+        dataset: input.dataset,
+        logType: 'Cloudflare.Firewall',
+        events: 1,
+        written: 1,
+        quarantined: 0,
+        objects: 1,
+        keys: [],
+        duplicate: false,
+        bytesReceived: text.length,
+        bytesDecompressed: text.length,
+        maxEventTime: '',
+      }
     }
     const store = objectStoreFrom(client)
     const app = new Hono<{ Bindings: Env }>()

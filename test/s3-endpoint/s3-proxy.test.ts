@@ -50,7 +50,20 @@ function setup(envOverrides: Record<string, string | undefined> = {}, failWith?:
     const text = await new Response(input.body).text()
     if (failWith) throw failWith
     batches.push({ dataset: input.dataset, text, contentLength: input.contentLength })
-    return { batchId: 'b1', dataset: input.dataset, logType: 'Cloudflare.HttpRequest', events: 1, written: 1, quarantined: 0, objects: 1, keys: ['logs/x/b1.json.gz'], duplicate: false, bytesReceived: text.length, bytesDecompressed: text.length, maxEventTime: '' }
+    return {
+      batchId: 'b1',
+      dataset: input.dataset,
+      logType: 'Cloudflare.HttpRequest',
+      events: 1,
+      written: 1,
+      quarantined: 0,
+      objects: 1,
+      keys: ['logs/x/b1.json.gz'],
+      duplicate: false,
+      bytesReceived: text.length,
+      bytesDecompressed: text.length,
+      maxEventTime: '',
+    }
   }
   const challenges = () => bucketChallengeStore(store, 'edge/')
   const s3 = s3Proxy({ ingest, staging: () => store, challenges })
@@ -230,7 +243,14 @@ describe('ownership challenges', () => {
       challenges: [{ bucket: 'cloudflare-logs', key: 'http_requests/ownership-challenge-1a2b.txt', token: 'token-123', receivedAt: expect.any(String) }],
     })
 
-    const list = await fetch(await signedRequest({ method: 'GET', path: '/s3/cloudflare-logs', query: { 'list-type': '2', prefix: 'http_requests/' }, payloadHash: 'UNSIGNED-PAYLOAD' }))
+    const list = await fetch(
+      await signedRequest({
+        method: 'GET',
+        path: '/s3/cloudflare-logs',
+        query: { 'list-type': '2', prefix: 'http_requests/' },
+        payloadHash: 'UNSIGNED-PAYLOAD',
+      }),
+    )
     expect(await list.text()).toContain('<Key>http_requests/ownership-challenge-1a2b.txt</Key>')
   })
 })
@@ -287,7 +307,15 @@ describe('multipart upload', () => {
     const etag1 = await part(fetch, uploadId, 1, 'first\n')
     expect([...store.objects.keys()].every((key) => key.startsWith(`edge/staging/s3-proxy/${uploadId}/`))).toBe(true)
     const complete = await fetch(
-      await signedRequest({ method: 'POST', path, query: { uploadId }, body: xmlOf([[1, etag1], [2, etag2]]) }),
+      await signedRequest({
+        method: 'POST',
+        path,
+        query: { uploadId },
+        body: xmlOf([
+          [1, etag1],
+          [2, etag2],
+        ]),
+      }),
     )
     expect(complete.status).toBe(200)
     expect(await complete.text()).toMatch(/<ETag>&quot;[0-9a-f]{32}-2&quot;<\/ETag>/)
@@ -299,11 +327,24 @@ describe('multipart upload', () => {
     const { fetch, batches } = setup()
     const uploadId = await start(fetch)
     const etag1 = await part(fetch, uploadId, 1, 'first\n')
-    const complete = async (body: string, id = uploadId) =>
-      errorCode(await fetch(await signedRequest({ method: 'POST', path, query: { uploadId: id }, body })))
+    const complete = async (body: string, id = uploadId) => errorCode(await fetch(await signedRequest({ method: 'POST', path, query: { uploadId: id }, body })))
     expect(await complete(xmlOf([[1, '"00000000000000000000000000000000"']]))).toMatchObject({ status: 400, code: 'InvalidPart' })
-    expect(await complete(xmlOf([[1, etag1], [2, etag1]]))).toMatchObject({ status: 400, code: 'InvalidPart' })
-    expect(await complete(xmlOf([[2, etag1], [1, etag1]]))).toMatchObject({ status: 400, code: 'InvalidPartOrder' })
+    expect(
+      await complete(
+        xmlOf([
+          [1, etag1],
+          [2, etag1],
+        ]),
+      ),
+    ).toMatchObject({ status: 400, code: 'InvalidPart' })
+    expect(
+      await complete(
+        xmlOf([
+          [2, etag1],
+          [1, etag1],
+        ]),
+      ),
+    ).toMatchObject({ status: 400, code: 'InvalidPartOrder' })
     expect(await complete('<nope/>')).toMatchObject({ status: 400, code: 'MalformedXML' })
     expect(await complete(xmlOf([[1, etag1]]), 'f'.repeat(32))).toMatchObject({ status: 404, code: 'NoSuchUpload' })
     const stray = await fetch(await signedRequest({ path, query: { partNumber: '1', uploadId: 'f'.repeat(32) }, body: 'x' }))

@@ -24,7 +24,11 @@ const VALUE_CHARS = [...'aZ09-_.:;,/=+!?"\'()<>@{}[]\\|~`^', ' ', '  ', '\t', ' 
 const chars = (set: string[], min: number, max: number) => fc.array(fc.constantFrom(...set), { minLength: min, maxLength: max }).map((a) => a.join(''))
 
 /** A path segment as S3 clients send it: each character URI-encoded once, AWS style. */
-const segment = chars(KEY_CHARS.filter((c) => c !== '/'), 0, 12).filter((s) => s !== '.' && s !== '..')
+const segment = chars(
+  KEY_CHARS.filter((c) => c !== '/'),
+  0,
+  12,
+).filter((s) => s !== '.' && s !== '..')
 
 const queryName = chars([...'abcXYZ019-_.~ é&=+%'], 1, 8).filter((name) => !name.toLowerCase().startsWith('x-amz-'))
 const queryValue = chars([...'abc019-_.~ é&=+%/?#'], 0, 10)
@@ -55,19 +59,20 @@ const params: fc.Arbitrary<Params> = fc.record({
   segments: fc.array(segment, { minLength: 1, maxLength: 5 }),
   query: fc.array(fc.record({ name: queryName, value: queryValue, bare: fc.boolean() }), { maxLength: 5 }).chain((items) =>
     // Repeat some names, with other values, as a client may.
-    fc.array(fc.record({ from: fc.nat(), value: queryValue }), { maxLength: items.length ? 2 : 0 }).map((repeats) => [
-      ...items,
-      ...repeats.map(({ from, value }) => ({ ...items[from % items.length]!, value, bare: false })),
-    ]),
+    fc
+      .array(fc.record({ from: fc.nat(), value: queryValue }), { maxLength: items.length ? 2 : 0 })
+      .map((repeats) => [...items, ...repeats.map(({ from, value }) => ({ ...items[from % items.length]!, value, bare: false }))]),
   ),
   // The first header always has a character to change.
-  headers: fc.tuple(
-    fc.record({ name: fc.constant('X-Test-Signed'), value: chars(VALUE_CHARS, 0, 12).map((v) => `${v}x${v}`) }),
-    fc.uniqueArray(fc.record({ name: chars([...'abcxyzABCXYZ019-'], 1, 10).map((n) => `x-t-${n}`), value: chars(VALUE_CHARS, 0, 16) }), {
-      maxLength: 4,
-      selector: (h) => h.name.toLowerCase(),
-    }),
-  ).map(([first, rest]) => [first, ...rest]),
+  headers: fc
+    .tuple(
+      fc.record({ name: fc.constant('X-Test-Signed'), value: chars(VALUE_CHARS, 0, 12).map((v) => `${v}x${v}`) }),
+      fc.uniqueArray(fc.record({ name: chars([...'abcxyzABCXYZ019-'], 1, 10).map((n) => `x-t-${n}`), value: chars(VALUE_CHARS, 0, 16) }), {
+        maxLength: 4,
+        selector: (h) => h.name.toLowerCase(),
+      }),
+    )
+    .map(([first, rest]) => [first, ...rest]),
   auth: fc.constantFrom('header' as const, 'query' as const),
   payload: fc.constantFrom('UNSIGNED-PAYLOAD' as const, 'hex' as const),
   payloadHex: fc.array(fc.constantFrom(...HEX), { minLength: 64, maxLength: 64 }).map((a) => a.join('')),
@@ -82,7 +87,13 @@ const params: fc.Arbitrary<Params> = fc.record({
 })
 
 function signer(p: Params, secret = p.secret): SignatureV4 {
-  return new SignatureV4({ service: 's3', region: p.region, credentials: { accessKeyId: p.accessKeyId, secretAccessKey: secret }, sha256: WebCryptoSha256, uriEscapePath: false })
+  return new SignatureV4({
+    service: 's3',
+    region: p.region,
+    credentials: { accessKeyId: p.accessKeyId, secretAccessKey: secret },
+    sha256: WebCryptoSha256,
+    uriEscapePath: false,
+  })
 }
 
 /** The request as smithy's signer takes it: path already encoded, query as name -> value(s). */
@@ -126,10 +137,16 @@ function withSignatureChanged(request: Request, p: Params): Request {
   }
   if (p.auth === 'header') {
     const headers = new Headers(request.headers)
-    headers.set('authorization', headers.get('authorization')!.replace(/Signature=([0-9a-f]{64})/, (_, sig: string) => `Signature=${change(sig)}`))
+    headers.set(
+      'authorization',
+      headers.get('authorization')!.replace(/Signature=([0-9a-f]{64})/, (_, sig: string) => `Signature=${change(sig)}`),
+    )
     return new Request(request.url, { method: request.method, headers })
   }
-  return new Request(request.url.replace(/X-Amz-Signature=([0-9a-f]{64})/, (_, sig: string) => `X-Amz-Signature=${change(sig)}`), request)
+  return new Request(
+    request.url.replace(/X-Amz-Signature=([0-9a-f]{64})/, (_, sig: string) => `X-Amz-Signature=${change(sig)}`),
+    request,
+  )
 }
 
 /** The request with one character of a signed header's value changed (to one that canonicalisation keeps apart). */
@@ -163,7 +180,12 @@ describe('verifySigV4 against @smithy/signature-v4, on random requests', () => {
       fc.asyncProperty(params, async (p) => {
         const request = await signedRequest(p)
         const verified = await verifySigV4(request, { credentials: { accessKeyId: p.accessKeyId, secretAccessKey: p.secret }, now: p.signedAt + skewOf(p) })
-        expect(verified).toMatchObject({ auth: p.auth, region: p.region, accessKeyId: p.accessKeyId, payloadHash: p.payload === 'hex' ? p.payloadHex : 'UNSIGNED-PAYLOAD' })
+        expect(verified).toMatchObject({
+          auth: p.auth,
+          region: p.region,
+          accessKeyId: p.accessKeyId,
+          payloadHash: p.payload === 'hex' ? p.payloadHex : 'UNSIGNED-PAYLOAD',
+        })
 
         expect(await codeOf(withSignatureChanged(request, p), p), 'signature changed').toBe('SignatureDoesNotMatch')
         const i = p.pick % p.secret.length

@@ -32,7 +32,10 @@ describe('S3 XML helpers', () => {
 
 describe('parseCompleteMultipartUpload', () => {
   it('reads the Complete body the sink writes', () => {
-    const parts = [{ partNumber: 1, etag: '"0123"' }, { partNumber: 10000, etag: '"abcd"' }]
+    const parts = [
+      { partNumber: 1, etag: '"0123"' },
+      { partNumber: 10000, etag: '"abcd"' },
+    ]
     const body = xmlDocument('CompleteMultipartUpload', { Part: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) })
     expect(parseCompleteMultipartUpload(body)).toEqual(parts)
   })
@@ -46,8 +49,12 @@ describe('parseCompleteMultipartUpload', () => {
 
   it('refuses what is not one', () => {
     expect(parseCompleteMultipartUpload('<nope/>')).toBeUndefined()
-    expect(parseCompleteMultipartUpload('<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>')).toBeUndefined()
+    expect(
+      parseCompleteMultipartUpload('<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>'),
+    ).toBeUndefined()
     expect(parseCompleteMultipartUpload('<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>')).toBeUndefined()
-    expect(parseCompleteMultipartUpload('<CompleteMultipartUpload><Part><PartNumber>123456</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>')).toBeUndefined()
+    expect(
+      parseCompleteMultipartUpload('<CompleteMultipartUpload><Part><PartNumber>123456</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>'),
+    ).toBeUndefined()
   })
 })

@@ -28,7 +28,30 @@ describe('canonicalIp (RFC 5952)', () => {
   ]
   for (const [input, want] of CANONICAL) it(`${input} -> ${want}`, () => expect(canonicalIp(input)).toBe(want))
 
-  const INVALID = ['', ' 1.2.3.4', '1.2.3.4 ', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.-4', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '1::2::3', ':::', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8::', '12345::', 'g::1', '::ffff:1.2.3.256', '::ffff:1.2.3', 'fe80::1%eth0', '[::1]', 'localhost', '1.2.3.4/24']
+  const INVALID = [
+    '',
+    ' 1.2.3.4',
+    '1.2.3.4 ',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1.2.3.-4',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7',
+    '1::2::3',
+    ':::',
+    ':1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:8::',
+    '12345::',
+    'g::1',
+    '::ffff:1.2.3.256',
+    '::ffff:1.2.3',
+    'fe80::1%eth0',
+    '[::1]',
+    'localhost',
+    '1.2.3.4/24',
+  ]
   for (const input of INVALID) it(`${JSON.stringify(input)} is not an IP`, () => expect(canonicalIp(input)).toBeNull())
 })
 
@@ -65,24 +88,53 @@ describe('p_any_* indicators', () => {
   })
 
   it('skips "00" and all-zero trace ids, and empty values of every kind', async () => {
-    const { event } = await one('firewall_events', { ...MINIMAL.firewall_events, RayID: '0000', OriginatorRayID: '00', ClientIP: '', ClientRequestHost: '', ClientRefererHost: '' })
+    const { event } = await one('firewall_events', {
+      ...MINIMAL.firewall_events,
+      RayID: '0000',
+      OriginatorRayID: '00',
+      ClientIP: '',
+      ClientRequestHost: '',
+      ClientRefererHost: '',
+    })
     for (const k of ['p_any_trace_ids', 'p_any_ip_addresses', 'p_any_domain_names']) expect(event, k).not.toHaveProperty(k)
   })
 
   it('collects emails and usernames of audit logs, once each', async () => {
-    const { event } = await one('audit_logs', { ...MINIMAL.audit_logs, ActorEmail: 'Admin@Example.com', ActorID: 'abc123', OwnerID: 'abc123', ActorIP: '81.2.69.142' })
+    const { event } = await one('audit_logs', {
+      ...MINIMAL.audit_logs,
+      ActorEmail: 'Admin@Example.com',
+      ActorID: 'abc123',
+      OwnerID: 'abc123',
+      ActorIP: '81.2.69.142',
+    })
     expect(event).toMatchObject({ p_any_emails: ['Admin@Example.com'], p_any_usernames: ['abc123'], p_any_ip_addresses: ['81.2.69.142'] })
     const notEmail = await one('audit_logs', { ...MINIMAL.audit_logs, ActorEmail: 'system' })
     expect(notEmail.event).not.toHaveProperty('p_any_emails')
   })
 
   it('collects per event: nothing leaks from one line to the next', async () => {
-    const r = await run('http_requests', [{ ...MINIMAL.http_requests, ClientIP: '1.1.1.1', RayID: 'aa' }, MINIMAL.http_requests, { ...MINIMAL.http_requests, OriginIP: '2.2.2.2' }].map((e) => JSON.stringify(e)).join('\n'))
-    expect(r.events.map((e) => [e.p_any_ip_addresses, e.p_any_trace_ids])).toEqual([[['1.1.1.1'], ['aa']], [undefined, undefined], [['2.2.2.2'], undefined]])
+    const r = await run(
+      'http_requests',
+      [{ ...MINIMAL.http_requests, ClientIP: '1.1.1.1', RayID: 'aa' }, MINIMAL.http_requests, { ...MINIMAL.http_requests, OriginIP: '2.2.2.2' }]
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    )
+    expect(r.events.map((e) => [e.p_any_ip_addresses, e.p_any_trace_ids])).toEqual([
+      [['1.1.1.1'], ['aa']],
+      [undefined, undefined],
+      [['2.2.2.2'], undefined],
+    ])
   })
 
   it('replaces p_ fields that a line brings with it', async () => {
-    const { event } = await one('http_requests', { ...MINIMAL.http_requests, p_event_time: 'spoofed', p_log_type: 'X', p_row_id: 'x', p_any_ip_addresses: ['6.6.6.6'], p_source_id: 'x' })
+    const { event } = await one('http_requests', {
+      ...MINIMAL.http_requests,
+      p_event_time: 'spoofed',
+      p_log_type: 'X',
+      p_row_id: 'x',
+      p_any_ip_addresses: ['6.6.6.6'],
+      p_source_id: 'x',
+    })
     expect(event).toMatchObject({ p_event_time: '2022-05-25 13:25:26.000000000', p_log_type: 'Cloudflare.HttpRequest', p_source_id: batchContext.sourceId })
     expect(event!.p_row_id).not.toBe('x')
     expect(event).not.toHaveProperty('p_any_ip_addresses')

@@ -9,7 +9,13 @@ import pantherColumns from './panther-fields.json'
 const DATASETS = [
   { file: 'cloudflare_audit.yml', dataset: 'audit_logs', logType: 'Cloudflare.Audit', table: 'cloudflare_audit', eventTime: 'When' },
   { file: 'cloudflare_firewall.yml', dataset: 'firewall_events', logType: 'Cloudflare.Firewall', table: 'cloudflare_firewall', eventTime: 'Datetime' },
-  { file: 'cloudflare_httprequest.yml', dataset: 'http_requests', logType: 'Cloudflare.HttpRequest', table: 'cloudflare_httprequest', eventTime: 'EdgeStartTimestamp' },
+  {
+    file: 'cloudflare_httprequest.yml',
+    dataset: 'http_requests',
+    logType: 'Cloudflare.HttpRequest',
+    table: 'cloudflare_httprequest',
+    eventTime: 'EdgeStartTimestamp',
+  },
   { file: 'cloudflare_spectrum.yml', dataset: 'spectrum_events', logType: 'Cloudflare.Spectrum', table: 'cloudflare_spectrum', eventTime: 'Timestamp' },
 ] as const
 
@@ -29,7 +35,8 @@ function expectedIndicators(name: string): string[] {
   return []
 }
 
-const HEAD = 'schema: Vendor.Thing\ndataset: things\ntable: vendor_thing\nfields:\n  - name: When\n    type: timestamp\n    timeFormats: [cloudflare]\n    required: true\n    isEventTime: true\n'
+const HEAD =
+  'schema: Vendor.Thing\ndataset: things\ntable: vendor_thing\nfields:\n  - name: When\n    type: timestamp\n    timeFormats: [cloudflare]\n    required: true\n    isEventTime: true\n'
 
 describe('the schema files', () => {
   const columns: Record<string, Record<string, string>> = pantherColumns
@@ -131,7 +138,9 @@ describe('a malformed schema file', () => {
 
   it('names the file and the field of a bad type, and the allowed types', () => {
     const msg = failure(`${head}  - name: Color\n    type: strin\n`)
-    expect(msg).toBe('vendor_thing.yml: fields[1].type (field Color): expected one of string, boolean, bigint, int, smallint, float, timestamp, json, array, object, got "strin"')
+    expect(msg).toBe(
+      'vendor_thing.yml: fields[1].type (field Color): expected one of string, boolean, bigint, int, smallint, float, timestamp, json, array, object, got "strin"',
+    )
   })
 
   it('names the field of an unknown indicator and the allowed ones', () => {
@@ -155,12 +164,16 @@ describe('a malformed schema file', () => {
   })
 
   it('rejects a bad name', () => {
-    expect(failure(`${head}  - name: has space\n    type: string\n`)).toBe('vendor_thing.yml: fields[1].name (field has space): must be an identifier, got "has space"')
+    expect(failure(`${head}  - name: has space\n    type: string\n`)).toBe(
+      'vendor_thing.yml: fields[1].name (field has space): must be an identifier, got "has space"',
+    )
   })
 
   it('rejects a field named like a member of every object', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
-      expect(failure(`${head}  - name: ${name}\n    type: string\n`)).toBe(`vendor_thing.yml: fields[1].name (field ${name}): is the name of a member of every JavaScript object, got "${name}"`)
+      expect(failure(`${head}  - name: ${name}\n    type: string\n`)).toBe(
+        `vendor_thing.yml: fields[1].name (field ${name}): is the name of a member of every JavaScript object, got "${name}"`,
+      )
     }
   })
 
@@ -181,7 +194,9 @@ describe('a malformed schema file', () => {
   })
 
   it('names a misspelt key', () => {
-    expect(failure(`${head}  - name: Color\n    type: string\n    requried: true\n`)).toBe('vendor_thing.yml: fields[1] (field Color): Unrecognized key: "requried"')
+    expect(failure(`${head}  - name: Color\n    type: string\n    requried: true\n`)).toBe(
+      'vendor_thing.yml: fields[1] (field Color): Unrecognized key: "requried"',
+    )
   })
 
   it('names an event time field that is not a required timestamp', () => {
@@ -194,7 +209,9 @@ describe('a malformed schema file', () => {
   })
 
   it('rejects an unknown time format and a bad log type name', () => {
-    expect(failure(`${head}  - name: T2\n    type: timestamp\n    timeFormats: [rfc3339]\n`)).toMatch(/fields\[1\]\.timeFormats\[0\] \(field T2\): only the "cloudflare" time format is supported, got "rfc3339"/)
+    expect(failure(`${head}  - name: T2\n    type: timestamp\n    timeFormats: [rfc3339]\n`)).toMatch(
+      /fields\[1\]\.timeFormats\[0\] \(field T2\): only the "cloudflare" time format is supported, got "rfc3339"/,
+    )
     expect(failure(head.replace('Vendor.Thing', 'thing'))).toBe('vendor_thing.yml: schema: must look like Vendor.Type, got "thing"')
   })
 

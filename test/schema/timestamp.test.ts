@@ -77,7 +77,9 @@ describe('timestamps', () => {
     expect((await one('http_requests', { EdgeStartTimestamp: '9999-12-31T23:59:59.999999999Z' })).event!.p_event_time).toBe('9999-12-31 23:59:59.999999999')
     expect((await one('http_requests', { EdgeStartTimestamp: '0001-01-01T01:00:00+01:00' })).event!.p_event_time).toBe('0001-01-01 00:00:00.000000000')
     for (const outside of ['0000-12-31T23:59:59Z', '0001-01-01T00:30:00+01:00', '9999-12-31T23:59:59-01:00']) {
-      expect((await one('http_requests', { EdgeStartTimestamp: outside })).reason, outside).toBe(`EdgeStartTimestamp: expected timestamp, got ${JSON.stringify(outside)}`)
+      expect((await one('http_requests', { EdgeStartTimestamp: outside })).reason, outside).toBe(
+        `EdgeStartTimestamp: expected timestamp, got ${JSON.stringify(outside)}`,
+      )
     }
   })
 
@@ -88,10 +90,21 @@ describe('timestamps', () => {
       OriginResponseHTTPLastModified: 'Wed, 25 May 2022 13:25:26 GMT',
     })
     expect(event).toMatchObject({ OriginResponseHTTPExpires: '2022-05-21 11:17:33.000000000', OriginResponseHTTPLastModified: '2022-05-25 13:25:26.000000000' })
-    expect((await one('http_requests', { EdgeStartTimestamp: 'Wed, 25 May 2022 13:25:26 GMT' })).reason).toBe('EdgeStartTimestamp: expected timestamp, got "Wed, 25 May 2022 13:25:26 GMT"')
-    expect((await one('http_requests', { EdgeStartTimestamp: 1, EdgeEndTimestamp: 'Wed, 25 May 2022 13:25:26 GMT' })).reason).toBe('EdgeEndTimestamp: expected timestamp, got "Wed, 25 May 2022 13:25:26 GMT"')
-    for (const bad of ['Wed, 25 May 2022 13:25:26 PST', 'Wed, 30 Feb 2022 13:25:26 GMT', 'Wed, 25 Foo 2022 13:25:26 GMT', 'Wednesday, 25-May-22 13:25:26 GMT']) {
-      expect((await one('http_requests', { EdgeStartTimestamp: 1, OriginResponseHTTPExpires: bad })).reason, bad).toBe(`OriginResponseHTTPExpires: expected timestamp, got ${JSON.stringify(bad)}`)
+    expect((await one('http_requests', { EdgeStartTimestamp: 'Wed, 25 May 2022 13:25:26 GMT' })).reason).toBe(
+      'EdgeStartTimestamp: expected timestamp, got "Wed, 25 May 2022 13:25:26 GMT"',
+    )
+    expect((await one('http_requests', { EdgeStartTimestamp: 1, EdgeEndTimestamp: 'Wed, 25 May 2022 13:25:26 GMT' })).reason).toBe(
+      'EdgeEndTimestamp: expected timestamp, got "Wed, 25 May 2022 13:25:26 GMT"',
+    )
+    for (const bad of [
+      'Wed, 25 May 2022 13:25:26 PST',
+      'Wed, 30 Feb 2022 13:25:26 GMT',
+      'Wed, 25 Foo 2022 13:25:26 GMT',
+      'Wednesday, 25-May-22 13:25:26 GMT',
+    ]) {
+      expect((await one('http_requests', { EdgeStartTimestamp: 1, OriginResponseHTTPExpires: bad })).reason, bad).toBe(
+        `OriginResponseHTTPExpires: expected timestamp, got ${JSON.stringify(bad)}`,
+      )
     }
   })
 

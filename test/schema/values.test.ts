@@ -67,7 +67,8 @@ describe('integers', () => {
   }
 
   it('keeps every digit of big integers in unknown fields and json values, with no big integer in a column', async () => {
-    const raw = '{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","UnknownBig":12345678901234567890123,"RequestHeaders":{"x-id":-9007199254740993,"list":[18446744073709551615]}}'
+    const raw =
+      '{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","UnknownBig":12345678901234567890123,"RequestHeaders":{"x-id":-9007199254740993,"list":[18446744073709551615]}}'
     const { json, reason } = await one('http_requests', raw)
     expect(reason).toBeUndefined()
     expect(json).toContain('"UnknownBig":12345678901234567890123')
@@ -78,7 +79,8 @@ describe('integers', () => {
   })
 
   it('keeps numbers beyond a double (1e400) as their text, never as "Infinity" or null (was: both)', async () => {
-    const raw = '{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","ClientRequestPath":1e400,"BotTags":["a",-1.5E+999],"UnknownHuge":1e400,"RequestHeaders":{"x":[2e308]}}'
+    const raw =
+      '{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","ClientRequestPath":1e400,"BotTags":["a",-1.5E+999],"UnknownHuge":1e400,"RequestHeaders":{"x":[2e308]}}'
     const { json, reason } = await one('http_requests', raw)
     expect(reason).toBeUndefined()
     expect(json).toContain('"ClientRequestPath":"1e400","BotTags":["a","-1.5E+999"]')
@@ -91,7 +93,8 @@ describe('integers', () => {
   })
 
   it('keeps every digit of big integers in columns, unknown fields and json values', async () => {
-    const raw = '{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","ZoneID":9223372036854775807,"UnknownBig":12345678901234567890123,"RequestHeaders":{"x-id":-9007199254740993,"list":[18446744073709551615]}}'
+    const raw =
+      '{"EdgeStartTimestamp":"2022-05-25T13:25:26Z","ZoneID":9223372036854775807,"UnknownBig":12345678901234567890123,"RequestHeaders":{"x-id":-9007199254740993,"list":[18446744073709551615]}}'
     const { json, reason } = await one('http_requests', raw)
     expect(reason).toBeUndefined()
     expect(json).toContain('"ZoneID":9223372036854775807')
@@ -164,7 +167,12 @@ describe('bad values of every type', () => {
       [6, '{"EdgeStartTimestamp":'],
       [7, '{"a":1}{"b":2}'],
     ])
-    expect(r.reasons.slice(0, 4).map((q) => q.reason)).toEqual(['expected a JSON object, got an array', 'expected a JSON object, got a string', 'expected a JSON object, got a number', 'expected a JSON object, got null'])
+    expect(r.reasons.slice(0, 4).map((q) => q.reason)).toEqual([
+      'expected a JSON object, got an array',
+      'expected a JSON object, got a string',
+      'expected a JSON object, got a number',
+      'expected a JSON object, got null',
+    ])
     expect(r.reasons[4]!.reason).toMatch(/^not valid JSON: /)
     expect(r.reasons[5]!.reason).toMatch(/^not valid JSON: /)
   })
@@ -191,9 +199,14 @@ describe('what is accepted as it is, or converted', () => {
   })
 
   it('keeps unknown fields as they came, in place', async () => {
-    const raw = '{"Zeta":{"x":[1,2.5,"é",null,{"deep":true}]},"EdgeStartTimestamp":"2022-05-25T13:25:26Z","BotDetectionIDs":[7,8,9],"Cookies":{"key":"value"},"Empty":"","Nothing":null}'
+    const raw =
+      '{"Zeta":{"x":[1,2.5,"é",null,{"deep":true}]},"EdgeStartTimestamp":"2022-05-25T13:25:26Z","BotDetectionIDs":[7,8,9],"Cookies":{"key":"value"},"Empty":"","Nothing":null}'
     const { json } = await one('http_requests', raw)
-    expect(json!.startsWith('{"Zeta":{"x":[1,2.5,"é",null,{"deep":true}]},"EdgeStartTimestamp":"2022-05-25 13:25:26.000000000","BotDetectionIDs":[7,8,9],"Cookies":{"key":"value"},"Empty":"","Nothing":null,')).toBe(true)
+    expect(
+      json!.startsWith(
+        '{"Zeta":{"x":[1,2.5,"é",null,{"deep":true}]},"EdgeStartTimestamp":"2022-05-25 13:25:26.000000000","BotDetectionIDs":[7,8,9],"Cookies":{"key":"value"},"Empty":"","Nothing":null,',
+      ),
+    ).toBe(true)
   })
 })
 
@@ -205,9 +218,19 @@ describe('null and empty values (see compile.ts)', () => {
   })
 
   it('keeps "" in a string column, and drops it from typed columns where it means no value', async () => {
-    const { event } = await one('http_requests', { ...HTTP, ClientIP: '', ZoneID: '', ClientSrcPort: '', EdgeResponseStatus: '', CacheTieredFill: '', EdgeResponseCompressionRatio: '', EdgeEndTimestamp: '' })
+    const { event } = await one('http_requests', {
+      ...HTTP,
+      ClientIP: '',
+      ZoneID: '',
+      ClientSrcPort: '',
+      EdgeResponseStatus: '',
+      CacheTieredFill: '',
+      EdgeResponseCompressionRatio: '',
+      EdgeEndTimestamp: '',
+    })
     expect(event!.ClientIP).toBe('')
-    for (const k of ['ZoneID', 'ClientSrcPort', 'EdgeResponseStatus', 'CacheTieredFill', 'EdgeResponseCompressionRatio', 'EdgeEndTimestamp']) expect(event, k).not.toHaveProperty(k)
+    for (const k of ['ZoneID', 'ClientSrcPort', 'EdgeResponseStatus', 'CacheTieredFill', 'EdgeResponseCompressionRatio', 'EdgeEndTimestamp'])
+      expect(event, k).not.toHaveProperty(k)
     expect(event!.p_any_ip_addresses).toBeUndefined()
   })
 
@@ -224,7 +247,8 @@ describe('null and empty values (see compile.ts)', () => {
 
 describe('prototype keys', () => {
   it('are kept as plain data and pollute nothing', async () => {
-    const raw = '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":2}},"EdgeStartTimestamp":"2022-05-25T13:25:26Z","RequestHeaders":{"__proto__":{"polluted":3}},"toString":"x"}'
+    const raw =
+      '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":2}},"EdgeStartTimestamp":"2022-05-25T13:25:26Z","RequestHeaders":{"__proto__":{"polluted":3}},"toString":"x"}'
     const r = await one('http_requests', raw)
     expect(r.reason).toBeUndefined()
     expect(r.json).toContain('"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":2}}')

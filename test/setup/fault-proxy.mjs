@@ -87,7 +87,10 @@ export async function startFaultProxy({ host = '127.0.0.1', port, target }) {
     // A client that gives up meanwhile takes its request with it.
     res.on('close', () => {
       hanging.delete(res)
-      held.set(key, (held.get(key) ?? []).filter((p) => p !== parked))
+      held.set(
+        key,
+        (held.get(key) ?? []).filter((p) => p !== parked),
+      )
     })
   }
 
@@ -114,7 +117,10 @@ export async function startFaultProxy({ host = '127.0.0.1', port, target }) {
       const until = Number(url.searchParams.get('until') ?? 0)
       const answer = () => {
         const { seen = 0, faulted = 0 } = stats.get(key) ?? {}
-        waiting.set(key, (waiting.get(key) ?? []).filter((w) => w !== waiter))
+        waiting.set(
+          key,
+          (waiting.get(key) ?? []).filter((w) => w !== waiter),
+        )
         hanging.delete(res)
         sendJson(res, 200, { seen, faulted })
       }
@@ -122,7 +128,12 @@ export async function startFaultProxy({ host = '127.0.0.1', port, target }) {
       if ((stats.get(key)?.faulted ?? 0) >= until) return answer()
       waiting.set(key, [...(waiting.get(key) ?? []), waiter])
       hanging.add(res)
-      res.on('close', () => waiting.set(key, (waiting.get(key) ?? []).filter((w) => w !== waiter)))
+      res.on('close', () =>
+        waiting.set(
+          key,
+          (waiting.get(key) ?? []).filter((w) => w !== waiter),
+        ),
+      )
       return
     }
     let body = ''
@@ -149,28 +160,25 @@ export async function startFaultProxy({ host = '127.0.0.1', port, target }) {
   // `body`: the request's body, already read from it (a held request).
   function forward(req, res, then, cut, body) {
     const headers = { ...req.headers, host: upstream.host }
-    const out = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
-      (answer) => {
-        if (res && cut) {
-          const chunks = []
-          answer.on('data', (chunk) => chunks.push(chunk))
-          answer.on('end', () => {
-            const body = Buffer.concat(chunks)
-            res.writeHead(answer.statusCode ?? 502, answer.headers)
-            res.write(body.subarray(0, body.length >> 1), () => {
-              if (cut === 'truncate') setTimeout(() => req.socket.destroy(), 50)
-            })
-          })
-        } else if (res) {
+    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (answer) => {
+      if (res && cut) {
+        const chunks = []
+        answer.on('data', (chunk) => chunks.push(chunk))
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks)
           res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        } else {
-          answer.resume()
-          answer.on('end', then)
-        }
-      },
-    )
+          res.write(body.subarray(0, body.length >> 1), () => {
+            if (cut === 'truncate') setTimeout(() => req.socket.destroy(), 50)
+          })
+        })
+      } else if (res) {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      } else {
+        answer.resume()
+        answer.on('end', then)
+      }
+    })
     out.on('error', () => (res ? res.destroy() : then()))
     if (body) out.end(body)
     else req.pipe(out)
@@ -182,11 +190,12 @@ export async function startFaultProxy({ host = '127.0.0.1', port, target }) {
   })
   return {
     url: `http://${host}:${server.address().port}`,
-    close: () => new Promise((resolve) => {
-      for (const res of hanging) res.destroy()
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const res of hanging) res.destroy()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
 }
 

@@ -133,7 +133,9 @@ describe('ObjectWriter', () => {
     const writer = new ObjectWriter({ storage: faulty, key, partSize: PART_SIZE })
 
     // Part 2 fails in the background; the write or close after it reports the failure.
-    const err = await writeAll(writer, noise(12 * MiB)).then(() => writer.close()).catch((e: unknown) => e)
+    const err = await writeAll(writer, noise(12 * MiB))
+      .then(() => writer.close())
+      .catch((e: unknown) => e)
     expect(err).toMatchObject({ operation: 'UploadPart', code: 'AccessDenied', retryable: false })
     expect(await faultStats(`${key}?partNumber=2&`)).toMatchObject({ faulted: 1 })
     expect(await faultStats(`${key}?uploadId=`)).toMatchObject({ seen: 1 }) // Abort, no Complete

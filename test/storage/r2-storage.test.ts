@@ -58,7 +58,11 @@ describe('R2Storage over the local R2 binding', () => {
         controller.error(new Error('sender went away'))
       },
     })
-    for (const [name, stream, length] of [['short', streamOf(bytes('abc')), 5], ['long', streamOf(bytes('abcdefgh')), 5], ['broken', broken, 5]] as const) {
+    for (const [name, stream, length] of [
+      ['short', streamOf(bytes('abc')), 5],
+      ['long', streamOf(bytes('abcdefgh')), 5],
+      ['broken', broken, 5],
+    ] as const) {
       const err = await r2.putObjectStream(`${prefix}${name}`, stream, length).catch((e: unknown) => e)
       expect(err, name).toBeInstanceOf(StorageError)
       expect(err, name).toMatchObject({ operation: 'PutObject', code: 'IncompleteBody', retryable: false, attempts: 1 })
@@ -141,7 +145,12 @@ describe('R2Storage retries, through a binding that fails on demand', () => {
 
   it('does not retry what R2 refuses for good', async () => {
     const bucket = new FailingBucket(env.LOGS_BUCKET).fail({ call: 'get', code: 10003 })
-    await expect(new R2Storage({ bucket: bucket.binding, ...quick }).getObject('any')).rejects.toMatchObject({ status: 403, code: 'AccessDenied', retryable: false, attempts: 1 })
+    await expect(new R2Storage({ bucket: bucket.binding, ...quick }).getObject('any')).rejects.toMatchObject({
+      status: 403,
+      code: 'AccessDenied',
+      retryable: false,
+      attempts: 1,
+    })
     expect(bucket.seen.get).toBe(1)
   })
 
@@ -160,7 +169,9 @@ describe('R2Storage retries, through a binding that fails on demand', () => {
     await new R2Storage({ bucket: bucket.binding, baseDelayMs: 10, requestTimeoutMs: 100 }).headObject(key)
     expect(bucket.seen.head).toBe(2)
     const hanging = new FailingBucket(env.LOGS_BUCKET).fail({ call: 'head', mode: 'hang' })
-    const err = await new R2Storage({ bucket: hanging.binding, baseDelayMs: 10, requestTimeoutMs: 50 }).headObject(key, { deadline: Date.now() + 400 }).catch((e: unknown) => e)
+    const err = await new R2Storage({ bucket: hanging.binding, baseDelayMs: 10, requestTimeoutMs: 50 })
+      .headObject(key, { deadline: Date.now() + 400 })
+      .catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'TimeoutError', retryable: true })
     expect((err as StorageError).attempts).toBeGreaterThan(1)
   })
@@ -201,8 +212,16 @@ describe('R2 errors as StorageErrors', () => {
     expect(failure(r2Error('put', 10058))).toEqual({ status: 429, code: 'TooManyRequests', retryable: true })
     expect(failure(new Error('put: Client disconnected (10054)'))).toEqual({ status: 0, code: 'NetworkError', retryable: true })
     expect(failure(new Error('Network connection lost.'))).toEqual({ status: 0, code: 'NetworkError', retryable: true })
-    expect(failure(new Error('uploadPart: The specified multipart upload does not exist. (10024)'))).toEqual({ status: 404, code: 'NoSuchUpload', retryable: false })
-    expect(failure(new Error('completeMultipartUpload: There was a problem with the multipart upload. (10048)'))).toEqual({ status: 400, code: 'InvalidPart', retryable: false })
+    expect(failure(new Error('uploadPart: The specified multipart upload does not exist. (10024)'))).toEqual({
+      status: 404,
+      code: 'NoSuchUpload',
+      retryable: false,
+    })
+    expect(failure(new Error('completeMultipartUpload: There was a problem with the multipart upload. (10048)'))).toEqual({
+      status: 400,
+      code: 'InvalidPart',
+      retryable: false,
+    })
     expect(failure(new Error('put: Something new. (10999)'))).toEqual({ status: 0, code: 'R2Error10999', retryable: false })
     expect(failure(new TypeError('Provided readable stream must have a known length'))).toEqual({ status: 0, code: 'InvalidArgument', retryable: false })
   })

@@ -30,12 +30,14 @@ describe('S3Client against the local S3 server', () => {
 
   it('sends each body with the Content-MD5 of its bytes, which S3 checks them against', async () => {
     const sent: string[] = []
-    const recording = new S3Client(s3Options({
-      fetch: (request) => {
-        sent.push(request.headers.get('Content-MD5') ?? '')
-        return fetch(request)
-      },
-    }))
+    const recording = new S3Client(
+      s3Options({
+        fetch: (request) => {
+          sent.push(request.headers.get('Content-MD5') ?? '')
+          return fetch(request)
+        },
+      }),
+    )
     const hexOf = (base64: string) => [...atob(base64)].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('')
     const part = crypto.getRandomValues(new Uint8Array(65_536))
     // Lengths around MD5's 64-byte blocks and its 56-byte padding boundary, and a multi-block part.

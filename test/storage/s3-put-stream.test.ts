@@ -73,7 +73,7 @@ describe('S3Client.putObjectStream against the local S3 server', () => {
     }
   })
 
-  it('fails with the sender\'s error as cause when the stream breaks off', async () => {
+  it("fails with the sender's error as cause when the stream breaks off", async () => {
     const key = `${uniquePrefix('stream')}broken`
     const { stream } = source(noise(1024 * 1024), { failAt: 3 * CHUNK })
     const err = await s3.putObjectStream(key, stream, 1024 * 1024).catch((e: unknown) => e)

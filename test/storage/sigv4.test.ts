@@ -68,7 +68,7 @@ describe('SigV4 signatures match an independent implementation', () => {
     expect(sent[0]?.headers.get('x-amz-content-sha256')).toBe('UNSIGNED-PAYLOAD')
     expect(sent[0]?.headers.get('authorization')).toMatch(/SignedHeaders=[^,]*content-md5;/)
     expect(sent[0]?.headers.get('content-md5')).toBe(toBase64(new Uint8Array(await crypto.subtle.digest('MD5', body))))
-    expect(new URL(sent[0]!.url).pathname).toBe("/cloudflare-logs/logs/cloudflare_http/year%3D2026/a%20b%2Bc%281%29%2A%21%27%C3%A9~.json.gz")
+    expect(new URL(sent[0]!.url).pathname).toBe('/cloudflare-logs/logs/cloudflare_http/year%3D2026/a%20b%2Bc%281%29%2A%21%27%C3%A9~.json.gz')
   })
 
   it('PutObject from a stream, with an unsigned payload', async () => {

@@ -115,7 +115,13 @@ async function checkFile(file: string, schema: CompiledSchema, limits: BatchLimi
     return failed(file, dataset, 'unreadable', (err as Error).message)
   }
   const out = new TallyOutput()
-  const batch = { batchId: BATCH_ID, logType: schema.logType, parseTime: formatMillis(Date.now()), sourceId: defaultOf('SOURCE_ID'), sourceLabel: defaultOf('SOURCE_LABEL') }
+  const batch = {
+    batchId: BATCH_ID,
+    logType: schema.logType,
+    parseTime: formatMillis(Date.now()),
+    sourceId: defaultOf('SOURCE_ID'),
+    sourceLabel: defaultOf('SOURCE_LABEL'),
+  }
   try {
     // Node's web ReadableStream and the Workers types' global one are the same thing, typed twice.
     const body = Readable.toWeb(handle.createReadStream({ autoClose: false })) as ReadableStream<Uint8Array>
@@ -144,7 +150,12 @@ async function checkFile(file: string, schema: CompiledSchema, limits: BatchLimi
 
 function notServed(file: string): FailedFile {
   const { fileName, folder } = namesInPath(file)
-  return failed(file, null, 'unknown_dataset', `no served dataset in its name ("${fileName}") or its folder's ("${folder}"): pass --dataset <name>, or --served-only to skip it`)
+  return failed(
+    file,
+    null,
+    'unknown_dataset',
+    `no served dataset in its name ("${fileName}") or its folder's ("${folder}"): pass --dataset <name>, or --served-only to skip it`,
+  )
 }
 
 function isFailed(report: FileReport): report is FailedFile {
@@ -192,7 +203,8 @@ function renderSummary(report: CheckReport): string {
     const failures = report.files.length - checked.length
     text += `${report.files.length} files: ${counted(sum('events'), 'event')}, ${sum('written')} written, ${sum('quarantined')} quarantined${failures ? `; ${failures} not checked or refused` : ''}\n`
   }
-  if (report.skipped.length > 0) text += `skipped ${counted(report.skipped.length, 'file')} whose dataset is not served: ${report.skipped.map((s) => s.file).join(', ')}\n`
+  if (report.skipped.length > 0)
+    text += `skipped ${counted(report.skipped.length, 'file')} whose dataset is not served: ${report.skipped.map((s) => s.file).join(', ')}\n`
   if (report.skipped.length > 0 || report.files.some((f) => isFailed(f) && f.error.code === 'unknown_dataset')) {
     text += `served datasets: ${knownDatasets().join(', ')}\n`
   }

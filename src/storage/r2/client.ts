@@ -114,21 +114,30 @@ export class R2Storage implements ObjectStorage {
 
   async createMultipartUpload(key: string, headers?: ObjectHeaders, call?: StorageCall): Promise<string> {
     const upload = await this.#run({ operation: 'CreateMultipartUpload', key }, call, () =>
-      this.#bucket.createMultipartUpload(key, { httpMetadata: new Headers(headers) }))
+      this.#bucket.createMultipartUpload(key, { httpMetadata: new Headers(headers) }),
+    )
     return upload.uploadId
   }
 
   /** R2 wants every part but the last of one size, and at least 5 MiB: ObjectWriter sends them so. */
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array, call?: StorageCall): Promise<string> {
-    const part = await this.#run({ operation: 'UploadPart', key }, call, () =>
-      this.#bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, body), writeHooks)
+    const part = await this.#run(
+      { operation: 'UploadPart', key },
+      call,
+      () => this.#bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, body),
+      writeHooks,
+    )
     return part.etag
   }
 
   async completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[], call?: StorageCall): Promise<string> {
     const uploaded = parts.map(({ partNumber, etag }) => ({ partNumber, etag }))
-    const object = await this.#run({ operation: 'CompleteMultipartUpload', key }, call, () =>
-      this.#bucket.resumeMultipartUpload(key, uploadId).complete(uploaded), writeHooks)
+    const object = await this.#run(
+      { operation: 'CompleteMultipartUpload', key },
+      call,
+      () => this.#bucket.resumeMultipartUpload(key, uploadId).complete(uploaded),
+      writeHooks,
+    )
     return object.httpEtag
   }
 

@@ -33,7 +33,6 @@ export type S3ListOptions = StorageCall & {
   pageSize?: number
 }
 
-
 type S3Request = {
   operation: string
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE'
@@ -99,13 +98,7 @@ export class S3Client implements ObjectStorage {
    * @example
    * await s3.putObjectStream(key, request.body!, Number(request.headers.get('content-length')))
    */
-  async putObjectStream(
-    key: string,
-    body: ReadableStream<Uint8Array>,
-    length: number,
-    headers?: HeadersInit,
-    call?: StorageCall,
-  ): Promise<string> {
+  async putObjectStream(key: string, body: ReadableStream<Uint8Array>, length: number, headers?: HeadersInit, call?: StorageCall): Promise<string> {
     if (!Number.isSafeInteger(length) || length < 0) {
       await body.cancel().catch(() => {})
       throw new TypeError(`PutObject ${key}: length must be a non-negative integer`)
@@ -141,7 +134,11 @@ export class S3Client implements ObjectStorage {
     const xml = xmlDocument('CompleteMultipartUpload', { Part: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) })
     const body = encoder.encode(xml)
     const req: S3Request = {
-      operation: 'CompleteMultipartUpload', method: 'POST', key, query: { uploadId }, body,
+      operation: 'CompleteMultipartUpload',
+      method: 'POST',
+      key,
+      query: { uploadId },
+      body,
       headers: { 'Content-Type': 'application/xml' },
     }
     return this.#send(req, call, async (res) => {
@@ -277,9 +274,11 @@ export class S3Client implements ObjectStorage {
   #url(req: S3Request): string {
     let url = req.key === undefined ? this.#base : `${this.#base}/${encodeKey(req.key)}`
     if (req.query) {
-      url += '?' + Object.entries(req.query)
-        .map(([name, value]) => (value === '' ? uriEncode(name) : `${uriEncode(name)}=${uriEncode(value)}`))
-        .join('&')
+      url +=
+        '?' +
+        Object.entries(req.query)
+          .map(([name, value]) => (value === '' ? uriEncode(name) : `${uriEncode(name)}=${uriEncode(value)}`))
+          .join('&')
     }
     return url
   }
