@@ -1,0 +1,2 @@
+/** A loopback port nobody listens on now. */
+export function freePort(host?: string): Promise<number>
