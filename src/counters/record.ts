@@ -1,19 +1,9 @@
 import { epochMillis } from '../schema/timestamp'
 import { countersFor, type CountersEnv } from './client'
+import type { BatchRecord } from './types'
 
-/** What the counters keep of a stored batch (ingest's result has these and more). */
-export interface StoredBatch {
-  batchId: string
-  dataset: string
-  events: number
-  written: number
-  quarantined: number
-  bytesReceived: number
-  bytesDecompressed: number
-  objects: number
-  /** Latest p_event_time of the batch, '' when no event was written. */
-  maxEventTime: string
-}
+/** What ingest hands the counters of a stored batch: the record but its arrival time, with the latest p_event_time as written ('' when no event was). */
+export type StoredBatch = Omit<BatchRecord, 'receivedAt' | 'maxEventTime'> & { maxEventTime: string }
 
 /**
  * Counts a stored batch, once per batch id. Returns true when the batch had been counted

@@ -132,6 +132,18 @@ function removeKey(line: string, keyIndex: number): string {
   }
 }
 
+/** Up to six value changes to a fixture's lines, reserved and odd key names among them: for tests that compare two readings of the same line. */
+export const valueSets: fc.Arbitrary<LineOp[]> = fc.array(
+  fc.record({
+    op: fc.constant('set' as const),
+    line: fc.nat(),
+    key: fc.nat(),
+    keyName: fc.option<string>(fc.constantFrom('__proto__', 'p_row_id', 'p_event_time', 'p_any_emails', 'p_x', 'NewField', ''), { freq: 4 }),
+    value: rawValue,
+  }),
+  { maxLength: 6 },
+)
+
 export function applyLineOps(lines: string[], ops: LineOp[]): string[] {
   const out = [...lines]
   for (const o of ops) {
