@@ -6,8 +6,9 @@ const MAX_PARTS = 10_000
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024
 // A part starts this small and doubles as it fills: a small object (most quarantine objects,
 // a quiet partition) does not cost a whole part, nor does an object left open with a part
-// barely begun while another is written.
-const FIRST_CAPACITY = 64 * 1024
+// barely begun while another is written. Small, because a batch spread over thousands of hours
+// keeps thousands of objects of a few hundred bytes open at once.
+const FIRST_CAPACITY = 1024
 // Cleanup gets its own time: the batch deadline may be what just ran out.
 const ABORT_BUDGET_MS = 5_000
 
@@ -92,6 +93,22 @@ export class ObjectWriter {
   /** Bytes accepted so far. */
   get bytes(): number {
     return this.#bytes
+  }
+
+  /**
+   * Memory this object holds for bytes not yet stored: the part being filled (its capacity) and,
+   * once the upload is multipart, one part's worth for the part sent last, whether or not its
+   * upload has settled yet. A function of the bytes written alone, never of timing (the capacity
+   * is the smallest doubling that fits), so a caller that decides by it decides the same way on
+   * a retry of the same batch.
+   */
+  get held(): number {
+    return (this.#part?.byteLength ?? 0) + (this.#bytes > this.#partSize ? this.#partSize : 0)
+  }
+
+  /** The most `held` can reach: a part filling and a part in flight. */
+  get heldLimit(): number {
+    return 2 * this.#partSize
   }
 
   /** Appends a copy of `chunk`: the caller may reuse it once write() settled. */

@@ -31,6 +31,8 @@ function rowsFormat(stored: Map<string, Row[]>, failClose = ''): OutputFormat {
           })
           rows.push({ columns, unknown: [...event.unknownFields()], p_event_time: event.standard.p_event_time, p_row_id: event.standard.p_row_id })
         },
+        async suspend() {},
+        held: 0,
         async close(): Promise<StoredObject> {
           if (key.includes(failClose) && failClose !== '') throw new Error(`close failed: ${key}`)
           stored.set(key, rows)
@@ -56,7 +58,7 @@ const NO_STORAGE = {} as ObjectStorage
 
 function store(format: OutputFormat, rows: Map<string, Row[]>, quarantined: Map<string, string[]>, removed: string[]): OutputStore {
   return {
-    eventsKey: (partition) => eventsKey('pre/', format, schema.table, partition, batchContext.batchId),
+    eventsKey: (partition, n) => eventsKey('pre/', format, schema.table, partition, batchContext.batchId, n),
     quarantineKey: () => quarantineKey('pre/', schema.dataset, '2026-11-25', batchContext.batchId),
     open: (key) => format.open(NO_STORAGE, key, {}),
     openQuarantine: (key) => memoryLines(quarantined, key),

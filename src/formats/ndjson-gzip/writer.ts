@@ -28,6 +28,10 @@ export type GzipNdjsonWriterResult = ObjectWriterResult & {
  * memory: about 64 KiB of text, zlib's state (about 256 KiB) with one input chunk before it and
  * 64 KiB of output after it, and the object writer's parts (about two).
  *
+ * `suspend()` finishes the gzip member and lets the compressor go while the object stays open;
+ * the next line starts a new member in the same object. Concatenated members are one valid gzip
+ * stream (RFC 1952 §2.2): gunzip, zlib, DuckDB and our own decoder read them all.
+ *
  * node:zlib, not CompressionStream: only it takes a compression level. workerd implements it
  * natively (Node.js compatibility is on by default from compatibility date 2026-08-04), and
  * unlike workerd's CompressionStream it stops taking input while its output is not read, so a
@@ -50,8 +54,14 @@ export class GzipNdjsonWriter implements FormatWriter {
   /** UTF-8 bytes handed to the compressor so far (all of them once closed). */
   uncompressedBytes = 0
   readonly #object: ObjectWriter
-  readonly #gzip: Gzip
-  readonly #pump: Promise<void>
+  readonly #level: number | undefined
+  // The member being written: undefined while suspended.
+  #gzip: Gzip | undefined
+  #pump: Promise<void> | undefined
+  // What the object held when the member began, and the uncompressed bytes before it: `held`
+  // bounds the member's output by its input, as the output's arrival is a matter of timing.
+  #heldBefore = 0
+  #bytesBefore = 0
   #text = ''
   #failure: unknown
   #done = false
@@ -60,15 +70,26 @@ export class GzipNdjsonWriter implements FormatWriter {
     const { level, ...objectOptions } = options
     this.#object = new ObjectWriter({ ...objectOptions, contentType: CONTENT_TYPE, contentEncoding: CONTENT_ENCODING })
     this.key = this.#object.key
-    this.#gzip = createGzip({ level })
-    this.#pump = this.#runPump()
-    // A failed pump is reported by the calls that follow, never as an unhandled rejection.
-    this.#pump.catch(() => {})
+    this.#level = level
+    // The first member at once: a bad level throws here, not at the first line.
+    this.#startMember()
   }
 
   /** Compressed bytes that reached the object writer so far. */
   get bytes(): number {
     return this.#object.bytes
+  }
+
+  /**
+   * Memory held for this object's bytes not yet stored, as a bound that depends on the lines
+   * written alone: exact while suspended, and while a member is open what the object held before
+   * it plus the member's input (gzip grows incompressible text by a few bytes per 16 KiB only),
+   * never more than the object writer can hold.
+   */
+  get held(): number {
+    if (!this.#gzip) return this.#object.held
+    const member = this.uncompressedBytes - this.#bytesBefore + this.#text.length
+    return Math.min(this.#heldBefore + member, this.#object.heldLimit)
   }
 
   /** Appends one event as its NDJSON line. */
@@ -80,9 +101,27 @@ export class GzipNdjsonWriter implements FormatWriter {
   async writeLine(line: string): Promise<void> {
     this.#check()
     if (line.includes('\n')) throw new TypeError('GzipNdjsonWriter: a line must not contain "\\n"')
+    if (!this.#gzip) this.#startMember()
     this.#text += line + '\n'
     this.lines++
     if (this.#text.length >= FLUSH_CHARS) await this.#flush()
+  }
+
+  /**
+   * Finishes the gzip member and releases the compressor; the object stays open and the next
+   * line begins a new member in it. Nothing to do when no member is open.
+   */
+  async suspend(): Promise<void> {
+    this.#check()
+    if (!this.#gzip) return
+    try {
+      await this.#endMember()
+    } catch (err) {
+      this.#done = true
+      this.#failure ??= err
+      await this.#tearDown(err)
+      throw this.#failure
+    }
   }
 
   /** Flushes, finishes the gzip stream and stores the object. */
@@ -90,9 +129,7 @@ export class GzipNdjsonWriter implements FormatWriter {
     this.#check()
     this.#done = true
     try {
-      await this.#flush()
-      this.#gzip.end()
-      await this.#pump
+      if (this.#gzip) await this.#endMember()
       const result = await this.#object.close()
       return { ...result, lines: this.lines, uncompressedBytes: this.uncompressedBytes }
     } catch (err) {
@@ -123,20 +160,39 @@ export class GzipNdjsonWriter implements FormatWriter {
     if (this.#failure !== undefined) throw this.#failure
   }
 
+  #startMember(): void {
+    this.#heldBefore = this.#object.held
+    this.#bytesBefore = this.uncompressedBytes
+    const gzip = createGzip({ level: this.#level })
+    this.#gzip = gzip
+    this.#pump = this.#runPump(gzip)
+    // A failed pump is reported by the calls that follow, never as an unhandled rejection.
+    this.#pump.catch(() => {})
+  }
+
+  // Once this resolves every byte of the member is in the object writer and the compressor is gone.
+  async #endMember(): Promise<void> {
+    await this.#flush()
+    this.#gzip!.end()
+    await this.#pump
+    this.#gzip = undefined
+    this.#pump = undefined
+  }
+
   async #flush(): Promise<void> {
     if (this.#text === '') return
+    const gzip = this.#gzip!
     const bytes = encoder.encode(this.#text)
     this.#text = ''
     this.uncompressedBytes += bytes.byteLength
     // false: zlib holds input it has not compressed yet. It compresses only while its output has
     // room, and the pump takes output only as fast as S3 takes parts, so waiting here is the
     // backpressure of uploads.
-    if (!this.#gzip.write(bytes)) await this.#drained()
+    if (!gzip.write(bytes)) await this.#drained(gzip)
   }
 
   // Resolves once zlib has taken the input it holds; throws once the compressor is torn down.
-  async #drained(): Promise<void> {
-    const gzip = this.#gzip
+  async #drained(gzip: Gzip): Promise<void> {
     if (!gzip.destroyed) {
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -150,26 +206,26 @@ export class GzipNdjsonWriter implements FormatWriter {
     }
     // Torn down by a failed pump, which records why before it settles, or by abort(), which
     // records it first.
-    if (gzip.destroyed) await this.#pump.catch(() => {})
+    if (gzip.destroyed) await this.#pump?.catch(() => {})
     this.#throwIfFailed()
   }
 
-  async #runPump(): Promise<void> {
+  async #runPump(gzip: Gzip): Promise<void> {
     try {
-      for await (const chunk of this.#gzip) await this.#object.write(chunk)
+      for await (const chunk of gzip) await this.#object.write(chunk)
     } catch (err) {
       this.#failure ??= err
       // Unblocks a writeLine() waiting in #drained(): destroying emits 'close'.
-      this.#gzip.destroy()
+      gzip.destroy()
       throw err
     }
   }
 
   async #tearDown(reason: unknown): Promise<void> {
     this.#text = ''
-    this.#gzip.destroy()
+    this.#gzip?.destroy()
     // Before waiting for the pump: it cancels the upload the pump may be waiting on.
     await this.#object.abort(reason)
-    await this.#pump.catch(() => {})
+    await this.#pump?.catch(() => {})
   }
 }
