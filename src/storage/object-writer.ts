@@ -9,6 +9,8 @@ const DEFAULT_PART_SIZE = 8 * 1024 * 1024
 // barely begun while another is written. Small, because a batch spread over thousands of hours
 // keeps thousands of objects of a few hundred bytes open at once.
 const FIRST_CAPACITY = 1024
+// trim() copies at most this much: a suspended object resumed at every event costs a copy each.
+const TRIM_BYTES = 64 * 1024
 // Cleanup gets its own time: the batch deadline may be what just ran out.
 const ABORT_BUDGET_MS = 5_000
 
@@ -96,19 +98,25 @@ export class ObjectWriter {
   }
 
   /**
-   * Memory this object holds for bytes not yet stored: the part being filled (its capacity) and,
-   * once the upload is multipart, one part's worth for the part sent last, whether or not its
-   * upload has settled yet. A function of the bytes written alone, never of timing (the capacity
-   * is the smallest doubling that fits), so a caller that decides by it decides the same way on
-   * a retry of the same batch.
+   * The most memory this object can hold for bytes not yet stored once at most `bytes` bytes
+   * were written: the part being filled (grown by doubling, so up to twice its bytes, at most a
+   * part) and, past one part, the part sent last. `trimmed`: `trim()` ran since the last write.
+   * A caller that decides by it from counts of its own decides the same way on a retry.
    */
-  get held(): number {
-    return (this.#part?.byteLength ?? 0) + (this.#bytes > this.#partSize ? this.#partSize : 0)
+  holdsAtMost(bytes: number, trimmed: boolean): number {
+    if (trimmed && bytes <= TRIM_BYTES) return bytes
+    return Math.min(Math.max(FIRST_CAPACITY, 2 * bytes), 2 * this.#partSize)
   }
 
-  /** The most `held` can reach: a part filling and a part in flight. */
-  get heldLimit(): number {
-    return 2 * this.#partSize
+  /**
+   * Lets go of the spare room of a small part (a copy of its bytes), for an object that stays
+   * open while others are written: thousands of them then hold their bytes, not twice as many.
+   */
+  trim(): void {
+    if (this.#writing) throw new Error('ObjectWriter: trim() called before the last write() settled')
+    const part = this.#part
+    if (!part || this.#filled > TRIM_BYTES || part.byteLength === this.#filled) return
+    this.#part = part.slice(0, this.#filled)
   }
 
   /** Appends a copy of `chunk`: the caller may reuse it once write() settled. */

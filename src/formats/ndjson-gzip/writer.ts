@@ -8,6 +8,10 @@ import type { ObjectWriterOptions, ObjectWriterResult } from '../../storage/obje
 // compressed: one TextEncoder call and one compressor write per 64 KiB, not per line.
 const FLUSH_CHARS = 64 * 1024
 const encoder = new TextEncoder()
+// Deflate's worst case adds 5 bytes per stored block of up to 64 KiB; 1/2048 covers it, and a
+// member adds its 10-byte header, 8-byte trailer and an end-of-block code.
+const DEFLATE_GROWTH_SHIFT = 11
+const MEMBER_BYTES = 32
 export const CONTENT_TYPE = 'application/x-ndjson'
 export const CONTENT_ENCODING = 'gzip'
 
@@ -58,10 +62,7 @@ export class GzipNdjsonWriter implements FormatWriter {
   // The member being written: undefined while suspended.
   #gzip: Gzip | undefined
   #pump: Promise<void> | undefined
-  // What the object held when the member began, and the uncompressed bytes before it: `held`
-  // bounds the member's output by its input, as the output's arrival is a matter of timing.
-  #heldBefore = 0
-  #bytesBefore = 0
+  #members = 0
   #text = ''
   #failure: unknown
   #done = false
@@ -81,15 +82,15 @@ export class GzipNdjsonWriter implements FormatWriter {
   }
 
   /**
-   * Memory held for this object's bytes not yet stored, as a bound that depends on the lines
-   * written alone: exact while suspended, and while a member is open what the object held before
-   * it plus the member's input (gzip grows incompressible text by a few bytes per 16 KiB only),
-   * never more than the object writer can hold.
+   * Memory held for this object's bytes not yet stored, bounded from the text written alone:
+   * gzip output is at most its input plus a little per block and per member, and the text
+   * waiting for the compressor is counted at 3 UTF-8 bytes per UTF-16 unit. The lines of a retried
+   * batch have the same lengths (p_parse_time has a fixed width), so the bound is the same too.
    */
   get held(): number {
-    if (!this.#gzip) return this.#object.held
-    const member = this.uncompressedBytes - this.#bytesBefore + this.#text.length
-    return Math.min(this.#heldBefore + member, this.#object.heldLimit)
+    const input = this.uncompressedBytes + 3 * this.#text.length
+    const output = input + (input >> DEFLATE_GROWTH_SHIFT) + MEMBER_BYTES * this.#members
+    return this.#object.holdsAtMost(output, this.#gzip === undefined)
   }
 
   /** Appends one event as its NDJSON line. */
@@ -161,8 +162,7 @@ export class GzipNdjsonWriter implements FormatWriter {
   }
 
   #startMember(): void {
-    this.#heldBefore = this.#object.held
-    this.#bytesBefore = this.uncompressedBytes
+    this.#members++
     const gzip = createGzip({ level: this.#level })
     this.#gzip = gzip
     this.#pump = this.#runPump(gzip)
@@ -177,6 +177,7 @@ export class GzipNdjsonWriter implements FormatWriter {
     await this.#pump
     this.#gzip = undefined
     this.#pump = undefined
+    this.#object.trim()
   }
 
   async #flush(): Promise<void> {
