@@ -3,10 +3,11 @@ import httpRfc3339 from '../../fixtures/http_requests.rfc3339.ndjson?raw'
 import httpTwoHours from '../../fixtures/http_requests.two-hours.ndjson?raw'
 import httpUnix from '../../fixtures/http_requests.unix.ndjson?raw'
 import httpUnixnano from '../../fixtures/http_requests.unixnano.ndjson?raw'
+import { createGzip } from 'node:zlib'
 import { GzipNdjsonWriter } from '../../src/formats/ndjson-gzip/writer'
 import { MIN_PART_SIZE } from '../../src/storage/object-writer'
 import { S3Client } from '../../src/storage/s3/client'
-import { untilStill } from '../helpers/streams'
+import { concatBytes, untilStill } from '../helpers/streams'
 import { faultStats, faultyS3Options, firstDifference, gunzip, injectFault, noise, releaseHeld, s3Options, uniquePrefix, untilFaulted, watch } from '../storage/helpers'
 
 const MiB = 1024 * 1024
@@ -34,6 +35,19 @@ function noisyLines(): string[] {
   }
   noisyLinesCache = lines
   return lines
+}
+
+/** What one node:zlib gzip stream makes of `text` written at once: the writer's bytes before it could suspend. */
+async function streamGzip(text: Uint8Array, level?: number): Promise<Uint8Array> {
+  const gzip = createGzip({ level })
+  const chunks: Uint8Array[] = []
+  const done = (async () => {
+    for await (const chunk of gzip) chunks.push(chunk)
+  })()
+  gzip.write(text)
+  gzip.end()
+  await done
+  return concatBytes(...chunks)
 }
 
 async function readBackText(s3: S3Client, key: string): Promise<Uint8Array> {
@@ -248,20 +262,26 @@ describe('GzipNdjsonWriter', () => {
       await Promise.all([a.close(), b.close()])
     })
 
-    it('writes the same bytes as an unsuspended writer when never suspended', async () => {
+    it('makes the bytes a gzip stream makes of its text, whether its member ends by close or by suspend', async () => {
       const prefix = uniquePrefix('gzip-suspend')
-      const lines = httpTwoHours.trim().split('\n')
-      const a = new GzipNdjsonWriter({ storage: s3, key: `${prefix}a.json.gz` })
-      const b = new GzipNdjsonWriter({ storage: s3, key: `${prefix}b.json.gz` })
-      for (const line of lines) await a.writeLine(line)
-      for (const line of lines) await b.writeLine(line)
-      await b.suspend()
-      await Promise.all([a.close(), b.close()])
-      const read = async (k: string) => new Uint8Array(await (await s3.getObject(k))!.arrayBuffer())
-      const [bytesA, bytesB] = await Promise.all([read(`${prefix}a.json.gz`), read(`${prefix}b.json.gz`)])
-      expect(members(bytesA)).toBe(1)
-      // Suspending last is ending the member the close would have ended: the same bytes.
-      expect(bytesB).toEqual(bytesA)
+      // Under 64 KiB and over it: compressed in one call, and through a compressor stream.
+      const small = httpTwoHours.trim().split('\n')
+      const large = noisyLines().slice(0, 200)
+      for (const [name, lines] of [['small', small], ['large', large]] as const) {
+        for (const level of [undefined, 1, 9]) {
+          const text = encoder.encode(lines.join('\n') + '\n')
+          const expected = await streamGzip(text, level)
+          const closed = new GzipNdjsonWriter({ storage: s3, key: `${prefix}${name}-${level}-closed`, level })
+          const suspended = new GzipNdjsonWriter({ storage: s3, key: `${prefix}${name}-${level}-suspended`, level })
+          for (const line of lines) await closed.writeLine(line)
+          for (const line of lines) await suspended.writeLine(line)
+          await suspended.suspend()
+          await Promise.all([closed.close(), suspended.close()])
+          const read = async (k: string) => new Uint8Array(await (await s3.getObject(k))!.arrayBuffer())
+          expect(await read(closed.key), `${name} level ${level}`).toEqual(expected)
+          expect(await read(suspended.key), `${name} level ${level}`).toEqual(expected)
+        }
+      }
     })
 
     it('resumes a multipart object across suspends, parts numbered on', async () => {
