@@ -74,10 +74,10 @@ export class GzipNdjsonWriter implements FormatWriter {
 
   constructor(options: GzipNdjsonWriterOptions) {
     const { level, ...objectOptions } = options
+    // zlib's own range, checked here: the compressor may start only at the end.
+    if (level !== undefined && !(Number.isInteger(level) && level >= -1 && level <= 9)) throw new RangeError(`GzipNdjsonWriter: level ${level} is not a zlib level (1 to 9)`)
     this.#object = new ObjectWriter({ ...objectOptions, contentType: CONTENT_TYPE, contentEncoding: CONTENT_ENCODING })
     this.key = this.#object.key
-    // zlib's own range; checked here as the compressor may start only at the end.
-    if (level !== undefined && !(Number.isInteger(level) && level >= -1 && level <= 9)) throw new RangeError(`GzipNdjsonWriter: level ${level} is not a zlib level (1 to 9)`)
     this.#level = level
   }
 
