@@ -201,6 +201,18 @@ export interface FormatOptions {
 export interface FormatWriter {
   /** Appends one event; await it before the next, as backpressure. */
   write(event: CheckedEvent): void | Promise<void>
+  /**
+   * Lets go of the working state kept between events (a compressor, a row group being built)
+   * while the object stays open: the next `write` resumes it. What is written so far stays in the
+   * object, so a batch can keep many partitions open with only a few of them working.
+   */
+  suspend(): Promise<void>
+  /**
+   * Bytes of memory the object holds that are not stored yet, as a bound that depends only on
+   * the events written (never on timing), so that decisions taken from it are the same when the
+   * same batch is retried.
+   */
+  readonly held: number
   /** Stores the object; nothing of it is visible before this resolves. */
   close(): Promise<StoredObject>
   /** Tears the writer down and aborts any upload it began. Never rejects. */

@@ -4,7 +4,7 @@ import { runPipeline } from '../pipeline/run'
 import { schemas } from '../schema/registry'
 import { formatMillis } from '../schema/timestamp'
 import type { OutputStore } from './partitioned-output'
-import { PartitionedOutput } from './partitioned-output'
+import { heldBudget, PartitionedOutput } from './partitioned-output'
 import { StorageError } from '../ports'
 import { StorageUnavailableError, UnknownDatasetError } from './errors'
 import { type SpillStore, spoolBody } from './spool'
@@ -73,7 +73,8 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
   )
   const batchId = spooled.hash
   const parseTime = formatMillis(input.receivedAt)
-  const output = new PartitionedOutput(stores.output({ dataset: input.dataset, table: schema.table, day: parseTime.slice(0, 10), batchId }))
+  const layout = { dataset: input.dataset, table: schema.table, day: parseTime.slice(0, 10), batchId }
+  const output = new PartitionedOutput(stores.output(layout), { heldBytes: heldBudget(config.S3_PART_BYTES) })
   try {
     const counts = await wrapStore(async () => {
       try {

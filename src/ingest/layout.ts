@@ -4,11 +4,21 @@ import type { OutputFormat } from '../ports'
 
 /**
  * Key of the enriched events of one batch in one hour, in one format: under the format's own top
- * folder (a table location takes every file under it) and with its extension.
+ * folder (a table location takes every file under it) and with its extension. `n` numbers the
+ * further objects of the same partition (`<batchId>-<n>`), when one batch writes it as several.
  * @example eventsKey('', ndjsonGzip, 'cloudflare_httprequest', '2022-05-25 13', 'ab12') // 'logs/cloudflare_httprequest/year=2022/month=05/day=25/hour=13/ab12.json.gz'
+ * @example eventsKey('', ndjsonGzip, 'cloudflare_httprequest', '2022-05-25 13', 'ab12', 1) // '…/hour=13/ab12-1.json.gz'
  */
-export function eventsKey(prefix: string, format: Pick<OutputFormat, 'keyPrefix' | 'extension'>, table: string, partition: string, batchId: string): string {
-  return `${prefix}${format.keyPrefix}${table}/year=${partition.slice(0, 4)}/month=${partition.slice(5, 7)}/day=${partition.slice(8, 10)}/hour=${partition.slice(11, 13)}/${batchId}${format.extension}`
+export function eventsKey(
+  prefix: string,
+  format: Pick<OutputFormat, 'keyPrefix' | 'extension'>,
+  table: string,
+  partition: string,
+  batchId: string,
+  n = 0,
+): string {
+  const name = n === 0 ? batchId : `${batchId}-${n}`
+  return `${prefix}${format.keyPrefix}${table}/year=${partition.slice(0, 4)}/month=${partition.slice(5, 7)}/day=${partition.slice(8, 10)}/hour=${partition.slice(11, 13)}/${name}${format.extension}`
 }
 
 /**

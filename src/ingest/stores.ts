@@ -28,7 +28,7 @@ export function batchStores(config: Config, storage: ObjectStorage, minPartSize:
   const format = outputFormats[config.OUTPUT_FORMAT]
   return {
     output: ({ dataset, table, day, batchId }) => ({
-      eventsKey: (partition) => eventsKey(prefix, format, table, partition, batchId),
+      eventsKey: (partition, n) => eventsKey(prefix, format, table, partition, batchId, n),
       quarantineKey: () => quarantineKey(prefix, dataset, day, batchId),
       open: (key) => format.open(client, key, { deadline, partSize, minPartSize, gzipLevel: level }),
       openQuarantine: (key) => new GzipNdjsonWriter({ storage: client, key, deadline, partSize, minPartSize, level }),

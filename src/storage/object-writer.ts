@@ -6,8 +6,11 @@ const MAX_PARTS = 10_000
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024
 // A part starts this small and doubles as it fills: a small object (most quarantine objects,
 // a quiet partition) does not cost a whole part, nor does an object left open with a part
-// barely begun while another is written.
-const FIRST_CAPACITY = 64 * 1024
+// barely begun while another is written. Small, because a batch spread over thousands of hours
+// keeps thousands of objects of a few hundred bytes open at once.
+const FIRST_CAPACITY = 1024
+// trim() copies at most this much: a suspended object resumed at every event costs a copy each.
+const TRIM_BYTES = 64 * 1024
 // Cleanup gets its own time: the batch deadline may be what just ran out.
 const ABORT_BUDGET_MS = 5_000
 
@@ -92,6 +95,28 @@ export class ObjectWriter {
   /** Bytes accepted so far. */
   get bytes(): number {
     return this.#bytes
+  }
+
+  /**
+   * The most memory this object can hold for bytes not yet stored once at most `bytes` bytes
+   * were written: the part being filled (grown by doubling, so up to twice its bytes, at most a
+   * part) and, past one part, the part sent last. `trimmed`: `trim()` ran since the last write.
+   * A caller that decides by it from counts of its own decides the same way on a retry.
+   */
+  holdsAtMost(bytes: number, trimmed: boolean): number {
+    if (trimmed && bytes <= TRIM_BYTES) return bytes
+    return Math.min(Math.max(FIRST_CAPACITY, 2 * bytes), 2 * this.#partSize)
+  }
+
+  /**
+   * Lets go of the spare room of a small part (a copy of its bytes), for an object that stays
+   * open while others are written: thousands of them then hold their bytes, not twice as many.
+   */
+  trim(): void {
+    if (this.#writing) throw new Error('ObjectWriter: trim() called before the last write() settled')
+    const part = this.#part
+    if (!part || this.#filled > TRIM_BYTES || part.byteLength === this.#filled) return
+    this.#part = part.slice(0, this.#filled)
   }
 
   /** Appends a copy of `chunk`: the caller may reuse it once write() settled. */

@@ -1,5 +1,6 @@
 // The hostile-input corpus: each case is a body (built here, so no multi-MB file is committed),
 // the settings it is posted with, and its defined answer. README.md beside this file tabulates them.
+import httpTwoHours from '../../fixtures/http_requests.two-hours.ndjson?raw'
 import { bytes, concatBytes, gzip } from '../helpers/streams'
 
 /** A 200 acknowledgement: the counts, and one pattern per quarantined line (in line order). */
@@ -11,6 +12,12 @@ export interface Stored {
   reasons?: (string | RegExp)[]
   /** Checks on what was stored, given the events read back from the bucket. */
   check?: (events: Record<string, unknown>[]) => void
+  /** How many `logs/` objects the batch writes. */
+  objects?: number
+  /** Whether some hour is written as several objects (`<batchId>-<n>` keys), or none is. */
+  split?: boolean
+  /** Posted a second time: the same keys, each object with the same lines (but p_parse_time). */
+  retried?: true
 }
 
 /** A refusal: the status and the `error` code of the `{error, detail}` body. */
@@ -571,6 +578,43 @@ export const corpus: CorpusCase[] = [
     answer: { status: 200, events: 2, written: 1, quarantined: 1, reasons: ['EdgeStartTimestamp: required field is missing'] },
   },
 
+  // --- events spread over many hours ---
+  {
+    name: '5,000 hours, one event each (a 5,000-partition batch)',
+    body: () => gzip(ndjson(...spread(5_000, 5_000, 'h'))),
+    answer: { status: 200, events: 5_000, written: 5_000, quarantined: 0, objects: 5_000, split: false, check: rays(raysOf(5_000, 'h')) },
+  },
+  {
+    name: '50,000 lines over 2,000 hours, interleaved A, B, C, …, A, B, C, …',
+    body: () => gzip(ndjson(...spread(50_000, 2_000, 'rr'))),
+    answer: {
+      status: 200,
+      events: 50_000,
+      written: 50_000,
+      quarantined: 0,
+      // One object per hour, each of 25 gzip members (its events came one at a time).
+      objects: 2_000,
+      split: false,
+      check: (events) => {
+        rays(raysOf(50_000, 'rr'))(events)
+        const perHour = new Map<string, number>()
+        for (const e of events) perHour.set(String(e.p_event_time).slice(0, 13), (perHour.get(String(e.p_event_time).slice(0, 13)) ?? 0) + 1)
+        if (perHour.size !== 2_000 || [...perHour.values()].some((n) => n !== 25)) throw new Error('not 25 events in each of 2,000 hours')
+      },
+    },
+  },
+  {
+    name: 'three hours interleaved past the held-bytes budget (S3_PART_BYTES=4096: 20 KiB), posted twice',
+    env: { S3_PART_BYTES: '4096' },
+    body: () => gzip(ndjson(...spread(3_000, 3, 'split'))),
+    answer: { status: 200, events: 3_000, written: 3_000, quarantined: 0, split: true, retried: true, check: rays(raysOf(3_000, 'split')) },
+  },
+  {
+    name: 'a realistic batch: 20 events over two hours',
+    body: () => gzip(bytes(httpTwoHours)),
+    answer: { status: 200, events: 20, written: 20, quarantined: 0, objects: 2, split: false },
+  },
+
   // --- many lines, many keys ---
   {
     name: '100,000 lines of {} (every one quarantined: no event time)',
@@ -609,6 +653,20 @@ export const corpus: CorpusCase[] = [
     answer: { status: 415, error: 'ndjson_required', detail: /NDJSON is required/ },
   },
 ]
+
+const SPREAD_START = Date.UTC(2020, 0, 1)
+
+/** `n` valid lines, line i in hour i % hours from 2020-01-01 (rays `<tag>-<i>`): round robin over the hours. */
+function spread(n: number, hours: number, tag: string): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const at = new Date(SPREAD_START + (i % hours) * 3_600_000 + (i % 60) * 1000).toISOString()
+    return `{"RayID":"${tag}-${i}","EdgeStartTimestamp":"${at}","ClientIP":"192.0.2.${i % 250}"}`
+  })
+}
+
+function raysOf(n: number, tag: string): string[] {
+  return Array.from({ length: n }, (_, i) => `${tag}-${i}`)
+}
 
 function rays(want: string[]): (events: Record<string, unknown>[]) => void {
   return (events) => {

@@ -59,8 +59,8 @@ function expectRefused(answer: Refused, status: number, text: string): void {
 }
 
 /** The acknowledgement, then what is in the bucket: every event written once, every bad line quarantined. */
-async function expectStored(answer: Stored, ack: Ack): Promise<void> {
-  expect(ack).toMatchObject({ events: answer.events, written: answer.written, quarantined: answer.quarantined, duplicate: false })
+async function expectStored(answer: Stored, ack: Ack, duplicate = false): Promise<void> {
+  expect(ack).toMatchObject({ events: answer.events, written: answer.written, quarantined: answer.quarantined, duplicate })
   expect(ack.events).toBe(ack.written + ack.quarantined)
   expect(ack.objects).toBe(ack.keys.length)
   expect(await keysOfBatch(ack.batchId)).toEqual(ack.keys)
@@ -86,6 +86,7 @@ async function expectStored(answer: Stored, ack: Ack): Promise<void> {
       events.push(e)
     }
   }
+  expectObjectNames(answer, ack)
   // Conservation, read back from S3: events in = lines written + lines quarantined.
   expect(events.length).toBe(answer.written)
   expect(quarantined.length).toBe(answer.quarantined)
@@ -96,6 +97,39 @@ async function expectStored(answer: Stored, ack: Ack): Promise<void> {
     quarantined.forEach((q, i) => expect(q.reason, `quarantined line ${q.line}`).toMatch(answer.reasons![i]!))
   }
   answer.check?.(events)
+}
+
+/**
+ * The batch's event objects as the layout names them: per hour `<batchId>.json.gz`, then, only
+ * when the hour was written as several objects, `-1`, `-2`, … without a gap.
+ */
+function expectObjectNames(answer: Stored, ack: Ack): void {
+  const name = new RegExp(`/hour=\\d\\d/${ack.batchId}(?:-([1-9]\\d*))?\\.json\\.gz$`)
+  const byHour = new Map<string, number[]>()
+  const logs = ack.keys.filter((k) => k.startsWith('logs/'))
+  for (const key of logs) {
+    const m = name.exec(key)
+    if (!m) throw new Error(`${key} is not named as the layout says`)
+    const hour = key.slice(0, key.lastIndexOf('/'))
+    byHour.set(hour, [...(byHour.get(hour) ?? []), Number(m[1] ?? 0)])
+  }
+  for (const [hour, ns] of byHour)
+    expect(
+      ns.sort((a, b) => a - b),
+      hour,
+    ).toEqual(ns.map((_, i) => i))
+  if (answer.objects !== undefined) expect(logs.length).toBe(answer.objects)
+  if (answer.split !== undefined) expect(logs.length > byHour.size).toBe(answer.split)
+}
+
+/**
+ * Every object of the batch, key by key, as its lines without p_parse_time: the time a request
+ * came in is the one thing a retry of the same batch writes differently.
+ */
+async function storedLines(keys: string[]): Promise<Record<string, string[]>> {
+  const stored: Record<string, string[]> = {}
+  for (const key of keys) stored[key] = (await objectLines(key)).map((l) => l.replace(/"p_parse_time":"[^"]*"/, ''))
+  return stored
 }
 
 describe('the hostile-input corpus through POST /logpush/:dataset', () => {
@@ -114,7 +148,20 @@ describe('the hostile-input corpus through POST /logpush/:dataset', () => {
         expect(JSON.parse(text)).toEqual({ validation: true })
         return expectNothingStored(prefix!)
       }
-      await expectStored(c.answer, JSON.parse(text) as Ack)
+      const ack = JSON.parse(text) as Ack
+      await expectStored(c.answer, ack)
+      if (!c.answer.retried) return
+      // Logpush retries a batch whose answer it did not get: the same keys, each object with the
+      // same lines (so nothing of the first attempt is left beside the second).
+      const first = await storedLines(ack.keys)
+      const again = await post(c, await c.body())
+      expect(again.status).toBe(200)
+      const retried = (await again.json()) as Ack
+      expect(retried.keys).toEqual(ack.keys)
+      // Stored again, and counted once: the counters know the batch id.
+      await expectStored(c.answer, retried, true)
+      const second = await storedLines(retried.keys)
+      for (const key of ack.keys) expect(second[key], key).toEqual(first[key])
     }, 120_000)
   }
 })

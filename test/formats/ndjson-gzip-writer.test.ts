@@ -3,10 +3,11 @@ import httpRfc3339 from '../../fixtures/http_requests.rfc3339.ndjson?raw'
 import httpTwoHours from '../../fixtures/http_requests.two-hours.ndjson?raw'
 import httpUnix from '../../fixtures/http_requests.unix.ndjson?raw'
 import httpUnixnano from '../../fixtures/http_requests.unixnano.ndjson?raw'
+import { createGzip } from 'node:zlib'
 import { GzipNdjsonWriter } from '../../src/formats/ndjson-gzip/writer'
 import { MIN_PART_SIZE } from '../../src/storage/object-writer'
 import { S3Client } from '../../src/storage/s3/client'
-import { untilStill } from '../helpers/streams'
+import { concatBytes, untilStill } from '../helpers/streams'
 import {
   faultStats,
   faultyS3Options,
@@ -46,6 +47,19 @@ function noisyLines(): string[] {
   }
   noisyLinesCache = lines
   return lines
+}
+
+/** What one node:zlib gzip stream makes of `text` written at once: the writer's bytes before it could suspend. */
+async function streamGzip(text: Uint8Array, level?: number): Promise<Uint8Array> {
+  const gzip = createGzip({ level })
+  const chunks: Uint8Array[] = []
+  const done = (async () => {
+    for await (const chunk of gzip) chunks.push(chunk)
+  })()
+  gzip.write(text)
+  gzip.end()
+  await done
+  return concatBytes(...chunks)
 }
 
 async function readBackText(s3: S3Client, key: string): Promise<Uint8Array> {
@@ -209,5 +223,93 @@ describe('GzipNdjsonWriter', () => {
     await writer.writeLine('{"a":1}')
     await writer.close()
     await expect(writer.writeLine('{}')).rejects.toThrow(/after close/)
+  })
+
+  describe('suspended between lines', () => {
+    /** The gzip members of `bytes`, as the offsets where each begins (magic 1f 8b 08 after the previous one's end). */
+    function members(bytes: Uint8Array): number {
+      let n = 0
+      for (let at = 0; at + 2 < bytes.byteLength; at++) if (bytes[at] === 0x1f && bytes[at + 1] === 0x8b && bytes[at + 2] === 0x08) n++
+      return n
+    }
+
+    it('finishes a member per suspend in the same object, which gunzips to every line in order', async () => {
+      const key = `${uniquePrefix('gzip-suspend')}members.json.gz`
+      const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ i, RayID: `ray-${i}` }))
+      const writer = new GzipNdjsonWriter({ storage: s3, key })
+      for (const [i, line] of lines.entries()) {
+        await writer.writeLine(line)
+        if (i % 10 === 9) await writer.suspend()
+      }
+      // Suspending a suspended writer changes nothing.
+      await writer.suspend()
+      const result = await writer.close()
+
+      const res = await s3.getObject(key)
+      const stored = new Uint8Array(await res!.arrayBuffer())
+      expect(result).toMatchObject({ key, parts: 1, lines: 30, bytes: stored.byteLength })
+      expect(members(stored)).toBe(3)
+      expect(new TextDecoder().decode(await gunzip(stored))).toBe(lines.join('\n') + '\n')
+    })
+
+    it('bounds what it holds by the lengths of its lines, whatever their bytes', async () => {
+      const prefix = uniquePrefix('gzip-suspend')
+      // Same lengths, different text: a retried batch differs in p_parse_time only, at a fixed width.
+      const a = new GzipNdjsonWriter({ storage: s3, key: `${prefix}a.json.gz` })
+      const b = new GzipNdjsonWriter({ storage: s3, key: `${prefix}b.json.gz` })
+      const line = (w: string, i: number) => JSON.stringify({ RayID: `held-${i}`, pad: w.repeat(200) })
+      for (let i = 0; i < 50; i++) {
+        await a.writeLine(line('x', i))
+        await b.writeLine(line(String.fromCharCode(97 + ((i * 7) % 26)), i))
+        if (i % 10 === 9) {
+          await a.suspend()
+          await b.suspend()
+          // Suspended: about the text written, and no less than the compressed bytes it keeps.
+          expect(a.held).toBeGreaterThanOrEqual(a.bytes)
+          expect(a.held).toBeLessThan(a.uncompressedBytes + 32 * (i + 1))
+        }
+        expect(b.held).toBe(a.held)
+      }
+      expect(b.bytes).not.toBe(a.bytes)
+      await Promise.all([a.close(), b.close()])
+    })
+
+    it('makes the bytes a gzip stream makes of its text, whether its member ends by close or by suspend', async () => {
+      const prefix = uniquePrefix('gzip-suspend')
+      // Under 64 KiB and over it: compressed in one call, and through a compressor stream.
+      const small = httpTwoHours.trim().split('\n')
+      const large = noisyLines().slice(0, 200)
+      for (const [name, lines] of [
+        ['small', small],
+        ['large', large],
+      ] as const) {
+        for (const level of [undefined, 1, 9]) {
+          const text = encoder.encode(lines.join('\n') + '\n')
+          const expected = await streamGzip(text, level)
+          const closed = new GzipNdjsonWriter({ storage: s3, key: `${prefix}${name}-${level}-closed`, level })
+          const suspended = new GzipNdjsonWriter({ storage: s3, key: `${prefix}${name}-${level}-suspended`, level })
+          for (const line of lines) await closed.writeLine(line)
+          for (const line of lines) await suspended.writeLine(line)
+          await suspended.suspend()
+          await Promise.all([closed.close(), suspended.close()])
+          const read = async (k: string) => new Uint8Array(await (await s3.getObject(k))!.arrayBuffer())
+          expect(await read(closed.key), `${name} level ${level}`).toEqual(expected)
+          expect(await read(suspended.key), `${name} level ${level}`).toEqual(expected)
+        }
+      }
+    })
+
+    it('resumes a multipart object across suspends, parts numbered on', async () => {
+      const key = `${uniquePrefix('gzip-suspend')}multipart.json.gz`
+      const lines = noisyLines().slice(0, 900)
+      const writer = new GzipNdjsonWriter({ storage: s3, key, ...SMALL_PART })
+      for (const [i, line] of lines.entries()) {
+        await writer.writeLine(line)
+        if (i % 100 === 99) await writer.suspend()
+      }
+      const result = await writer.close()
+      expect(result.parts).toBeGreaterThan(2)
+      expect(new TextDecoder().decode(await readBackText(s3, key))).toBe(lines.join('\n') + '\n')
+    })
   })
 })

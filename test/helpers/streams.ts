@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib'
 import type { BatchContext } from '../../src/pipeline/enrich'
 import type { BatchOutput, CheckedEvent } from '../../src/ports'
 
@@ -58,9 +59,12 @@ export async function gzip(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await out.arrayBuffer())
 }
 
+/**
+ * Every gzip member of `data`, decompressed: node:zlib, as gunzip, DuckDB and Panther read an
+ * object (workerd's DecompressionStream stops at the end of the first member and refuses the rest).
+ */
 export async function gunzip(data: Uint8Array): Promise<Uint8Array> {
-  const out = new Response(new Blob([data]).stream().pipeThrough(new DecompressionStream('gzip')))
-  return new Uint8Array(await out.arrayBuffer())
+  return gunzipSync(data)
 }
 
 /** Collects what the pipeline emits, in memory: the NDJSON lines of the events. */

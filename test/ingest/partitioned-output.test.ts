@@ -31,6 +31,8 @@ function rowsFormat(stored: Map<string, Row[]>, failClose = ''): OutputFormat {
           })
           rows.push({ columns, unknown: [...event.unknownFields()], p_event_time: event.standard.p_event_time, p_row_id: event.standard.p_row_id })
         },
+        async suspend() {},
+        held: 0,
         async close(): Promise<StoredObject> {
           if (key.includes(failClose) && failClose !== '') throw new Error(`close failed: ${key}`)
           stored.set(key, rows)
@@ -56,7 +58,7 @@ const NO_STORAGE = {} as ObjectStorage
 
 function store(format: OutputFormat, rows: Map<string, Row[]>, quarantined: Map<string, string[]>, removed: string[]): OutputStore {
   return {
-    eventsKey: (partition) => eventsKey('pre/', format, schema.table, partition, batchContext.batchId),
+    eventsKey: (partition, n) => eventsKey('pre/', format, schema.table, partition, batchContext.batchId, n),
     quarantineKey: () => quarantineKey('pre/', schema.dataset, '2026-11-25', batchContext.batchId),
     open: (key) => format.open(NO_STORAGE, key, {}),
     openQuarantine: (key) => memoryLines(quarantined, key),
@@ -100,5 +102,155 @@ describe('PartitionedOutput through an output format', () => {
     await expect(out.close()).rejects.toThrow('close failed')
     expect(removed).toHaveLength(3)
     expect(rows.size).toBe(0)
+  })
+})
+
+/** One object of the counting format: its members (a new one after each suspend), as rays. */
+interface Counted {
+  members: string[][]
+  closed: boolean
+}
+
+/**
+ * A format that keeps each object's events by member and holds 100 bytes per event: the limits'
+ * arithmetic is then plain. `working` counts the writers with a member open, `peak` its maximum.
+ */
+function countingStore(failClose = '') {
+  const objects = new Map<string, Counted>()
+  const removed: string[] = []
+  const state = { working: 0, peak: 0 }
+  const store: OutputStore = {
+    eventsKey: (partition, n) => `${partition}${n === 0 ? '' : `-${n}`}`,
+    quarantineKey: () => 'quarantine',
+    open(key): FormatWriter {
+      const object: Counted = { members: [], closed: false }
+      objects.set(key, object)
+      let open = false
+      return {
+        write(event: CheckedEvent) {
+          if (!open) {
+            object.members.push([])
+            open = true
+            state.peak = Math.max(state.peak, ++state.working)
+          }
+          object.members.at(-1)!.push(event.json)
+        },
+        async suspend() {
+          if (open) state.working--
+          open = false
+        },
+        get held() {
+          return 100 * object.members.flat().length
+        },
+        async close(): Promise<StoredObject> {
+          if (open) state.working--
+          open = false
+          if (failClose !== '' && key === failClose) throw new Error(`close failed: ${key}`)
+          object.closed = true
+          return { key, bytes: 0, parts: 1 }
+        },
+        async abort() {},
+      }
+    },
+    openQuarantine: (key) => memoryLines(new Map(), key),
+    remove: async (key) => void removed.push(key),
+  }
+  return { store, objects, removed, state }
+}
+
+/** Events named `<partition>:<i>`, one per entry of `partitions`, in that order. */
+async function feed(out: PartitionedOutput, partitions: string[]): Promise<void> {
+  for (const [i, p] of partitions.entries()) await out.event(p, { json: `${p}:${i}` } as CheckedEvent)
+}
+
+const roundRobin = (names: string[], rounds: number) => Array.from({ length: rounds }, () => names).flat()
+
+describe('PartitionedOutput keeps memory bounded', () => {
+  it('suspends the least recently used writer past the cap and resumes it in the same object', async () => {
+    const { store, objects, state } = countingStore()
+    const out = new PartitionedOutput(store, { workingWriters: 2, heldBytes: Infinity })
+    await feed(out, roundRobin(['a', 'b', 'c'], 3))
+    const keys = await out.close()
+
+    expect(keys).toEqual(['a', 'b', 'c'])
+    expect(state.peak).toBe(2)
+    // Round robin over three with room for two: every event resumes its object in a new member.
+    expect(objects.get('a')!.members).toEqual([['a:0'], ['a:3'], ['a:6']])
+    expect(objects.get('c')!.members).toEqual([['c:2'], ['c:5'], ['c:8']])
+  })
+
+  it('keeps a writer working while it is used, suspending the one used least recently', async () => {
+    const { store, objects } = countingStore()
+    const out = new PartitionedOutput(store, { workingWriters: 2, heldBytes: Infinity })
+    // a stays in use between b and c, so b is the one suspended when c comes, then c when b comes back.
+    await feed(out, ['a', 'b', 'a', 'c', 'a', 'b', 'a'])
+    await out.close()
+    expect(objects.get('a')!.members).toEqual([['a:0', 'a:2', 'a:4', 'a:6']])
+    expect(objects.get('b')!.members).toEqual([['b:1'], ['b:5']])
+    expect(objects.get('c')!.members).toEqual([['c:3']])
+  })
+
+  it('writes one member per object when nothing reaches the limits', async () => {
+    const { store, objects } = countingStore()
+    const out = new PartitionedOutput(store, { workingWriters: 2, heldBytes: 1000 })
+    await feed(out, ['h13', 'h13', 'h14', 'h13', 'h14'])
+    expect(await out.close()).toEqual(['h13', 'h14'])
+    expect([...objects.values()].map((o) => o.members.length)).toEqual([1, 1])
+  })
+
+  it('stores the object holding most once the budget is passed; its hour goes on in <key>-1, -2', async () => {
+    const { store, objects } = countingStore()
+    // 100 bytes an event, 350 allowed: the fourth event over the budget stores the largest.
+    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 350 })
+    await feed(out, ['a', 'a', 'b', 'a', 'b', 'a', 'a', 'a', 'a', 'b'])
+    const keys = await out.close()
+
+    expect(keys).toEqual(['a', 'a-1', 'a-2', 'b'])
+    expect(objects.get('a')!.members.flat()).toEqual(['a:0', 'a:1', 'a:3'])
+    // a-1 and b tie at 200 when b:9 comes: the tie goes to a, the partition that came first.
+    expect(objects.get('a-1')!.members.flat()).toEqual(['a:5', 'a:6'])
+    expect(objects.get('a-2')!.members.flat()).toEqual(['a:7', 'a:8'])
+    expect(objects.get('b')!.members.flat()).toEqual(['b:2', 'b:4', 'b:9'])
+    // Every event once, across the objects.
+    expect([...objects.values()].flatMap((o) => o.members.flat())).toHaveLength(10)
+  })
+
+  it('decides the same way every time the same events come', async () => {
+    const order = Array.from({ length: 200 }, (_, i) => `p${(i * 7) % 13}`)
+    const run = async () => {
+      const { store, objects } = countingStore()
+      const out = new PartitionedOutput(store, { workingWriters: 3, heldBytes: 1500 })
+      await feed(out, order)
+      return { keys: await out.close(), members: [...objects].map(([k, o]) => [k, o.members]) }
+    }
+    const first = await run()
+    expect(first.keys.some((k) => k.includes('-'))).toBe(true)
+    expect(await run()).toEqual(first)
+  })
+
+  it('breaks a tie for the largest by the partition that came first', async () => {
+    const { store, objects } = countingStore()
+    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 300 })
+    // At z, x and y hold 200 each: x is stored. At the last y, y holds most (200) and is stored.
+    await feed(out, ['x', 'y', 'x', 'y', 'z', 'x', 'y'])
+    expect(await out.close()).toEqual(['x', 'x-1', 'y', 'y-1', 'z'])
+    expect(objects.get('x')!.members.flat()).toEqual(['x:0', 'x:2'])
+    expect(objects.get('y')!.members.flat()).toEqual(['y:1', 'y:3'])
+  })
+
+  it('removes the objects stored early as well when the batch fails to close', async () => {
+    const { store, removed } = countingStore('b')
+    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 150 })
+    await feed(out, ['a', 'a', 'b', 'a'])
+    await expect(out.close()).rejects.toThrow('close failed: b')
+    expect(removed.sort()).toEqual(['a', 'a-1', 'b'])
+  })
+
+  it('removes the objects stored early when the batch is aborted', async () => {
+    const { store, removed } = countingStore()
+    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 150 })
+    await feed(out, ['a', 'a', 'a'])
+    await out.abort()
+    expect(removed).toEqual(['a'])
   })
 })

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib'
 import { env } from 'cloudflare:workers'
 import { inject } from 'vitest'
 import type { S3ClientOptions } from '../../src/storage/s3/client'
@@ -113,9 +114,12 @@ export async function md5Hex(bytes: Uint8Array): Promise<string> {
   return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))
-  return new Uint8Array(await new Response(stream).arrayBuffer())
+/**
+ * Every gzip member of `data`, decompressed: node:zlib, as gunzip, DuckDB and Panther read an
+ * object (workerd's DecompressionStream stops at the end of the first member and refuses the rest).
+ */
+export async function gunzip(data: Uint8Array): Promise<Uint8Array> {
+  return gunzipSync(data)
 }
 
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {

@@ -149,4 +149,29 @@ describe('ObjectWriter', () => {
     await writer.close()
     await expect(writer.write(new Uint8Array(1))).rejects.toThrow(/after close/)
   })
+
+  it('keeps every byte across trims between writes, single PUT and multipart', async () => {
+    const prefix = uniquePrefix('writer-trim')
+    for (const [name, partSize, total] of [
+      ['small', PART_SIZE, 5000],
+      ['multipart', 64 * 1024, 300_000],
+    ] as const) {
+      const writer = new ObjectWriter({ storage: s3, key: `${prefix}${name}`, partSize, minPartSize: 1 })
+      const body = noise(total)
+      for (let at = 0; at < total; at += 777) {
+        await writer.write(body.subarray(at, at + 777))
+        writer.trim()
+      }
+      await writer.close()
+      expect(firstDifference(await readBack(s3, `${prefix}${name}`), body)).toBe(-1)
+    }
+  })
+
+  it('bounds what it holds: the bytes once trimmed, up to twice them growing, two parts at most', () => {
+    const writer = new ObjectWriter({ storage: s3, key: `${uniquePrefix('writer-trim')}bound`, partSize: PART_SIZE })
+    expect(writer.holdsAtMost(300, true)).toBe(300)
+    expect(writer.holdsAtMost(300, false)).toBe(1024)
+    expect(writer.holdsAtMost(10_000, false)).toBe(20_000)
+    expect(writer.holdsAtMost(100 * MiB, true)).toBe(2 * PART_SIZE)
+  })
 })

@@ -13,4 +13,5 @@ declare module 'node:zlib' {
   }
 
   export function createGzip(options?: { level?: number }): Gzip
+  export function gzipSync(data: Uint8Array, options?: { level?: number; chunkSize?: number }): Uint8Array
 }
