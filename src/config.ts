@@ -62,7 +62,10 @@ export const commonSettings = z.object({
   S3_REQUEST_TIMEOUT_MS: millis.default(30_000),
   /** First back-off before retrying a failed storage request; it doubles per retry, up to 2 s, with jitter. */
   S3_RETRY_BASE_DELAY_MS: millis.default(100),
-  /** All storage work of one batch, retries included: keep it below the sender's own timeout. */
+  /**
+   * The time one batch may wait on storage, retries and back-off included; its own parsing and
+   * compressing do not count. Keep it below the sender's own timeout.
+   */
   S3_BATCH_BUDGET_MS: millis.default(60_000),
   /** Multipart part size, and the largest object sent with one PUT; each open object holds about two parts. */
   S3_PART_BYTES: byteCount.max(MAX_PART_BYTES).default(8 * 1024 * 1024),

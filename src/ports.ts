@@ -10,6 +10,22 @@ export interface StorageCall {
   signal?: AbortSignal
 }
 
+/**
+ * The time a batch may spend waiting on storage: the time it is held up by storage calls (an
+ * upload it must wait for, a staged body that does not arrive), not its own parsing CPU, so a
+ * large healthy batch is never cut short by its size, while a bucket that stops answering still
+ * ends the batch in bounded time.
+ */
+export interface StorageBudget {
+  /** Milliseconds of waiting left; 0 once spent. */
+  remainingMs(): number
+  /**
+   * Settles as `work` does, counting the time until then as waiting (overlapping waits once);
+   * rejects with a `StorageError` TimeoutError for `operation` (and `key`) if the budget runs out first.
+   */
+  wait<T>(work: Promise<T>, operation: string, key?: string): Promise<T>
+}
+
 /** Object metadata kept with the bytes (Content-Type, Content-Encoding). */
 export type ObjectHeaders = Record<string, string>
 
@@ -187,8 +203,8 @@ export interface StoredObject {
 
 /** Limits and settings a format writer gets from the batch. */
 export interface FormatOptions {
-  /** Epoch ms after which no storage attempt starts (see StorageCall). */
-  deadline?: number
+  /** The batch's time for waiting on storage. */
+  budget?: StorageBudget
   /** Bytes per multipart part, also the largest object sent with one PUT. */
   partSize?: number
   /** The store's smallest multipart part. */

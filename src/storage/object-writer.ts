@@ -1,4 +1,4 @@
-import { type CompletedPart, type ObjectStorage, type StorageCall, StorageError } from '../ports'
+import { type CompletedPart, type ObjectStorage, type StorageBudget, type StorageCall, StorageError } from '../ports'
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024 // S3 rejects smaller parts, except the last one
 const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
@@ -11,7 +11,7 @@ const DEFAULT_PART_SIZE = 8 * 1024 * 1024
 const FIRST_CAPACITY = 1024
 // trim() copies at most this much: a suspended object resumed at every event costs a copy each.
 const TRIM_BYTES = 64 * 1024
-// Cleanup gets its own time: the batch deadline may be what just ran out.
+// Cleanup gets its own time: the batch's budget may be what just ran out.
 const ABORT_BUDGET_MS = 5_000
 
 export type ObjectWriterOptions = {
@@ -23,8 +23,8 @@ export type ObjectWriterOptions = {
   minPartSize?: number
   contentType?: string
   contentEncoding?: string
-  /** Epoch ms: no storage attempt starts after it (see StorageCall). */
-  deadline?: number
+  /** The batch's time for waiting on storage: each wait of this writer on a call counts against it. */
+  budget?: StorageBudget
 }
 
 export type ObjectWriterResult = {
@@ -60,7 +60,7 @@ export class ObjectWriter {
   readonly #storage: ObjectStorage
   readonly #partSize: number
   readonly #headers: Record<string, string>
-  readonly #deadline: number | undefined
+  readonly #budget: StorageBudget | undefined
   // Cancels requests in flight when the writer is aborted.
   readonly #cancel = new AbortController()
   #state: State = 'open'
@@ -86,7 +86,7 @@ export class ObjectWriter {
     this.key = options.key
     this.#storage = options.storage
     this.#partSize = partSize
-    this.#deadline = options.deadline
+    this.#budget = options.budget
     this.#headers = {}
     if (options.contentType) this.#headers['Content-Type'] = options.contentType
     if (options.contentEncoding) this.#headers['Content-Encoding'] = options.contentEncoding
@@ -131,8 +131,8 @@ export class ObjectWriter {
         // A full part goes only once a byte follows it: the last part is never empty, and
         // an object of exactly partSize is one PUT.
         if (this.#filled === this.#partSize) {
-          await this.#settleInFlight()
-          this.#uploadId ??= await this.#storage.createMultipartUpload(this.key, this.#headers, this.#call())
+          await this.#waitFor(this.#settleInFlight(), 'UploadPart', this.key)
+          this.#uploadId ??= await this.#waitFor(this.#storage.createMultipartUpload(this.key, this.#headers, this.#call()), 'CreateMultipartUpload', this.key)
           this.#inFlight = this.#sendPart(this.#takePart())
         }
         const n = Math.min(chunk.byteLength - at, this.#partSize - this.#filled)
@@ -155,14 +155,14 @@ export class ObjectWriter {
     this.#state = 'closing'
     try {
       if (this.#uploadId === undefined) {
-        await this.#storage.putObject(this.key, this.#takePart(), this.#headers, this.#call())
+        await this.#waitFor(this.#storage.putObject(this.key, this.#takePart(), this.#headers, this.#call()), 'PutObject', this.key)
         this.#state = 'closed'
         return { key: this.key, bytes: this.#bytes, parts: 1 }
       }
-      await this.#settleInFlight()
-      await this.#sendPart(this.#takePart())
+      await this.#waitFor(this.#settleInFlight(), 'UploadPart', this.key)
+      await this.#waitFor(this.#sendPart(this.#takePart()), 'UploadPart', this.key)
       this.#throwIfFailed()
-      await this.#complete(this.#uploadId)
+      await this.#waitFor(this.#complete(this.#uploadId), 'CompleteMultipartUpload', this.key)
       this.#state = 'closed'
       return { key: this.key, bytes: this.#bytes, parts: this.#parts.length }
     } catch (err) {
@@ -204,8 +204,15 @@ export class ObjectWriter {
     if (this.#state !== 'open') throw new Error(`ObjectWriter: ${operation}() after close()`)
   }
 
+  // A call may take what is left of the budget, counted when it starts: while the batch is not
+  // waiting for it (a part sent while the next fills), the budget does not run down.
   #call(): StorageCall {
-    return { deadline: this.#deadline, signal: this.#cancel.signal }
+    const budget = this.#budget
+    return { deadline: budget && Date.now() + budget.remainingMs(), signal: this.#cancel.signal }
+  }
+
+  #waitFor<T>(work: Promise<T>, operation: string, key: string): Promise<T> {
+    return this.#budget ? this.#budget.wait(work, operation, key) : work
   }
 
   // Never rejects: a failure is kept in #failure for the next write() or close() to throw.

@@ -3,7 +3,7 @@ import { CONTENT_ENCODING, CONTENT_TYPE, GzipNdjsonWriter } from './writer'
 
 /**
  * Events as gzip NDJSON, one enriched line each: what Panther's S3 source reads, and the default.
- * @example const writer = ndjsonGzip.open(storage, 'logs/…/batch.json.gz', { deadline, gzipLevel: 6 })
+ * @example const writer = ndjsonGzip.open(storage, 'logs/…/batch.json.gz', { budget, gzipLevel: 6 })
  */
 export const ndjsonGzip: OutputFormat = {
   name: 'ndjson',

@@ -47,7 +47,7 @@ export type GzipNdjsonWriterResult = ObjectWriterResult & {
  * slow upload slows the writer of lines by itself.
  *
  * @example
- * const out = new GzipNdjsonWriter({ storage: s3, key: 'logs/…/batch.json.gz', deadline, level: 6 })
+ * const out = new GzipNdjsonWriter({ storage: s3, key: 'logs/…/batch.json.gz', budget, level: 6 })
  * try {
  *   for (const event of events) await out.writeLine(JSON.stringify(event))
  *   const { bytes, lines } = await out.close()
