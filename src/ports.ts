@@ -8,6 +8,8 @@ export interface StorageCall {
   deadline?: number
   /** Cancels the call; it then fails with a non-retryable `StorageError` with code `Aborted`. */
   signal?: AbortSignal
+  /** Called as each attempt (the first and every retry) starts: how a batch counts its storage requests. */
+  onAttempt?: () => void
 }
 
 /**

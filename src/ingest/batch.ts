@@ -1,4 +1,5 @@
 import type { Config } from '../config'
+import type { BatchLog } from './batch-log'
 import { BodyTooLargeError, SourceReadError } from '../pipeline/errors'
 import { runPipeline } from '../pipeline/run'
 import { schemas } from '../schema/registry'
@@ -18,6 +19,8 @@ export interface IngestInput {
   receivedAt: number
   /** The declared body size, when the sender gave one: a body over the cap is refused unread. */
   contentLength?: number
+  /** The request's log line: ingest notes the batch id, bytes, phase and storage requests in it. */
+  log?: BatchLog
 }
 
 export interface BatchResult {
@@ -62,6 +65,8 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
     throw new BodyTooLargeError('MAX_BODY_BYTES', config.MAX_BODY_BYTES)
   }
 
+  const { log } = input
+  if (log) log.phase = 'read'
   const spooled = await wrapStore(() =>
     spoolBody(input.body, {
       seed: input.dataset,
@@ -72,6 +77,12 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
     }),
   )
   const batchId = spooled.hash
+  if (log) {
+    log.batchId = batchId
+    log.bytesIn = spooled.bytes
+    // Decoding, parsing and storing run together from here on: their errors say which failed.
+    log.phase = 'parse'
+  }
   const parseTime = formatMillis(input.receivedAt)
   const layout = { dataset: input.dataset, table: schema.table, day: parseTime.slice(0, 10), batchId }
   const output = new PartitionedOutput(stores.output(layout), { heldBytes: heldBudget(config.S3_PART_BYTES) })
@@ -96,6 +107,7 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
       await output.abort()
       return { validation: true }
     }
+    if (log) log.phase = 'store'
     const keys = await wrapStore(() => output.close())
     return {
       batchId,

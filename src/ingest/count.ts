@@ -1,37 +1,45 @@
 import { type Config, readConfig } from '../config'
 import { countersFor } from '../counters/client'
-import { countFailure, countStoredBatch, countValidation } from '../counters/record'
+import { type CountFailed, countFailure, countStoredBatch, countValidation } from '../counters/record'
 import { type BatchResult, type BatchStores, type IngestInput, ingestBatch, type ValidationResult } from './batch'
-import { failureReason, StorageUnavailableError, UnknownDatasetError } from './errors'
+import type { BatchLog } from './batch-log'
+import { failureReason, UnknownDatasetError } from './errors'
 import { schemas } from '../schema/registry'
 import { storageFor } from '../storage'
+import { countingStorage } from '../storage/counting'
 import { batchStores } from './stores'
 
 /**
  * One batch from any edge (the Logpush HTTP destination, the S3-compatible endpoint): ingest it
  * into the configured bucket, then count the outcome in the dataset's counters. `duplicate` says
- * whether the counters had seen the batch id before.
+ * whether the counters had seen the batch id before. With `input.log`, the batch's storage
+ * requests are counted in it and a counters outage is a failure line of its own (phase `count`);
+ * the edge writes the lines once it has answered.
  * @example const result = await ingestAndCount(c.env, { dataset, body, receivedAt })
  */
 export async function ingestAndCount(env: Env, input: IngestInput): Promise<BatchResult | ValidationResult> {
   // Unknown names are refused before anything is counted: counters exist per known dataset only.
   if (!schemas().has(input.dataset)) throw new UnknownDatasetError(input.dataset)
   const config = readConfig(env)
+  const { log, dataset } = input
+  // The edge's failure line has what a 503's answer leaves out: the S3 call, key and error code.
+  const failed: CountFailed | undefined = log && ((err) => log.failed('count', 'counters_unavailable', err))
   let result: BatchResult | ValidationResult
   try {
-    result = await ingestBatch(config, storesFor(env, config, input.dataset), input)
+    result = await ingestBatch(config, storesFor(env, config, dataset, log), input)
   } catch (err) {
-    // A 503's answer says only "retry later": the S3 call, key and error code go to the log.
-    // StorageError messages name no credential (the signature travels in a header, never the secret).
-    if (err instanceof StorageUnavailableError) console.error('ingest: batch not stored:', input.dataset, err.message)
-    await countFailure(env, input.dataset, failureReason(err))
+    await countFailure(env, dataset, failureReason(err), failed)
     throw err
   }
+  if (log) log.phase = 'count'
   if (result.validation) {
-    await countValidation(env, input.dataset)
+    await countValidation(env, dataset, failed)
+    log?.done(result)
     return result
   }
-  return { ...result, duplicate: await countStoredBatch(env, result, input.receivedAt) }
+  const counted = { ...result, duplicate: await countStoredBatch(env, result, input.receivedAt, failed) }
+  log?.done(counted)
+  return counted
 }
 
 /**
@@ -39,9 +47,10 @@ export async function ingestAndCount(env: Env, input: IngestInput): Promise<Batc
  * counted before. A re-send after a lost 200 writes the same keys with the same events, so what a
  * failed re-send leaves is still the whole batch; removing it would lose data we acknowledged.
  */
-function storesFor(env: Env, config: Config, dataset: string): BatchStores {
-  const { storage, minPartSize } = storageFor(env, config)
-  const stores = batchStores(config, storage, minPartSize)
+function storesFor(env: Env, config: Config, dataset: string, log: BatchLog | undefined): BatchStores {
+  const configured = storageFor(env, config)
+  const storage = log ? countingStorage(configured.storage, log.countStorageCall) : configured.storage
+  const stores = batchStores(config, storage, configured.minPartSize)
   return {
     ...stores,
     output: (layout) => {

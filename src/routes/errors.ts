@@ -35,6 +35,18 @@ export function toHttpException(err: unknown): HTTPException | undefined {
   return jsonError(failure.status, failure.code, failure.detail, failure.datasets && { datasets: failure.datasets }, headers)
 }
 
+/**
+ * The error code of the answer to `err`, as its JSON body gives it: `internal_error` for a bug,
+ * `unauthorized` for a refused token (Hono's auth answers carry no code of ours).
+ * @example log.end(c.res.status, { code: errorCode(c.error, c.res.status), cause: c.error })
+ */
+export function errorCode(err: unknown, status: number): string {
+  const known = toHttpException(err)
+  if (known instanceof ApiError) return known.code
+  if (status === 401) return 'unauthorized'
+  return known ? `http_${status}` : 'internal_error'
+}
+
 /** The app's one error boundary. */
 export function onError(err: Error, c: Context): Response {
   const known = toHttpException(err)

@@ -74,25 +74,31 @@ const INGEST_CODES: Record<IngestFailureCode, S3XmlErrorCode> = {
   misconfigured: 'InternalError',
 }
 
-/** Any error thrown under the S3 route, as the S3 error to answer; unexpected ones are logged. */
-export function toS3XmlError(error: unknown): S3XmlError {
+/**
+ * The S3 error answering a failure the endpoint names (its own, SigV4's, ingest's, the bucket's,
+ * the config's), or undefined for anything else: a bug. Logs nothing; `toS3XmlError` does.
+ * @example const answer = namedS3XmlError(error) ?? toS3XmlError(error)
+ */
+export function namedS3XmlError(error: unknown): S3XmlError | undefined {
   if (error instanceof S3XmlError) return error
   if (error instanceof SigV4Error) return new S3XmlError(error.code, error.message, error.detail)
   const failure = ingestFailure(error)
-  if (failure && failure.code !== 'misconfigured') {
-    if (failure.code === 'storage_unavailable') console.error('s3: batch not stored:', (error as Error).message)
-    return new S3XmlError(INGEST_CODES[failure.code], failure.detail)
-  }
-  if (error instanceof StorageError) {
-    // The real bucket failed a call (after the client's retries): like a batch ingest could not
-    // store, the sender keeps its data and tries again later.
-    console.error('s3: bucket call failed:', error.message)
-    return new S3XmlError('ServiceUnavailable', 'The storage behind this endpoint failed; please retry.')
-  }
-  if (error instanceof ConfigError) {
-    console.error(error.message)
-    return new S3XmlError('InternalError', 'The service is misconfigured; its log names the setting.')
-  }
-  console.error('s3: unexpected error', error)
-  return new S3XmlError('InternalError', 'We encountered an internal error. Please try again.')
+  if (failure && failure.code !== 'misconfigured') return new S3XmlError(INGEST_CODES[failure.code], failure.detail)
+  // The real bucket failed a call (after the client's retries): like a batch ingest could not
+  // store, the sender keeps its data and tries again later.
+  if (error instanceof StorageError) return new S3XmlError('ServiceUnavailable', 'The storage behind this endpoint failed; please retry.')
+  if (error instanceof ConfigError) return new S3XmlError('InternalError', 'The service is misconfigured; its log names the setting.')
+  return undefined
+}
+
+/**
+ * Any error thrown under the S3 route, as the S3 error to answer. A bucket failure, a bad config
+ * and a bug are logged; a batch's failures are in its own log lines (src/ingest/batch-log.ts).
+ */
+export function toS3XmlError(error: unknown): S3XmlError {
+  const named = namedS3XmlError(error)
+  if (error instanceof StorageError) console.error('s3: bucket call failed:', error.message)
+  else if (error instanceof ConfigError) console.error(error.message)
+  else if (!named) console.error('s3: unexpected error', error)
+  return named ?? new S3XmlError('InternalError', 'We encountered an internal error. Please try again.')
 }

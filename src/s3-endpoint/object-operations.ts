@@ -1,9 +1,10 @@
 import type { BatchResult, ValidationResult } from '../ingest/batch'
+import { BatchLog } from '../ingest/batch-log'
 import { xmlDocument } from '../s3-protocol/xml'
 import type { S3ProxyDeps, S3Request } from './context'
 import { afterResponse, notImplemented, only, xmlResponse } from './context'
 import { datasetForKey, isOwnershipChallenge } from './dataset'
-import { S3XmlError, toS3XmlError } from './errors'
+import { namedS3XmlError, S3XmlError, toS3XmlError } from './errors'
 import { multipartStaging } from './multipart'
 import { openPayload } from './payload'
 import type { Payload } from './payload'
@@ -21,16 +22,32 @@ export async function objectOperation(request: S3Request, deps: S3ProxyDeps): Pr
   if (method === 'PUT' && has('partNumber') && has('uploadId') && !copy && only(query, ['partNumber', 'uploadId'])) {
     return uploadPart(request, deps)
   }
-  if (method === 'PUT' && !copy && only(query, [])) return putObject(request, deps)
+  const challenge = isOwnershipChallenge(request.key)
+  if (method === 'PUT' && !copy && only(query, [])) return challenge ? putChallenge(request, deps) : logged(request, (log) => putObject(request, deps, log))
   if (method === 'POST' && has('uploads') && only(query, ['uploads'])) return createUpload(request, deps)
-  if (method === 'POST' && has('uploadId') && only(query, ['uploadId'])) return completeUpload(request, deps)
+  if (method === 'POST' && has('uploadId') && only(query, ['uploadId'])) {
+    return challenge ? completeUpload(request, deps) : logged(request, (log) => completeUpload(request, deps, log))
+  }
   if (method === 'DELETE' && has('uploadId') && only(query, ['uploadId'])) return abortUpload(request, deps)
   throw notImplemented(method, query, copy ? 'object copies' : undefined)
 }
 
-/** A failed payload check wins, whatever ingest made of the stream error it caused. */
-function ingestError(error: unknown, payload: { failure(): S3XmlError | undefined }): S3XmlError {
-  return payload.failure() ?? toS3XmlError(error)
+/**
+ * An operation that ingests a batch, with its log lines written once it has answered, an error
+ * too: the failure line names what the S3 answer leaves out (the bucket call, key and code).
+ */
+async function logged(request: S3Request, operation: (log: BatchLog) => Promise<Response>): Promise<Response> {
+  const log = new BatchLog('s3', request.c.env, request.c.req.raw, request.receivedAt)
+  try {
+    const response = await operation(log)
+    log.end(response.status)
+    return response
+  } catch (error) {
+    // The batch's own lines say what failed: the error boundary's log is for bugs only.
+    const answer = namedS3XmlError(error) ?? toS3XmlError(error)
+    log.end(answer.status, { code: answer.code, cause: error })
+    throw answer
+  }
 }
 
 function datasetFor(request: S3Request): string {
@@ -57,23 +74,31 @@ function batchHeaders(result: BatchResult | ValidationResult): Record<string, st
   }
 }
 
-async function putObject(request: S3Request, deps: S3ProxyDeps): Promise<Response> {
-  const { c, config, verified, bucket, key, receivedAt } = request
-  if (isOwnershipChallenge(key)) {
-    const payload = openPayload(c.req.raw, verified, { maxBytes: MAX_CHALLENGE_BYTES })
-    const token = (await readText(payload)).trim()
-    const digest = await payload.done
-    await deps.challenges(c.env).put({ bucket, key, token, receivedAt: new Date(receivedAt).toISOString() })
-    return putAnswer(digest)
-  }
+async function putChallenge(request: S3Request, deps: S3ProxyDeps): Promise<Response> {
+  const { c, verified, bucket, key, receivedAt } = request
+  const payload = openPayload(c.req.raw, verified, { maxBytes: MAX_CHALLENGE_BYTES })
+  const token = (await readText(payload)).trim()
+  const digest = await payload.done
+  await deps.challenges(c.env).put({ bucket, key, token, receivedAt: new Date(receivedAt).toISOString() })
+  return putAnswer(digest)
+}
+
+async function putObject(request: S3Request, deps: S3ProxyDeps, log: BatchLog): Promise<Response> {
+  const { c, config, verified, receivedAt } = request
   const dataset = datasetFor(request)
+  log.dataset = dataset
   const payload = openPayload(c.req.raw, verified, { maxBytes: config.MAX_BODY_BYTES })
   let result: BatchResult | ValidationResult
   try {
-    result = await deps.ingest(c.env, { dataset, body: payload.body, receivedAt, contentLength: payload.length })
+    result = await deps.ingest(c.env, { dataset, body: payload.body, receivedAt, contentLength: payload.length, log })
   } catch (error) {
-    throw ingestError(error, payload)
+    // A failed payload check wins, whatever ingest made of the stream error it caused.
+    const failed = payload.failure()
+    if (!failed) throw error
+    log.phase = 'read'
+    throw failed
   }
+  log.phase = 'read'
   return putAnswer(settled(payload), batchHeaders(result))
 }
 
@@ -119,17 +144,24 @@ async function uploadPart(request: S3Request, deps: S3ProxyDeps): Promise<Respon
   return putAnswer({ md5, checksum: digest.checksum })
 }
 
-async function completeUpload(request: S3Request, deps: S3ProxyDeps): Promise<Response> {
+/** CompleteMultipartUpload: the staged parts are an ownership challenge or a batch (logged in `log`). */
+async function completeUpload(request: S3Request, deps: S3ProxyDeps, log?: BatchLog): Promise<Response> {
   const { c, config, verified, bucket, key, query, receivedAt } = request
   const uploadId = query.get('uploadId') ?? ''
   const payload = openPayload(c.req.raw, verified, { maxBytes: MAX_COMPLETE_XML_BYTES })
   const parts = parseCompleteMultipartUpload(await readText(payload))
   await payload.done
   if (!parts) throw new S3XmlError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.')
+  const challenge = isOwnershipChallenge(key)
+  const dataset = challenge ? undefined : datasetFor(request)
+  if (log) {
+    log.dataset = dataset ?? null
+    log.phase = 'read'
+  }
   const staging = multipartStaging(deps.staging(c.env), config.S3_PREFIX)
   const upload = await staging.complete(bucket, key, uploadId, parts)
   let headers: Record<string, string> = {}
-  if (isOwnershipChallenge(key)) {
+  if (dataset === undefined) {
     if (upload.length > MAX_CHALLENGE_BYTES) throw new S3XmlError('EntityTooLarge', 'An ownership challenge is a few bytes')
     const token = (await new Response(upload.body).text()).trim()
     await deps.challenges(c.env).put({ bucket, key, token, receivedAt: new Date(receivedAt).toISOString() })
@@ -138,13 +170,8 @@ async function completeUpload(request: S3Request, deps: S3ProxyDeps): Promise<Re
       await upload.body.cancel()
       throw new S3XmlError('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${config.MAX_BODY_BYTES} bytes`)
     }
-    const dataset = datasetFor(request)
-    try {
-      headers = batchHeaders(await deps.ingest(c.env, { dataset, body: upload.body, receivedAt, contentLength: upload.length }))
-    } catch (error) {
-      // Staged parts stay: the client may retry Complete, or Abort to remove them.
-      throw ingestError(error, { failure: () => undefined })
-    }
+    // On failure the staged parts stay: the client may retry Complete, or Abort to remove them.
+    headers = batchHeaders(await deps.ingest(c.env, { dataset, body: upload.body, receivedAt, contentLength: upload.length, log }))
   }
   // The batch is durable; removing the staging objects need not hold the answer back.
   await afterResponse(

@@ -73,6 +73,7 @@ export async function withRetries<T>(
     if (remaining <= 0) {
       throw (last ?? callFailure(name, 'TimeoutError', 'time budget spent before the first attempt')).withAttempts(n - 1)
     }
+    call.onAttempt?.()
     try {
       return await attempt(Math.min(policy.requestTimeoutMs, remaining))
     } catch (err) {

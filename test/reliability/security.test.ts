@@ -256,7 +256,7 @@ describe('secrets in answers and logs when things go wrong', () => {
     expect(res.status).toBe(503)
     expectNoSecret(await everything(res), 'the 503')
     const log = logged.join('\n')
-    expect(log).toMatch(/batch not stored.*PutObject .*NetworkError/)
+    expect(log).toMatch(/"msg":"batch failed".*"phase":"store".*PutObject .*NetworkError/)
     expectNoSecret(log, 'the log of a failing S3 call')
   })
 
