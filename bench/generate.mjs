@@ -671,7 +671,16 @@ export async function ensureDataset(dataset, size, log = () => {}, { spanHours }
   gz.end()
   await done
   renameSync(tmp, file)
-  const meta = { dataset, size: want.label, ...(spanHours === undefined ? {} : { spanHours }), lines, bytes, compressedBytes: compressed, gzipLevel: INPUT_GZIP_LEVEL, generator: GENERATOR_VERSION }
+  const meta = {
+    dataset,
+    size: want.label,
+    ...(spanHours === undefined ? {} : { spanHours }),
+    lines,
+    bytes,
+    compressedBytes: compressed,
+    gzipLevel: INPUT_GZIP_LEVEL,
+    generator: GENERATOR_VERSION,
+  }
   writeFileSync(metaFile, JSON.stringify(meta))
   log(`  ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB -> ${(compressed / 1e6).toFixed(1)} MB gzip in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   return { file, ...meta }
