@@ -291,7 +291,7 @@ function sortedKeys(obj) {
 // ---------------------------------------------------------------------------------------------
 // Datasets
 
-function httpRequests(format, expected) {
+function httpRequests(format, expected, span) {
   const t = tools(1)
   const p = pools(t)
   const host = t.zipf(p.hosts)
@@ -322,7 +322,7 @@ function httpRequests(format, expected) {
     [5, 'tablet'],
   ])
   return (i) => {
-    const start = BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(t.int(0, 999_999))
+    const start = BATCH_START_NS + (BigInt(i) * span) / expected + BigInt(t.int(0, 999_999))
     const edgeMs = ttfb()
     const end = start + BigInt(edgeMs) * 1_000_000n + BigInt(t.int(0, 999_999))
     const h = host()
@@ -437,7 +437,7 @@ function httpRequests(format, expected) {
   }
 }
 
-function firewallEvents(expected) {
+function firewallEvents(expected, span) {
   const t = tools(2)
   const p = pools(t)
   const host = t.zipf(p.hosts)
@@ -459,7 +459,7 @@ function firewallEvents(expected) {
     [5, 'securityLevel'],
   ])
   return (i) => {
-    const ns = BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(t.int(0, 999_999))
+    const ns = BATCH_START_NS + (BigInt(i) * span) / expected + BigInt(t.int(0, 999_999))
     const h = host()
     const ref = t.pick(p.hosts)
     const pth = path(t)
@@ -499,7 +499,7 @@ function firewallEvents(expected) {
   }
 }
 
-function auditLogs(expected) {
+function auditLogs(expected, span) {
   const t = tools(3)
   const actors = []
   for (let i = 0; i < 40; i++)
@@ -539,7 +539,7 @@ function auditLogs(expected) {
     tags: t.chance(0.5) ? [] : ['env:prod', `team:${t.pick(['web', 'api', 'infra'])}`],
   })
   return (i) => {
-    const ns = BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(t.int(0, 999_999))
+    const ns = BATCH_START_NS + (BigInt(i) * span) / expected + BigInt(t.int(0, 999_999))
     const a = t.pick(actors)
     const act = action()
     const resourceType = act === 'login' ? 'account' : t.pick(['dns.record', 'zone.settings', 'firewall.rule', 'account.member', 'worker.script'])
@@ -570,28 +570,28 @@ function auditLogs(expected) {
 }
 
 /** Any other dataset: events from its schema, unixnano, spread over the batch's span like the others. */
-function fromSchema(schema, expected) {
+function fromSchema(schema, expected, span) {
   const r = prng(seedOf(schema.dataset))
   const make = eventMaker(schema)
-  return (i) => ndjsonLine(make(r, BATCH_START_NS + (BigInt(i) * BATCH_SPAN_NS) / expected + BigInt(r.int(0, 999_999)), 'unixnano'))
+  return (i) => ndjsonLine(make(r, BATCH_START_NS + (BigInt(i) * span) / expected + BigInt(r.int(0, 999_999)), 'unixnano'))
 }
 
 /** `(i) => line i` of a bench dataset, without its newline. */
-function lineMaker(dataset, expectedLines) {
+function lineMaker(dataset, expectedLines, span) {
   const expected = BigInt(Math.max(1, Math.round(expectedLines)))
   const json = (make) => (i) => JSON.stringify(make(i))
   switch (dataset) {
     case 'http_requests':
-      return json(httpRequests('unixnano', expected))
+      return json(httpRequests('unixnano', expected, span))
     case 'http_requests_rfc3339':
-      return json(httpRequests('rfc3339', expected))
+      return json(httpRequests('rfc3339', expected, span))
     case 'firewall_events':
-      return json(firewallEvents(expected))
+      return json(firewallEvents(expected, span))
     case 'audit_logs':
-      return json(auditLogs(expected))
+      return json(auditLogs(expected, span))
     default:
       if (!(dataset in manifest.datasets)) throw new Error(`unknown dataset ${dataset}; known: ${DATASETS.join(', ')}`)
-      return fromSchema(manifest.datasets[dataset], expected)
+      return fromSchema(manifest.datasets[dataset], expected, span)
   }
 }
 
@@ -619,19 +619,23 @@ function labelLines(n) {
 
 /**
  * The cached gzip file for a dataset and size, generated on first use. Returns its path and facts.
+ * `spanHours` spreads the events over that many hours instead of the usual 4 minutes, so the
+ * batch writes that many partitions or one more (`bench/workerd-memory.mjs`: 48).
  * @example const { file, lines, bytes } = await ensureDataset('http_requests', '100000')
  */
-export async function ensureDataset(dataset, size, log = () => {}) {
+export async function ensureDataset(dataset, size, log = () => {}, { spanHours } = {}) {
   const want = parseSize(size)
+  const span = spanHours === undefined ? BATCH_SPAN_NS : BigInt(spanHours) * 3_600_000_000_000n
   mkdirSync(OUT_DIR, { recursive: true })
-  const base = join(OUT_DIR, `${dataset}-${want.label}.${versionOf(dataset)}`)
+  const spanLabel = spanHours === undefined ? '' : `-${spanHours}h`
+  const base = join(OUT_DIR, `${dataset}-${want.label}${spanLabel}.${versionOf(dataset)}`)
   const file = `${base}.ndjson.gz`
   const metaFile = `${base}.json`
   if (existsSync(file) && existsSync(metaFile)) return { file, ...JSON.parse(readFileSync(metaFile, 'utf8')) }
 
-  log(`generating ${dataset} ${want.label} -> ${file}`)
+  log(`generating ${dataset} ${want.label}${spanLabel} -> ${file}`)
   const started = performance.now()
-  const make = lineMaker(dataset, want.lines ?? want.bytes / (APPROX_LINE_BYTES[dataset] ?? 1000))
+  const make = lineMaker(dataset, want.lines ?? want.bytes / (APPROX_LINE_BYTES[dataset] ?? 1000), span)
   const gz = createGzip({ level: INPUT_GZIP_LEVEL })
   const tmp = `${file}.tmp`
   const sink = createWriteStream(tmp)
@@ -667,7 +671,16 @@ export async function ensureDataset(dataset, size, log = () => {}) {
   gz.end()
   await done
   renameSync(tmp, file)
-  const meta = { dataset, size: want.label, lines, bytes, compressedBytes: compressed, gzipLevel: INPUT_GZIP_LEVEL, generator: GENERATOR_VERSION }
+  const meta = {
+    dataset,
+    size: want.label,
+    ...(spanHours === undefined ? {} : { spanHours }),
+    lines,
+    bytes,
+    compressedBytes: compressed,
+    gzipLevel: INPUT_GZIP_LEVEL,
+    generator: GENERATOR_VERSION,
+  }
   writeFileSync(metaFile, JSON.stringify(meta))
   log(`  ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB -> ${(compressed / 1e6).toFixed(1)} MB gzip in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   return { file, ...meta }
