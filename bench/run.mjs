@@ -132,7 +132,6 @@ async function throughput(opts, pipe, sink, figures, rows) {
           [`parts_${k}_s3`]: s3Row.got.parts,
         })
         checkCounts(s3Row, '')
-        checkBudget(`${dataset} ${size} s3`, s3Row.p.bestMs, sink)
         rows.push(s3Row)
         log(formatRow(s3Row))
       }
@@ -170,14 +169,6 @@ function checkCounts(row, detail) {
 }
 
 /** The bench raises the batch's S3 budget (see loadSink); says when the service's own would have run out. */
-function checkBudget(what, ms, sink) {
-  if (ms > sink.serviceBudgetMs) {
-    log(
-      `NOTE ${what}: ${(ms / 1000).toFixed(0)} s, over the service's S3_BATCH_BUDGET_MS (${sink.serviceBudgetMs / 1000} s): the service would fail this batch with 503`,
-    )
-  }
-}
-
 /** `f`: the floor's timed runs; `p`: the same run's timed runs into `sink` ('null' or 's3'). */
 function summarise(dataset, size, sink, data, f, p) {
   const side = (runs) => {
@@ -331,7 +322,6 @@ async function memoryChild(size, level, gunzip, s3Endpoint, partBytes, start, re
   sampler.postMessage('stop')
   const rss = await message()
   await sampler.terminate()
-  if (sink) checkBudget(`memory ${size} s3`, wallMs, sink)
   return {
     size,
     gunzip,
