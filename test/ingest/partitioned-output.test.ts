@@ -166,6 +166,20 @@ async function feed(out: PartitionedOutput, partitions: string[]): Promise<void>
 const roundRobin = (names: string[], rounds: number) => Array.from({ length: rounds }, () => names).flat()
 
 describe('PartitionedOutput keeps memory bounded', () => {
+  it('counts what each open object costs, so that one event in each of very many hours is bounded too', async () => {
+    const { store, objects } = countingStore()
+    // Each object holds its event's 100 bytes and costs 100 more: room for five open at once.
+    const out = new PartitionedOutput(store, { workingWriters: 2, heldBytes: 1000, openObjectBytes: 100 })
+    const hours = Array.from({ length: 1000 }, (_, i) => `h${i}`)
+    let mostOpen = 0
+    for (const [i, hour] of hours.entries()) {
+      await out.event(hour, { json: `${hour}:${i}` } as CheckedEvent)
+      mostOpen = Math.max(mostOpen, [...objects.values()].filter((o) => !o.closed).length)
+    }
+    expect(await out.close()).toEqual([...hours].sort())
+    expect(mostOpen).toBe(6)
+  })
+
   it('suspends the least recently used writer past the cap and resumes it in the same object', async () => {
     const { store, objects, state } = countingStore()
     const out = new PartitionedOutput(store, { workingWriters: 2, heldBytes: Infinity })
@@ -192,7 +206,7 @@ describe('PartitionedOutput keeps memory bounded', () => {
 
   it('writes one member per object when nothing reaches the limits', async () => {
     const { store, objects } = countingStore()
-    const out = new PartitionedOutput(store, { workingWriters: 2, heldBytes: 1000 })
+    const out = new PartitionedOutput(store, { workingWriters: 2, heldBytes: 1000, openObjectBytes: 0 })
     await feed(out, ['h13', 'h13', 'h14', 'h13', 'h14'])
     expect(await out.close()).toEqual(['h13', 'h14'])
     expect([...objects.values()].map((o) => o.members.length)).toEqual([1, 1])
@@ -201,7 +215,7 @@ describe('PartitionedOutput keeps memory bounded', () => {
   it('stores the object holding most once the budget is passed; its hour goes on in <key>-1, -2', async () => {
     const { store, objects } = countingStore()
     // 100 bytes an event, 350 allowed: the fourth event over the budget stores the largest.
-    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 350 })
+    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 350, openObjectBytes: 0 })
     await feed(out, ['a', 'a', 'b', 'a', 'b', 'a', 'a', 'a', 'a', 'b'])
     const keys = await out.close()
 
@@ -219,7 +233,7 @@ describe('PartitionedOutput keeps memory bounded', () => {
     const order = Array.from({ length: 200 }, (_, i) => `p${(i * 7) % 13}`)
     const run = async () => {
       const { store, objects } = countingStore()
-      const out = new PartitionedOutput(store, { workingWriters: 3, heldBytes: 1500 })
+      const out = new PartitionedOutput(store, { workingWriters: 3, heldBytes: 1500, openObjectBytes: 0 })
       await feed(out, order)
       return { keys: await out.close(), members: [...objects].map(([k, o]) => [k, o.members]) }
     }
@@ -230,7 +244,7 @@ describe('PartitionedOutput keeps memory bounded', () => {
 
   it('breaks a tie for the largest by the partition that came first', async () => {
     const { store, objects } = countingStore()
-    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 300 })
+    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 300, openObjectBytes: 0 })
     // At z, x and y hold 200 each: x is stored. At the last y, y holds most (200) and is stored.
     await feed(out, ['x', 'y', 'x', 'y', 'z', 'x', 'y'])
     expect(await out.close()).toEqual(['x', 'x-1', 'y', 'y-1', 'z'])
@@ -240,7 +254,7 @@ describe('PartitionedOutput keeps memory bounded', () => {
 
   it('removes the objects stored early as well when the batch fails to close', async () => {
     const { store, removed } = countingStore('b')
-    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 150 })
+    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 150, openObjectBytes: 0 })
     await feed(out, ['a', 'a', 'b', 'a'])
     await expect(out.close()).rejects.toThrow('close failed: b')
     expect(removed.sort()).toEqual(['a', 'a-1', 'b'])
@@ -248,7 +262,7 @@ describe('PartitionedOutput keeps memory bounded', () => {
 
   it('removes the objects stored early when the batch is aborted', async () => {
     const { store, removed } = countingStore()
-    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 150 })
+    const out = new PartitionedOutput(store, { workingWriters: 8, heldBytes: 150, openObjectBytes: 0 })
     await feed(out, ['a', 'a', 'a'])
     await out.abort()
     expect(removed).toEqual(['a'])
