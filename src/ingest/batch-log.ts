@@ -1,18 +1,9 @@
-import { ConfigError } from '../config'
-import { BodyTooLargeError, NotNdjsonError, SourceReadError, UndecodableBodyError } from '../pipeline/errors'
 import { StorageError } from '../ports'
 import type { BatchResult, ValidationResult } from './batch'
-import { StorageUnavailableError, UnknownDatasetError } from './errors'
+import { type BatchPhase, ingestFailure } from './errors'
 
 /** The door a batch came in by. */
 export type BatchRoute = 'logpush' | 's3'
-
-/**
- * Where a batch failed: `request` before its body was touched (auth, an unknown dataset, the
- * config), `read` its body, `decode` gzip or UTF-8, `parse` its lines, `store` the bucket,
- * `count` the counters.
- */
-export type BatchPhase = 'request' | 'read' | 'decode' | 'parse' | 'store' | 'count'
 
 /** How the edge answered a failed batch: its error code, and what failed it. */
 export interface BatchAnswer {
@@ -142,15 +133,9 @@ export class BatchLog {
   }
 }
 
-/** The phase an ingest error names by its type; undefined for one that names none. */
-export function phaseOf(err: unknown): BatchPhase | undefined {
-  if (err instanceof UnknownDatasetError || err instanceof ConfigError) return 'request'
-  if (err instanceof BodyTooLargeError) return err.limit === 'MAX_BODY_BYTES' ? 'read' : 'decode'
-  if (err instanceof SourceReadError) return 'read'
-  if (err instanceof UndecodableBodyError) return 'decode'
-  if (err instanceof NotNdjsonError) return 'parse'
-  if (err instanceof StorageUnavailableError || err instanceof StorageError) return 'store'
-  return undefined
+/** The phase an ingest error names (the error map's), a storage error's; undefined for one that names none. */
+function phaseOf(err: unknown): BatchPhase | undefined {
+  return ingestFailure(err)?.phase ?? (err instanceof StorageError ? 'store' : undefined)
 }
 
 function messageOf(err: unknown): string {

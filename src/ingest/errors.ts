@@ -28,6 +28,13 @@ export type IngestFailureCode =
   | 'storage_unavailable'
   | 'misconfigured'
 
+/**
+ * Where a batch failed: `request` before its body was touched (auth, an unknown dataset, the
+ * config), `read` its body, `decode` gzip or UTF-8, `parse` its lines, `store` the bucket,
+ * `count` the counters.
+ */
+export type BatchPhase = 'request' | 'read' | 'decode' | 'parse' | 'store' | 'count'
+
 /** What a failed batch means for its sender, whichever door it came in by. */
 export interface IngestFailure {
   code: IngestFailureCode
@@ -37,6 +44,8 @@ export interface IngestFailure {
   detail: string
   /** The sender should send the same batch again later (Logpush does on a 5xx). */
   retry: boolean
+  /** The phase the batch failed in, for its log line. */
+  phase: BatchPhase
   datasets?: string[]
 }
 
@@ -47,20 +56,24 @@ export interface IngestFailure {
  * @example const failure = ingestFailure(err); if (failure) return c.json({ error: failure.code, detail: failure.detail }, failure.status)
  */
 export function ingestFailure(err: unknown): IngestFailure | undefined {
-  if (err instanceof UnknownDatasetError) return { code: 'unknown_dataset', status: 404, detail: err.message, retry: false, datasets: err.known }
-  if (err instanceof BodyTooLargeError) return { code: 'body_too_large', status: 413, detail: err.message, retry: false }
-  if (err instanceof UndecodableBodyError) return { code: 'undecodable_body', status: 400, detail: err.message, retry: false }
-  if (err instanceof NotNdjsonError) return { code: 'ndjson_required', status: 415, detail: err.message, retry: false }
-  if (err instanceof SourceReadError) return { code: 'body_unreadable', status: 400, detail: 'the request body could not be read to its end', retry: false }
+  if (err instanceof UnknownDatasetError)
+    return { code: 'unknown_dataset', status: 404, detail: err.message, retry: false, phase: 'request', datasets: err.known }
+  if (err instanceof BodyTooLargeError)
+    return { code: 'body_too_large', status: 413, detail: err.message, retry: false, phase: err.limit === 'MAX_BODY_BYTES' ? 'read' : 'decode' }
+  if (err instanceof UndecodableBodyError) return { code: 'undecodable_body', status: 400, detail: err.message, retry: false, phase: 'decode' }
+  if (err instanceof NotNdjsonError) return { code: 'ndjson_required', status: 415, detail: err.message, retry: false, phase: 'parse' }
+  if (err instanceof SourceReadError)
+    return { code: 'body_unreadable', status: 400, detail: 'the request body could not be read to its end', retry: false, phase: 'read' }
   if (err instanceof StorageUnavailableError) {
     return {
       code: 'storage_unavailable',
       status: 503,
       detail: 'the batch could not be stored after retries; nothing was acknowledged, retry later',
       retry: true,
+      phase: 'store',
     }
   }
-  if (err instanceof ConfigError) return { code: 'misconfigured', status: 500, detail: err.message, retry: false }
+  if (err instanceof ConfigError) return { code: 'misconfigured', status: 500, detail: err.message, retry: false, phase: 'request' }
   return undefined
 }
 
