@@ -23,6 +23,10 @@ export const ENRICHED_FIELDS: ReadonlySet<string> = new Set([
   'p_any_trace_ids',
   'p_any_emails',
   'p_any_usernames',
+  'p_any_sha256_hashes',
+  'p_any_sha1_hashes',
+  'p_any_md5_hashes',
+  'p_any_mac_addresses',
 ])
 
 function sortedUnique(values: string[]): string[] {
@@ -75,6 +79,10 @@ export class Enricher {
     if (ctx.trace_id.length) json += `,"p_any_trace_ids":${JSON.stringify(sortedUnique(ctx.trace_id))}`
     if (ctx.email.length) json += `,"p_any_emails":${JSON.stringify(sortedUnique(ctx.email))}`
     if (ctx.username.length) json += `,"p_any_usernames":${JSON.stringify(sortedUnique(ctx.username))}`
+    if (ctx.sha256.length) json += `,"p_any_sha256_hashes":${JSON.stringify(sortedUnique(ctx.sha256))}`
+    if (ctx.sha1.length) json += `,"p_any_sha1_hashes":${JSON.stringify(sortedUnique(ctx.sha1))}`
+    if (ctx.md5.length) json += `,"p_any_md5_hashes":${JSON.stringify(sortedUnique(ctx.md5))}`
+    if (ctx.mac.length) json += `,"p_any_mac_addresses":${JSON.stringify(sortedUnique(ctx.mac))}`
     return json
   }
 }

@@ -7,9 +7,10 @@
 // - A string column (and a string element of an array or map) takes numbers and booleans as their
 //   text: Logpush writes some string fields as numbers (EdgeRateLimitID: 0).
 // - json columns and unknown fields are kept as they came.
+import { domainName, emailAddress, hexHash, hostOfAddress, macAddress, urlHost } from './indicators'
 import { canonicalIp } from './ip'
-import type { FieldSpec, IndicatorKind, SchemaFile, ValueSpec } from './spec'
-import { normalizeTimestamp } from './timestamp'
+import type { FieldSpec, IndicatorKind, SchemaFile, Scope, TimeFormat, ValueSpec } from './spec'
+import { timestampReader } from './timestamp'
 
 /** A checker's verdict that the value does not fit its type. */
 export const BAD: unique symbol = Symbol('bad value')
@@ -36,6 +37,10 @@ export class CheckContext {
   trace_id: string[] = []
   email: string[] = []
   username: string[] = []
+  sha256: string[] = []
+  sha1: string[] = []
+  md5: string[] = []
+  mac: string[] = []
   eventTime = ''
   /** Where inside a field the bad value sat (`[2]`, `.key`) and what it was, for the reason. */
   where = ''
@@ -69,6 +74,10 @@ export class CheckContext {
     this.trace_id.length = 0
     this.email.length = 0
     this.username.length = 0
+    this.sha256.length = 0
+    this.sha1.length = 0
+    this.md5.length = 0
+    this.mac.length = 0
     this.eventTime = ''
     this.members = members
     for (const column of this.edited) {
@@ -94,7 +103,12 @@ export interface CompiledSchema {
   logType: string
   dataset: string
   table: string
+  /** The Cloudflare levels (zone, account) whose jobs send this dataset. */
+  scopes: readonly Scope[]
+  /** The first of `eventTimeFields`. */
   eventTimeField: string
+  /** The fields an event's time is taken from: the first one a line has. */
+  eventTimeFields: readonly string[]
   /** Top-level column names; a column's index is its place here. */
   columns: readonly string[]
   /**
@@ -196,13 +210,15 @@ const checkFloat: Checker = (v) => {
 
 const checkJson: Checker = (v) => v
 
-function timestampChecker(name: string): Checker {
-  // HTTP header dates only where the field carries one; elsewhere they are bad values.
-  const httpDate = /HTTPExpires$|HTTPLastModified$/.test(name)
+// Panther requires timeFormats on a timestamp; a schema that leaves them out means Logpush's.
+const DEFAULT_TIME_FORMATS: readonly TimeFormat[] = ['cloudflare']
+
+function timestampChecker(formats: readonly TimeFormat[]): Checker {
+  const read = timestampReader(formats)
   return (v) => {
     if (v === '') return undefined
     if (typeof v === 'number' && !Number.isSafeInteger(v) && Number.isInteger(v)) return INEXACT
-    const out = JSON.isRawJSON(v) ? normalizeTimestamp(0, false, v.rawJSON) : normalizeTimestamp(v, httpDate)
+    const out = JSON.isRawJSON(v) ? read(0, v.rawJSON) : read(v)
     return out === null ? BAD : out
   }
 }
@@ -312,19 +328,58 @@ function addIndicator(ctx: CheckContext, kind: IndicatorKind, value: string): vo
       if (ip !== null) ctx.ip.push(ip)
       return
     }
-    case 'domain':
-      ctx.domain.push(value.toLowerCase())
+    case 'domain': {
+      const name = domainName(value)
+      if (name !== '') ctx.domain.push(name)
+      return
+    }
+    case 'hostname':
+      addHost(ctx, value)
+      return
+    case 'url':
+      addHost(ctx, urlHost(value))
+      return
+    case 'net_addr':
+      addHost(ctx, hostOfAddress(value))
       return
     case 'trace_id':
       // Cloudflare writes "00" when there is no originating ray.
       if (!allZeros(value)) ctx.trace_id.push(value)
       return
-    case 'email':
-      if (value.includes('@')) ctx.email.push(value)
+    case 'email': {
+      const addr = emailAddress(value)
+      if (addr !== '') ctx.email.push(addr)
       return
+    }
     case 'username':
       ctx.username.push(value)
+      return
+    case 'sha256':
+    case 'sha1':
+    case 'md5': {
+      const hash = hexHash(value, HASH_HEX_CHARS[kind])
+      if (hash !== '') ctx[kind].push(hash)
+      return
+    }
+    case 'mac': {
+      const mac = macAddress(value)
+      if (mac !== '') ctx.mac.push(mac)
+    }
   }
+}
+
+const HASH_HEX_CHARS = { sha256: 64, sha1: 40, md5: 32 } as const
+
+/** A host as written in a host name, URL or address: an IP to the IP list, a name to the domain list. */
+function addHost(ctx: CheckContext, host: string): void {
+  if (host === '') return
+  const ip = canonicalIp(host)
+  if (ip !== null) {
+    ctx.ip.push(ip)
+    return
+  }
+  const name = domainName(host)
+  if (name !== '') ctx.domain.push(name)
 }
 
 /** A column's number for a reason: as the line wrote it where the double is not that number. */
@@ -340,6 +395,11 @@ function asWritten(members: SourceMembers | null, column: number, v: number): un
  */
 function fieldsChecker(fields: CompiledField[], top: boolean): (record: Record<string, unknown>, ctx: CheckContext) => string | null | typeof INEXACT {
   const n = fields.length
+  // A single event time field is required, so a line without it has its reason already.
+  const noEventTime = `${fields
+    .filter((f) => f.isEventTime)
+    .map((f) => f.name)
+    .join(' or ')}: required field is missing`
   return (record, ctx) => {
     const members = top ? ctx.members : null
     for (let i = 0; i < n; i++) {
@@ -398,13 +458,15 @@ function fieldsChecker(fields: CompiledField[], top: boolean): (record: Record<s
         ctx.replace(i, String(out), out)
       }
       if (f.indicators.length) collect(ctx, f.indicators, out)
-      if (f.isEventTime) ctx.eventTime = out as string
+      // With several event time fields, the first one the line has.
+      if (f.isEventTime && ctx.eventTime === '') ctx.eventTime = out as string
     }
+    if (top && ctx.eventTime === '') return noEventTime
     return null
   }
 }
 
-function valueChecker(spec: ValueSpec, name: string): Checker {
+function valueChecker(spec: ValueSpec): Checker {
   switch (spec.type) {
     case 'string':
       return checkString
@@ -415,15 +477,15 @@ function valueChecker(spec: ValueSpec, name: string): Checker {
     case 'json':
       return checkJson
     case 'timestamp':
-      return timestampChecker(name)
+      return timestampChecker(spec.timeFormats ?? DEFAULT_TIME_FORMATS)
     case 'smallint':
     case 'int':
     case 'bigint':
       return integerChecker(spec.type)
     case 'array':
-      return arrayChecker(valueChecker(spec.element, name))
+      return arrayChecker(valueChecker(spec.element))
     case 'object': {
-      if ('element' in spec) return mapChecker(valueChecker(spec.element, name))
+      if ('element' in spec) return mapChecker(valueChecker(spec.element))
       const inner = fieldsChecker(spec.fields.map(compileField), false)
       return (v, ctx) => {
         if (!isPlainObject(v)) return BAD
@@ -439,8 +501,10 @@ function valueChecker(spec: ValueSpec, name: string): Checker {
 
 function digitsChecker(spec: FieldSpec, check: Checker): (raw: string, ctx: CheckContext) => Checked {
   switch (spec.type) {
-    case 'timestamp':
-      return (raw) => normalizeTimestamp(0, false, raw) ?? BAD
+    case 'timestamp': {
+      const read = timestampReader(spec.timeFormats ?? DEFAULT_TIME_FORMATS)
+      return (raw) => read(0, raw) ?? BAD
+    }
     case 'smallint':
     case 'int':
     case 'bigint':
@@ -453,7 +517,7 @@ function digitsChecker(spec: FieldSpec, check: Checker): (raw: string, ctx: Chec
 }
 
 function compileField(spec: FieldSpec): CompiledField {
-  const check = valueChecker(spec, spec.name)
+  const check = valueChecker(spec)
   return {
     name: spec.name,
     required: spec.required === true,
@@ -476,12 +540,16 @@ function compileField(spec: FieldSpec): CompiledField {
  * @example const audit = compileSchema(loadSchemaFile('cloudflare_audit.yml', text))
  */
 export function compileSchema(file: SchemaFile): CompiledSchema {
-  const eventTimeField = file.fields.find((f) => f.isEventTime)!.name
+  const eventTimeFields = file.fields.filter((f) => f.isEventTime).map((f) => f.name)
+  // The manifest builder refuses such a file; a hand-made entry must not compile into one that places nothing.
+  if (eventTimeFields.length === 0) throw new Error(`${file.dataset}: the schema has no isEventTime field`)
   return {
     logType: file.schema,
     dataset: file.dataset,
     table: file.table,
-    eventTimeField,
+    scopes: file.scope,
+    eventTimeField: eventTimeFields[0]!,
+    eventTimeFields,
     columns: file.fields.map((f) => f.name),
     check: fieldsChecker(file.fields.map(compileField), true),
   }

@@ -1,14 +1,23 @@
 import { z } from 'zod'
 
 export const scalarTypes = ['string', 'boolean', 'bigint', 'int', 'smallint', 'float', 'timestamp', 'json'] as const
-export const indicatorKinds = ['ip', 'domain', 'trace_id', 'email', 'username'] as const
+export const indicatorKinds = ['ip', 'domain', 'hostname', 'url', 'net_addr', 'trace_id', 'email', 'username', 'sha256', 'sha1', 'md5', 'mac'] as const
+/**
+ * `cloudflare`: every encoding Logpush writes (unix s/ms/µs/ns by magnitude, RFC 3339) and
+ * `YYYY-MM-DD HH:MM:SS[.fraction]` as UTC; `http-date`: an HTTP header's IMF-fixdate;
+ * `unix_ms`: integer milliseconds whatever their magnitude.
+ */
+export const timeFormatNames = ['cloudflare', 'http-date', 'unix_ms'] as const
+export const scopes = ['zone', 'account'] as const
 
 export type ScalarType = (typeof scalarTypes)[number]
 export type IndicatorKind = (typeof indicatorKinds)[number]
+export type TimeFormat = (typeof timeFormatNames)[number]
+export type Scope = (typeof scopes)[number]
 
 /** A value's type: a scalar, an array of `element`, a struct with `fields`, or a map of `element`. */
 export type ValueSpec =
-  | { type: ScalarType; timeFormats?: string[] }
+  | { type: ScalarType; timeFormats?: TimeFormat[] }
   | { type: 'array'; element: ValueSpec }
   | { type: 'object'; fields: FieldSpec[] }
   | { type: 'object'; element: ValueSpec }
@@ -21,11 +30,34 @@ export type FieldSpec = ValueSpec & {
   isEventTime?: boolean
 }
 
-const timeFormats = z.array(z.literal('cloudflare', { message: 'only the "cloudflare" time format is supported' }))
+const timeFormats = z
+  .array(z.enum(timeFormatNames, { message: `expected one of ${timeFormatNames.join(', ')}` }))
+  .min(1)
+  .refine((list) => new Set(list).size === list.length, 'lists a time format twice')
+  // Both read integers, one by magnitude and one always as milliseconds: together they are ambiguous.
+  .refine((list) => !(list.includes('cloudflare') && list.includes('unix_ms')), 'cloudflare and unix_ms both read integers: choose one')
+
+// `scope: zone`, or `scope: [zone, account]` for a dataset Cloudflare offers at both levels (with
+// different fields) that one schema takes: read as a list either way.
+const scope = z.preprocess(
+  (v) => (typeof v === 'string' ? [v] : v),
+  z
+    .array(z.enum(scopes, { error: (issue) => `expected zone or account, got ${JSON.stringify(issue.input)}` }), {
+      error: 'expected zone, account or a list of them',
+    })
+    .min(1)
+    .refine((list) => new Set(list).size === list.length, 'lists a scope twice'),
+)
+
+// A time format says how a timestamp is written: on any other type it would be silently ignored.
+function timeFormatsOnTimestamps(s: { type: string; timeFormats?: unknown }): boolean {
+  return s.timeFormats === undefined || s.type === 'timestamp'
+}
+const onlyOnTimestamps = { message: 'timeFormats apply to timestamps only', path: ['timeFormats'] }
 
 const valueSpec: z.ZodType<ValueSpec> = z.lazy(() =>
   z.union([
-    z.strictObject({ type: z.enum(scalarTypes), timeFormats: timeFormats.optional() }),
+    z.strictObject({ type: z.enum(scalarTypes), timeFormats: timeFormats.optional() }).refine(timeFormatsOnTimestamps, onlyOnTimestamps),
     z.strictObject({ type: z.literal('array'), element: valueSpec }),
     z.strictObject({ type: z.literal('object'), fields: z.array(fieldSpec).min(1) }),
     z.strictObject({ type: z.literal('object'), element: valueSpec }),
@@ -47,7 +79,7 @@ const fieldProps = {
 
 const fieldSpec: z.ZodType<FieldSpec> = z.lazy(() =>
   z.union([
-    z.strictObject({ ...fieldProps, type: z.enum(scalarTypes), timeFormats: timeFormats.optional() }),
+    z.strictObject({ ...fieldProps, type: z.enum(scalarTypes), timeFormats: timeFormats.optional() }).refine(timeFormatsOnTimestamps, onlyOnTimestamps),
     z.strictObject({ ...fieldProps, type: z.literal('array'), element: valueSpec }),
     z.strictObject({ ...fieldProps, type: z.literal('object'), fields: z.array(fieldSpec).min(1) }),
     z.strictObject({ ...fieldProps, type: z.literal('object'), element: valueSpec }),
@@ -61,18 +93,27 @@ export const schemaFileSpec = z
     description: z.string().optional(),
     referenceURL: z.url().optional(),
     dataset: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a lower_snake_case Logpush dataset name'),
+    scope,
     table: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a lower_snake_case table name'),
     fields: z.array(fieldSpec).min(1),
   })
   .superRefine((file, ctx) => {
-    const eventTime = file.fields.filter((f) => f.isEventTime)
-    if (eventTime.length !== 1) {
-      const names = eventTime.length > 0 ? ` (${eventTime.map((f) => f.name).join(', ')})` : ''
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: `needs exactly one isEventTime field, has ${eventTime.length}${names}` })
-    }
-    for (const [i, f] of eventTime.entries()) {
-      if (f.type !== 'timestamp' || !f.required) {
-        ctx.addIssue({ code: 'custom', path: ['fields', i, 'isEventTime'], message: `${f.name}: the event time field must be a required timestamp` })
+    // One event time field, required; or several, none required, and the first one a line has
+    // is its event time (a dataset whose zone and account variants name the time differently).
+    const eventTime = file.fields.flatMap((f, i) => (f.isEventTime ? [{ f, i }] : []))
+    if (eventTime.length === 0) ctx.addIssue({ code: 'custom', path: ['fields'], message: 'needs an isEventTime field, has none' })
+    for (const { f, i } of eventTime) {
+      if (f.type !== 'timestamp') {
+        ctx.addIssue({ code: 'custom', path: ['fields', i, 'isEventTime'], message: `${f.name}: the event time field must be a timestamp` })
+      } else if (eventTime.length === 1 && !f.required) {
+        ctx.addIssue({ code: 'custom', path: ['fields', i, 'isEventTime'], message: `${f.name}: the only event time field must be required` })
+      } else if (eventTime.length > 1 && f.required) {
+        const names = eventTime.map((e) => e.f.name).join(', ')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', i, 'required'],
+          message: `${f.name}: one of several event time fields (${names}), which a line needs any one of: none is required`,
+        })
       }
     }
     const seen = new Set<string>()

@@ -1,5 +1,6 @@
 // Cloudflare time values -> `YYYY-MM-DD HH:MM:SS.fffffffff` (UTC, nanoseconds kept), without Date:
 // Date has millisecond precision and allocates; the hot path needs neither.
+import type { TimeFormat } from './spec'
 
 const SECONDS_PER_DAY = 86400
 // Integer timestamps carry no unit; Logpush sends s, ms, µs or ns. Decide by magnitude:
@@ -92,7 +93,6 @@ function scaleOf(magnitude: number): number {
 /** An unsigned integer timestamp given as its decimal digits, unit decided by magnitude. */
 function fromIntegerDigits(digits: string): string | null {
   if (digits.length > MAX_INTEGER_DIGITS) return null
-  // Digits beyond 2^53 are exact here because the unit split works on the text, not on a double.
   // Without leading zeros the number of digits gives the magnitude.
   const n = digits.length
   const scale =
@@ -105,6 +105,12 @@ function fromIntegerDigits(digits: string): string | null {
           : n > 11
             ? 3
             : 0
+  return fromScaledDigits(digits, scale)
+}
+
+/** Decimal digits of an epoch in units of 10^-scale seconds. */
+function fromScaledDigits(digits: string, scale: number): string | null {
+  // Digits beyond 2^53 are exact here because the unit split works on the text, not on a double.
   if (scale === 0) return formatEpoch(Number(digits), ZEROS)
   const cut = digits.length - scale
   const seconds = cut > 0 ? Number(digits.slice(0, cut)) : 0
@@ -122,9 +128,12 @@ function digitsAt(s: string, at: number, n: number): number {
   return v
 }
 
-/** RFC 3339 / ISO 8601 date-time: `2022-05-25T13:25:26.123+09:30`, any fraction length, Z or offset. */
+/**
+ * RFC 3339 / ISO 8601 date-time: `2022-05-25T13:25:26.123+09:30`, any fraction length, Z or offset;
+ * and `2022-05-25 13:25:26[.fraction]` without a zone, as UTC: Panther's event time and our output.
+ */
 function fromRfc3339(s: string): string | null {
-  if (s.length < 20) return null
+  if (s.length < 19) return null
   const y = digitsAt(s, 0, 4)
   const mo = digitsAt(s, 5, 2)
   const d = digitsAt(s, 8, 2)
@@ -164,6 +173,8 @@ function fromRfc3339(s: string): string | null {
   let offsetSeconds = 0
   const zone = s.charCodeAt(i)
   if ((zone === 90 /* Z */ || zone === 122) /* z */ && i + 1 === s.length) {
+    offsetSeconds = 0
+  } else if (i === s.length && sep === 32) {
     offsetSeconds = 0
   } else if ((zone === 43 /* + */ || zone === 45) /* - */ && i + 6 === s.length && s[i + 3] === ':') {
     const oh = digitsAt(s, i + 1, 2)
@@ -221,6 +232,31 @@ export function normalizeTimestamp(value: unknown, httpDate: boolean, exactDigit
     return value.length > 10 && value[4] === '-' ? fromRfc3339(value) : null
   }
   return httpDate ? fromHttpDate(value) : null
+}
+
+/** Integer milliseconds, whatever their magnitude: a JSON number, a digit string, or a number's source digits. */
+function fromUnixMillis(value: unknown, exactDigits?: string): string | null {
+  if (exactDigits !== undefined) return isDigits(exactDigits) && exactDigits.length <= MAX_INTEGER_DIGITS ? fromScaledDigits(exactDigits, 3) : null
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? fromScaledDigits(String(value), 3) : null
+  return typeof value === 'string' && isDigits(value) && value.length <= MAX_INTEGER_DIGITS ? fromScaledDigits(value, 3) : null
+}
+
+/**
+ * The reader of a timestamp column for its schema's `timeFormats`: a value in any of them is
+ * read, anything else gives null. `exactDigits` as for normalizeTimestamp.
+ * @example timestampReader(['unix_ms'])(1689852946804) // '2023-07-20 11:35:46.804000000'
+ */
+export function timestampReader(formats: readonly TimeFormat[]): (value: unknown, exactDigits?: string) => string | null {
+  const httpDate = formats.includes('http-date')
+  if (formats.includes('cloudflare')) return (value, exactDigits) => normalizeTimestamp(value, httpDate, exactDigits)
+  const unixMs = formats.includes('unix_ms')
+  return (value, exactDigits) => {
+    if (unixMs) {
+      const out = fromUnixMillis(value, exactDigits)
+      if (out !== null) return out
+    }
+    return httpDate && exactDigits === undefined && typeof value === 'string' ? fromHttpDate(value) : null
+  }
 }
 
 /** Milliseconds since the epoch of a normalised timestamp (for counters; not on the per-event path). */

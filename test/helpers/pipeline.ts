@@ -51,7 +51,7 @@ export interface One {
 }
 
 /** One event (an object, or a raw line) through the pipeline: its output or its quarantine reason. */
-export async function one(dataset: string, event: Record<string, unknown> | string): Promise<One> {
+export async function one(dataset: string | CompiledSchema, event: Record<string, unknown> | string): Promise<One> {
   const text = typeof event === 'string' ? event : JSON.stringify(event)
   const r = await run(dataset, `${text}\n`)
   expect(r.counts.events).toBe(1)

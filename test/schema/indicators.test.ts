@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { compileSchema } from '../../src/schema/compile'
+import { domainName, emailAddress, hexHash, hostOfAddress, macAddress, urlHost } from '../../src/schema/indicators'
 import { canonicalIp } from '../../src/schema/ip'
+import { loadSchemaFile } from '../../src/schema/load'
 import { MINIMAL, one, run } from '../helpers/pipeline'
 import { batchContext } from '../helpers/streams'
 
@@ -165,5 +168,217 @@ describe('enrichment', () => {
     expect(b.events.map((e) => e.p_row_id)).toEqual(ids)
     expect(new Set(ids).size).toBe(3)
     for (const id of c.events.map((e) => e.p_row_id)) expect(ids).not.toContain(id)
+  })
+})
+
+describe('indicator normalisers', () => {
+  it('urlHost: the host of a URL with or without scheme, userinfo, port, path; none of a path or opaque URI', () => {
+    const CASES: [string, string][] = [
+      ['https://Example.com/a?b#c', 'Example.com'],
+      ['http://user:pw@example.com:8080/x', 'example.com'],
+      ['https://[2001:db8::1]:8443/', '2001:db8::1'],
+      ['https://192.0.2.1', '192.0.2.1'],
+      ['//cdn.example.com/lib.js', 'cdn.example.com'],
+      ['partner-zt-logs.cloudflareaccess.com/warp', 'partner-zt-logs.cloudflareaccess.com'],
+      ['example.com:443', 'example.com'],
+      ['example.com?q=1', 'example.com'],
+      ['/api/v1/login', ''],
+      ['mailto:user@example.com', ''],
+      ['about:blank', ''],
+      ['https://', ''],
+      ['', ''],
+    ]
+    for (const [url, host] of CASES) expect(urlHost(url), url).toBe(host)
+  })
+
+  it('hostOfAddress: HOST:PORT, [IPv6]:PORT, a bare host or IPv6; none with a port that is no number', () => {
+    const CASES: [string, string][] = [
+      ['192.0.2.1:53', '192.0.2.1'],
+      ['[2001:db8::1]:53', '2001:db8::1'],
+      ['[2001:db8::1]', '2001:db8::1'],
+      ['2001:db8::1', '2001:db8::1'],
+      ['resolver.example.com:853', 'resolver.example.com'],
+      ['192.0.2.1', '192.0.2.1'],
+      ['host:port', ''],
+      ['[2001:db8::1]x', ''],
+      ['[2001:db8::1', ''],
+    ]
+    for (const [addr, host] of CASES) expect(hostOfAddress(addr), addr).toBe(host)
+  })
+
+  it('domainName: lower case without the root dot; none for what cannot be a name', () => {
+    expect(domainName('WWW.Example.COM.')).toBe('www.example.com')
+    expect(domainName('_dmarc.example.com')).toBe('_dmarc.example.com')
+    expect(domainName('bücher.example')).toBe('bücher.example')
+    for (const bad of ['', '.', 'a b', 'example.com:443', '300.1.1.1', '12345', 'a/b', '\u0010x', 'x'.repeat(254)]) expect(domainName(bad), bad).toBe('')
+  })
+
+  it('hexHash: the length of its kind, lower case; none for other lengths, non-hex or all zeros', () => {
+    const sha256 = '3B57505305E7162141FD898ED87D08F92FC42579B5047495859E56B3275A6C06'
+    expect(hexHash(sha256, 64)).toBe(sha256.toLowerCase())
+    expect(hexHash(sha256, 40)).toBe('')
+    expect(hexHash('62b77e14e2c43049c45b5725018e78d0f9986930', 40)).toBe('62b77e14e2c43049c45b5725018e78d0f9986930')
+    expect(hexHash('91f073bd208689ddbd248e8989ecae9g', 32)).toBe('')
+    expect(hexHash('0'.repeat(64), 64)).toBe('')
+    expect(hexHash(`${'0'.repeat(64)}.`, 64)).toBe('')
+  })
+
+  it('macAddress: colons, dashes, dotted or bare hex to lower-case colon form', () => {
+    for (const mac of ['AA:BB:CC:DD:EE:0F', 'aa-bb-cc-dd-ee-0f', 'aabb.ccdd.ee0f', 'AABBCCDDEE0F']) expect(macAddress(mac), mac).toBe('aa:bb:cc:dd:ee:0f')
+    for (const bad of ['aa:bb:cc:dd:ee', 'aa:bb-cc:dd:ee:ff', 'gg:bb:cc:dd:ee:ff', 'aabbccddeeff00', '']) expect(macAddress(bad), bad).toBe('')
+  })
+
+  it('emailAddress: the address of "Name <addr>", none without an @', () => {
+    expect(emailAddress('First Last <First@Example.com>')).toBe('First@Example.com')
+    expect(emailAddress('user@example.com')).toBe('user@example.com')
+    expect(emailAddress('system')).toBe('')
+    expect(emailAddress('Name <>')).toBe('')
+  })
+})
+
+// Every kind through the field loop, on a schema of its own.
+const KINDS_YML = `schema: Test.Kinds
+dataset: test_kinds
+scope: account
+table: test_kinds
+fields:
+  - name: When
+    type: timestamp
+    timeFormats: [cloudflare]
+    required: true
+    isEventTime: true
+  - { name: Ip, type: string, indicators: [ip] }
+  - { name: Domain, type: string, indicators: [domain] }
+  - { name: Host, type: string, indicators: [hostname] }
+  - { name: Hosts, type: array, element: { type: string }, indicators: [hostname] }
+  - { name: Url, type: string, indicators: [url] }
+  - { name: Addr, type: string, indicators: [net_addr] }
+  - { name: Ray, type: string, indicators: [trace_id] }
+  - { name: Mail, type: string, indicators: [email] }
+  - { name: User, type: string, indicators: [username] }
+  - { name: FileHash, type: string, indicators: [sha256, sha1, md5] }
+  - { name: Mac, type: string, indicators: [mac] }
+  - name: Attachments
+    type: array
+    element:
+      type: object
+      fields:
+        - { name: Sha256, type: string, indicators: [sha256] }
+        - { name: Sha1, type: string, indicators: [sha1] }
+        - { name: Md5, type: string, indicators: [md5] }
+`
+const kinds = compileSchema(loadSchemaFile('test_kinds.yml', KINDS_YML))
+const WHEN = '2022-05-25T13:25:26Z'
+const SHA256 = '3b57505305e7162141fd898ed87d08f92fc42579b5047495859e56b3275a6c06'
+const SHA1 = '62b77e14e2c43049c45b5725018e78d0f9986930'
+const MD5 = '91f073bd208689ddbd248e8989ecae90'
+
+describe('p_any_* of every indicator kind', () => {
+  it('sends hosts, URL hosts and address hosts to the IP or domain list by what they are', async () => {
+    const { event } = await one(kinds, {
+      When: WHEN,
+      Host: 'Gateway.Example.NET',
+      Hosts: ['192.0.2.7', 'b.example.org.'],
+      Url: 'https://user@[2001:DB8::2]:8443/path',
+      Addr: 'resolver.example.com:853',
+      Domain: 'Example.com',
+    })
+    expect(event).toMatchObject({
+      p_any_ip_addresses: ['192.0.2.7', '2001:db8::2'],
+      p_any_domain_names: ['b.example.org', 'example.com', 'gateway.example.net', 'resolver.example.com'],
+    })
+  })
+
+  it('collects hashes into the list of their length, from top-level and nested fields, sorted and unique', async () => {
+    const { event } = await one(kinds, {
+      When: WHEN,
+      FileHash: SHA1.toUpperCase(),
+      Attachments: [
+        { Sha256: SHA256, Sha1: SHA1, Md5: MD5 },
+        { Sha256: SHA256, Md5: 'not a hash' },
+      ],
+    })
+    expect(event).toMatchObject({ p_any_sha256_hashes: [SHA256], p_any_sha1_hashes: [SHA1], p_any_md5_hashes: [MD5] })
+    // The column keeps what came.
+    expect(event!.FileHash).toBe(SHA1.toUpperCase())
+  })
+
+  it('collects MAC addresses, e-mail addresses out of "Name <addr>", trace ids and usernames', async () => {
+    const { event } = await one(kinds, { When: WHEN, Mac: 'AA-BB-CC-DD-EE-FF', Mail: 'First Last <first@example.com>', Ray: '7e9ae7157ac0c33a', User: 'jdoe' })
+    expect(event).toMatchObject({
+      p_any_mac_addresses: ['aa:bb:cc:dd:ee:ff'],
+      p_any_emails: ['first@example.com'],
+      p_any_trace_ids: ['7e9ae7157ac0c33a'],
+      p_any_usernames: ['jdoe'],
+    })
+  })
+
+  it('omits every list that has nothing, and writes the lists in a fixed order after the other p_ fields', async () => {
+    const bare = await one(kinds, { When: WHEN, Url: '/just/a/path', Addr: 'host:port', Mac: 'nope', FileHash: '0'.repeat(64), Host: '' })
+    expect(Object.keys(bare.event!).filter((k) => k.startsWith('p_any_'))).toEqual([])
+    const full = await one(kinds, {
+      When: WHEN,
+      Ip: '192.0.2.1',
+      Domain: 'a.example',
+      Ray: 'ab',
+      Mail: 'a@b.c',
+      User: 'u',
+      FileHash: SHA256,
+      Attachments: [{ Sha1: SHA1, Md5: MD5 }],
+      Mac: 'aabbccddeeff',
+    })
+    expect(Object.keys(full.event!).filter((k) => k.startsWith('p_any_'))).toEqual([
+      'p_any_ip_addresses',
+      'p_any_domain_names',
+      'p_any_trace_ids',
+      'p_any_emails',
+      'p_any_usernames',
+      'p_any_sha256_hashes',
+      'p_any_sha1_hashes',
+      'p_any_md5_hashes',
+      'p_any_mac_addresses',
+    ])
+  })
+
+  it('replaces every p_any_* list a line brings, never duplicating it', async () => {
+    const brought = Object.fromEntries(
+      ['ip_addresses', 'domain_names', 'trace_ids', 'emails', 'usernames', 'sha256_hashes', 'sha1_hashes', 'md5_hashes', 'mac_addresses'].map((k) => [
+        `p_any_${k}`,
+        ['spoofed'],
+      ]),
+    )
+    const r = await run(kinds, `${JSON.stringify({ When: WHEN, ...brought, Mac: 'aabbccddeeff', FileHash: MD5 })}\n`)
+    expect(r.lines[0]!.match(/"p_any_mac_addresses"/g)).toHaveLength(1)
+    expect(r.lines[0]!.match(/"p_any_md5_hashes"/g)).toHaveLength(1)
+    expect(r.events[0]).toMatchObject({ p_any_mac_addresses: ['aa:bb:cc:dd:ee:ff'], p_any_md5_hashes: [MD5] })
+    for (const k of Object.keys(brought).filter((k) => k !== 'p_any_mac_addresses' && k !== 'p_any_md5_hashes')) expect(r.events[0], k).not.toHaveProperty(k)
+  })
+})
+
+describe('re-ingesting our own output', () => {
+  it('writes the same events again: timestamps as written, p_ fields replaced', async () => {
+    const first = await run(
+      kinds,
+      [
+        JSON.stringify({
+          When: '2022-05-25T22:55:26.123456789+09:30',
+          Ip: '2001:DB8::1',
+          Url: 'https://Example.com/x',
+          FileHash: SHA256,
+          Mac: 'AA-BB-CC-DD-EE-FF',
+          Attachments: [{ Md5: MD5 }],
+        }),
+        '{"When":1653485126123456789,"Mail":"a@example.com","Ray":"7e9ae7157ac0c33a"}',
+      ].join('\n'),
+    )
+    expect(first.reasons).toEqual([])
+    const again = await run(kinds, first.lines.join('\n'))
+    expect(again.reasons).toEqual([])
+    expect(again.events).toEqual(first.events)
+    const http = await run(
+      'http_requests',
+      JSON.stringify({ ...MINIMAL.http_requests, ClientIP: '192.0.2.1', RayID: 'ab12', ClientRequestHost: 'www.example.com' }),
+    )
+    expect((await run('http_requests', http.lines.join('\n'))).events).toEqual(http.events)
   })
 })

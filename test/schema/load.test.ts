@@ -36,7 +36,7 @@ function expectedIndicators(name: string): string[] {
 }
 
 const HEAD =
-  'schema: Vendor.Thing\ndataset: things\ntable: vendor_thing\nfields:\n  - name: When\n    type: timestamp\n    timeFormats: [cloudflare]\n    required: true\n    isEventTime: true\n'
+  'schema: Vendor.Thing\ndataset: things\nscope: zone\ntable: vendor_thing\nfields:\n  - name: When\n    type: timestamp\n    timeFormats: [cloudflare]\n    required: true\n    isEventTime: true\n'
 
 describe('the schema files', () => {
   const columns: Record<string, Record<string, string>> = pantherColumns
@@ -62,12 +62,15 @@ describe('the schema files', () => {
         expect(Object.fromEntries(got)).toEqual(want)
       })
 
-      it('marks the event time field required and timestamps with timeFormats [cloudflare]', () => {
+      it('marks the event time field required, timestamps with timeFormats [cloudflare] and HTTP dates with [cloudflare, http-date]', () => {
         const required = file.fields.filter((f) => f.required).map((f) => f.name)
         expect(required).toEqual(d.logType === 'Cloudflare.Audit' ? ['ID', 'ResourceType', 'When'] : [d.eventTime])
         const eventTime = file.fields.filter((f) => f.isEventTime).map((f) => f.name)
         expect(eventTime).toEqual([d.eventTime])
-        for (const f of file.fields) if (f.type === 'timestamp') expect(f, f.name).toMatchObject({ timeFormats: ['cloudflare'] })
+        for (const f of file.fields) {
+          const httpDate = f.name === 'OriginResponseHTTPExpires' || f.name === 'OriginResponseHTTPLastModified'
+          if (f.type === 'timestamp') expect(f, f.name).toMatchObject({ timeFormats: httpDate ? ['cloudflare', 'http-date'] : ['cloudflare'] })
+        }
       })
 
       it('gives each field the indicators its meaning calls for', () => {
@@ -148,14 +151,42 @@ describe('a malformed schema file', () => {
     expect(msg).toMatch(/^vendor_thing\.yml: fields\[1\]\.indicators\[0\] \(field Addr\): .*"ip".*"username".*got "ipaddr"$/)
   })
 
-  it('names both fields when two claim the event time', () => {
-    const msg = failure(`${head}  - name: Later\n    type: timestamp\n    required: true\n    isEventTime: true\n`)
-    expect(msg).toBe('vendor_thing.yml: fields: needs exactly one isEventTime field, has 2 (When, Later)')
+  it('takes several event time fields when none is required', () => {
+    const text =
+      'schema: Vendor.Thing\ndataset: things\nscope: [zone, account]\ntable: vendor_thing\nfields:\n  - name: When\n    type: timestamp\n    isEventTime: true\n  - name: whenNanos\n    type: timestamp\n    isEventTime: true\n'
+    expect(
+      loadSchemaFile('vendor_thing.yml', text)
+        .fields.filter((f) => f.isEventTime)
+        .map((f) => f.name),
+    ).toEqual(['When', 'whenNanos'])
+  })
+
+  it('names each of several event time fields that is required', () => {
+    const msg = failure(`${head}  - name: Later\n    type: timestamp\n    isEventTime: true\n`)
+    expect(msg).toBe(
+      'vendor_thing.yml: fields[0].required (field When): When: one of several event time fields (When, Later), which a line needs any one of: none is required, got true',
+    )
   })
 
   it('says so when no field is the event time', () => {
-    const msg = failure('schema: Vendor.Thing\ndataset: things\ntable: vendor_thing\nfields:\n  - name: A\n    type: string\n')
-    expect(msg).toBe('vendor_thing.yml: fields: needs exactly one isEventTime field, has 0')
+    const msg = failure('schema: Vendor.Thing\ndataset: things\nscope: zone\ntable: vendor_thing\nfields:\n  - name: A\n    type: string\n')
+    expect(msg).toBe('vendor_thing.yml: fields: needs an isEventTime field, has none')
+  })
+
+  it('names an event time field that is not a timestamp', () => {
+    const msg = failure(
+      'schema: Vendor.Thing\ndataset: things\nscope: zone\ntable: vendor_thing\nfields:\n  - name: When\n    type: string\n    required: true\n    isEventTime: true\n',
+    )
+    expect(msg).toBe('vendor_thing.yml: fields[0].isEventTime (field When): When: the event time field must be a timestamp, got true')
+  })
+
+  it('takes a scope or a list of scopes, and nothing else', () => {
+    const body = head.replace('scope: zone\n', '')
+    expect(loadSchemaFile('vendor_thing.yml', body.replace('table:', 'scope: account\ntable:')).scope).toEqual(['account'])
+    expect(loadSchemaFile('vendor_thing.yml', body.replace('table:', 'scope: [zone, account]\ntable:')).scope).toEqual(['zone', 'account'])
+    expect(failure(body)).toBe('vendor_thing.yml: scope: expected zone, account or a list of them')
+    expect(failure(body.replace('table:', 'scope: zones\ntable:'))).toBe('vendor_thing.yml: scope[0]: expected zone or account, got "zones"')
+    expect(failure(body.replace('table:', 'scope: [zone, zone]\ntable:'))).toBe('vendor_thing.yml: scope: lists a scope twice')
   })
 
   it('names the position of a field without a name', () => {
@@ -179,7 +210,7 @@ describe('a malformed schema file', () => {
 
   it('reports bad YAML with its line', () => {
     const msg = failure(`${head}  - name: X\n   type: : string\n`)
-    expect(msg).toMatch(/^vendor_thing\.yml: not valid YAML: .*line 11/)
+    expect(msg).toMatch(/^vendor_thing\.yml: not valid YAML: .*line 12/)
   })
 
   it('reports a duplicate key in YAML', () => {
@@ -199,9 +230,11 @@ describe('a malformed schema file', () => {
     )
   })
 
-  it('names an event time field that is not a required timestamp', () => {
-    const msg = failure('schema: Vendor.Thing\ndataset: things\ntable: vendor_thing\nfields:\n  - name: When\n    type: timestamp\n    isEventTime: true\n')
-    expect(msg).toBe('vendor_thing.yml: fields[0].isEventTime (field When): When: the event time field must be a required timestamp, got true')
+  it('names a single event time field that is not required', () => {
+    const msg = failure(
+      'schema: Vendor.Thing\ndataset: things\nscope: zone\ntable: vendor_thing\nfields:\n  - name: When\n    type: timestamp\n    isEventTime: true\n',
+    )
+    expect(msg).toBe('vendor_thing.yml: fields[0].isEventTime (field When): When: the only event time field must be required, got true')
   })
 
   it('names a duplicate field', () => {
@@ -209,10 +242,24 @@ describe('a malformed schema file', () => {
   })
 
   it('rejects an unknown time format and a bad log type name', () => {
-    expect(failure(`${head}  - name: T2\n    type: timestamp\n    timeFormats: [rfc3339]\n`)).toMatch(
-      /fields\[1\]\.timeFormats\[0\] \(field T2\): only the "cloudflare" time format is supported, got "rfc3339"/,
+    expect(failure(`${head}  - name: T2\n    type: timestamp\n    timeFormats: [rfc3339]\n`)).toBe(
+      'vendor_thing.yml: fields[1].timeFormats[0] (field T2): expected one of cloudflare, http-date, unix_ms, got "rfc3339"',
     )
     expect(failure(head.replace('Vendor.Thing', 'thing'))).toBe('vendor_thing.yml: schema: must look like Vendor.Type, got "thing"')
+  })
+
+  it('takes the time formats it knows, each once, and only on timestamps', () => {
+    const field = (formats: string) => `${head}  - name: T2\n    type: timestamp\n    timeFormats: ${formats}\n`
+    for (const formats of ['[cloudflare, http-date]', '[unix_ms]', '[http-date]', '[unix_ms, http-date]'])
+      expect(loadSchemaFile('vendor_thing.yml', field(formats)).fields).toHaveLength(2)
+    expect(failure(field('[cloudflare, unix_ms]'))).toBe(
+      'vendor_thing.yml: fields[1].timeFormats (field T2): cloudflare and unix_ms both read integers: choose one',
+    )
+    expect(failure(field('[http-date, http-date]'))).toBe('vendor_thing.yml: fields[1].timeFormats (field T2): lists a time format twice')
+    expect(failure(field('[]'))).toMatch(/^vendor_thing\.yml: fields\[1\]\.timeFormats \(field T2\): Too small/)
+    expect(failure(`${head}  - name: S\n    type: string\n    timeFormats: [cloudflare]\n`)).toBe(
+      'vendor_thing.yml: fields[1].timeFormats (field S): timeFormats apply to timestamps only',
+    )
   })
 
   it('reports a file that is not a mapping at all', () => {

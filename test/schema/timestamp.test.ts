@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { epochMillis, formatMillis, normalizeTimestamp } from '../../src/schema/timestamp'
+import { compileSchema } from '../../src/schema/compile'
+import { loadSchemaFile } from '../../src/schema/load'
+import { epochMillis, formatMillis, normalizeTimestamp, timestampReader } from '../../src/schema/timestamp'
 import { MINIMAL, one, run } from '../helpers/pipeline'
 
 // 2022-05-25T13:25:26.123456789Z in every encoding Logpush uses; unixnano is beyond 2^53.
@@ -19,6 +21,11 @@ const SAME_INSTANT: [string, string, string][] = [
   ['RFC 3339 with +00:00', '"2022-05-25T13:25:26.123456789+00:00"', NS],
   ['RFC 3339, lower-case t and z', '"2022-05-25t13:25:26.123456789z"', NS],
   ['RFC 3339, space for T', '"2022-05-25 13:25:26.123456789Z"', NS],
+  // Panther's event time format and our own output: UTC without a zone.
+  ['YYYY-MM-DD HH:MM:SS.fffffffff', '"2022-05-25 13:25:26.123456789"', NS],
+  ['YYYY-MM-DD HH:MM:SS.ffffff', '"2022-05-25 13:25:26.123456"', US],
+  ['YYYY-MM-DD HH:MM:SS.fff', '"2022-05-25 13:25:26.123"', MS],
+  ['YYYY-MM-DD HH:MM:SS', '"2022-05-25 13:25:26"', S],
   ['unix µs number', '1653485126123456', US],
   ['unix µs string', '"1653485126123456"', US],
   ['RFC 3339, 6 fraction digits', '"2022-05-25T13:25:26.123456Z"', US],
@@ -123,6 +130,9 @@ describe('timestamps', () => {
     ['"2022-05-25T13:60:00Z"', '"2022-05-25T13:60:00Z"'],
     ['"2022-05-25T13:25:60Z"', '"2022-05-25T13:25:60Z"'],
     ['"2022-05-25T13:25:26"', '"2022-05-25T13:25:26"'],
+    ['"2022-05-25 13:25:26."', '"2022-05-25 13:25:26."'],
+    ['"2022-05-25 13:25"', '"2022-05-25 13:25"'],
+    ['"2022-05-25 13:25:26 "', '"2022-05-25 13:25:26 "'],
     ['"2022-05-25T13:25:26.Z"', '"2022-05-25T13:25:26.Z"'],
     ['"2022-05-25T13:25:26+0930"', '"2022-05-25T13:25:26+0930"'],
     ['"2022-05-25T13:25:26+24:00"', '"2022-05-25T13:25:26+24:00"'],
@@ -170,5 +180,70 @@ describe('timestamps', () => {
       expect(normalizeTimestamp(iso, false), iso).toBe(want)
       expect(epochMillis(want), iso).toBe(ms)
     }
+  })
+})
+
+// Time formats a schema declares, and an event time taken from whichever of two fields a line has.
+const FORMATS_YML = `schema: Test.Formats
+dataset: test_formats
+scope: [zone, account]
+table: test_formats
+fields:
+  - { name: Start, type: timestamp, timeFormats: [cloudflare], isEventTime: true }
+  - { name: startMs, type: timestamp, timeFormats: [unix_ms], isEventTime: true }
+  - { name: Expires, type: timestamp, timeFormats: [http-date] }
+  - { name: Seen, type: timestamp, timeFormats: [unix_ms, http-date] }
+`
+const formats = compileSchema(loadSchemaFile('test_formats.yml', FORMATS_YML))
+
+describe('declared time formats', () => {
+  it('unix_ms reads integers as milliseconds whatever their magnitude, and nothing else', async () => {
+    const ok: [unknown, string][] = [
+      [1689852946804, '2023-07-20 11:35:46.804000000'],
+      ['1689852946804', '2023-07-20 11:35:46.804000000'],
+      // Seconds by magnitude, but this column is milliseconds.
+      [1653485126, '1970-01-20 03:18:05.126000000'],
+      [7, '1970-01-01 00:00:00.007000000'],
+    ]
+    for (const [v, want] of ok) expect((await one(formats, { startMs: v })).event!.p_event_time, String(v)).toBe(want)
+    for (const v of ['2022-05-25T13:25:26Z', -1, 1.5, 'Wed, 25 May 2022 13:25:26 GMT']) {
+      expect((await one(formats, { startMs: v })).reason, String(v)).toBe(`startMs: expected timestamp, got ${JSON.stringify(v)}`)
+    }
+  })
+
+  it('unix_ms keeps the digits of a number beyond 2^53 (a bad date, so a bad value, but read exactly)', async () => {
+    expect((await one(formats, '{"startMs":99999999999999999}')).reason).toBe('startMs: expected timestamp, got 99999999999999999')
+  })
+
+  it('http-date alone takes only HTTP-dates; with unix_ms, both', async () => {
+    const { event } = await one(formats, { Start: 1, Expires: 'Thu, 21 May 2022 11:17:33 UTC', Seen: 'Wed, 25 May 2022 13:25:26 GMT' })
+    expect(event).toMatchObject({ Expires: '2022-05-21 11:17:33.000000000', Seen: '2022-05-25 13:25:26.000000000' })
+    expect((await one(formats, { Start: 1, Seen: 1689852946804 })).event!.Seen).toBe('2023-07-20 11:35:46.804000000')
+    expect((await one(formats, { Start: 1, Expires: '1653485126' })).reason).toBe('Expires: expected timestamp, got "1653485126"')
+  })
+
+  it('takes the event time from the first event time field the line has', async () => {
+    expect((await one(formats, { Start: '2022-05-25T13:25:26Z' })).event!.p_event_time).toBe(S)
+    expect((await one(formats, { startMs: 1653485126123 })).event!.p_event_time).toBe(MS)
+    expect((await one(formats, { startMs: 1, Start: '2022-05-25T13:25:26Z' })).event!.p_event_time).toBe(S)
+    // An empty or null first one is no event time: the next one is.
+    expect((await one(formats, { Start: '', startMs: 1653485126123 })).event!.p_event_time).toBe(MS)
+    expect((await one(formats, { Start: null, startMs: 1653485126123 })).event!.p_event_time).toBe(MS)
+  })
+
+  it('quarantines a line with none of the event time fields, naming them', async () => {
+    for (const e of [{}, { Start: '' }, { Start: null, startMs: '' }, { Expires: 'Thu, 21 May 2022 11:17:33 UTC' }]) {
+      expect((await one(formats, e)).reason, JSON.stringify(e)).toBe('Start or startMs: required field is missing')
+    }
+    // A bad value in one is that field's reason, not a fallback to the other.
+    expect((await one(formats, { Start: 'soon', startMs: 1 })).reason).toBe('Start: expected timestamp, got "soon"')
+  })
+
+  it('timestampReader: the formats of a column', () => {
+    expect(timestampReader(['cloudflare'])('2022-05-25 13:25:26')).toBe(S)
+    expect(timestampReader(['cloudflare'])('Wed, 25 May 2022 13:25:26 GMT')).toBeNull()
+    expect(timestampReader(['cloudflare', 'http-date'])('Wed, 25 May 2022 13:25:26 GMT')).toBe(S)
+    expect(timestampReader(['unix_ms'])(0, '1653485126123')).toBe(MS)
+    expect(timestampReader(['http-date'])(1653485126)).toBeNull()
   })
 })
