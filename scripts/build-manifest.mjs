@@ -82,8 +82,14 @@ function manifestText(manifest) {
 
 /** The README's table of datasets, as it stands between the markers. */
 export function datasetTable(manifest) {
-  const rows = Object.values(manifest.datasets).map((s) => `| \`${s.dataset}\` | \`${s.schema}\` | \`${s.table}\` |`)
-  return ['| Logpush dataset | log type | table |', '| --- | --- | --- |', ...rows].join('\n')
+  const rows = Object.values(manifest.datasets).map((s) => {
+    const eventTime = s.fields
+      .filter((f) => f.isEventTime)
+      .map((f) => `\`${f.name}\``)
+      .join(' or ')
+    return `| \`${s.dataset}\` | ${s.scope.join(', ')} | \`${s.schema}\` | \`${s.table}\` | ${eventTime} |`
+  })
+  return ['| Logpush dataset | scope | log type | table | event time field |', '| --- | --- | --- | --- | --- |', ...rows].join('\n')
 }
 
 function withTable(readme, table, file) {

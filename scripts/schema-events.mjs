@@ -41,6 +41,7 @@ export function prng(seed) {
 }
 
 const NS = 1_000_000_000n
+const MS = 1_000_000n
 
 /** An instant (ns since the epoch, a BigInt) as Logpush writes it in a timestamp format. */
 export function encodeTime(ns, format) {
@@ -269,8 +270,12 @@ function valueMaker(spec, name, required, description) {
       return required ? (r) => integer(r, name, spec.type) : (r) => (r.chance(0.1) ? 0 : integer(r, name, spec.type))
     case 'float':
       return /Ratio$/.test(name) ? (r) => r.pick([0, 1, 1.07, 2.15, 3.42]) : (r) => r.int(0, 10000) / 100
-    case 'timestamp':
-      return spec.isEventTime ? (_r, ns, format) => encodeTime(ns, format) : (r, ns, format) => encodeTime(ns + offsetNs(r, name), format)
+    case 'timestamp': {
+      // A field declared in milliseconds (workers_trace_events.EventTimestampMs) is sent that way
+      // whatever the job's timestamp format.
+      const encode = spec.timeFormats?.length === 1 && spec.timeFormats[0] === 'unix_ms' ? (ns) => Number(ns / MS) : encodeTime
+      return spec.isEventTime ? (_r, ns, format) => encode(ns, format) : (r, ns, format) => encode(ns + offsetNs(r, name), format)
+    }
     case 'json':
       return (r) => json(r, name)
     case 'array': {

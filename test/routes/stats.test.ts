@@ -95,7 +95,7 @@ describe('GET /stats/:dataset', () => {
   })
 
   it('answers 404 for an unknown dataset, naming the known ones', async () => {
-    const res = await get('/stats/dns_logs')
+    const res = await get('/stats/not_a_dataset')
     expect(res.status).toBe(404)
     const body = await res.json<ErrorBody>()
     expect(body.error).toBe('unknown_dataset')

@@ -5,6 +5,7 @@ import { one } from '../helpers/pipeline'
 
 // Every column of every schema of the manifest, read from the schema itself so that no column can be missed.
 const INSTANT = '2022-05-25 13:25:26.123456789'
+const INSTANT_MS = '2022-05-25 13:25:26.123000000'
 
 /** A typical valid input for a value, as Logpush sends it in its default encodings, and the output expected. */
 function sample(spec: ValueSpec, name: string, indicators: string[], form: 'text' | 'native'): { input: unknown; output: unknown } {
@@ -28,6 +29,8 @@ function sample(spec: ValueSpec, name: string, indicators: string[], form: 'text
     case 'float':
       return form === 'text' ? { input: '1.25', output: 1.25 } : { input: 0.5, output: 0.5 }
     case 'timestamp':
+      // A milliseconds-only field carries no finer digits.
+      if (spec.timeFormats?.includes('unix_ms')) return { input: form === 'text' ? '1653485126123' : 1653485126123, output: INSTANT_MS }
       return form === 'text' ? { input: '2022-05-25T22:55:26.123456789+09:30', output: INSTANT } : { input: '1653485126123456789', output: INSTANT }
     case 'json': {
       const v = form === 'text' ? { key: 'value', list: [1, 'two', null, { three: true }] } : ['a', 2]
