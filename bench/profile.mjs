@@ -266,7 +266,7 @@ async function stagesChild(dataset, opts) {
   // Per line, as EventParser does it: parse, find the members, check, splice + enrich. Lines that
   // take the general way (a key given twice, a change inside a nested value) are timed whole.
   const ctx = new mod.CheckContext()
-  const members = new mod.LineMembers(schema.columns, mod.ENRICHED_FIELDS)
+  const members = new mod.LineMembers(schema.columns, mod.isPipelineField)
   const enricher = new mod.Enricher(batch)
   const general = new mod.EventParser(schema, batch, { encode: 'serialize' })
   const t = { parse: 0, scan: 0, check: 0, encode: 0, general: 0, timestamps: 0, ips: 0, join: 0 }

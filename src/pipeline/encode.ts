@@ -1,5 +1,5 @@
 import type { CheckContext } from '../schema/compile'
-import { ENRICHED_FIELDS } from './enrich'
+import { isPipelineField } from './enrich'
 import type { LineMembers } from './members'
 
 /**
@@ -42,7 +42,7 @@ export function encodeSpliced(members: LineMembers, ctx: CheckContext, enriched:
 
 /** The event serialised from its checked record, `enriched` appended (the general way). */
 export function encodeRecord(record: Record<string, unknown>, enriched: string): string {
-  for (const name of ENRICHED_FIELDS) if (name in record) record[name] = undefined
+  for (const name of Object.keys(record)) if (isPipelineField(name)) record[name] = undefined
   const json = JSON.stringify(record)
   return json.length > 2 ? `${json.slice(0, -1)},${enriched}}` : `{${enriched}}`
 }

@@ -100,11 +100,10 @@ export class LineMembers implements SourceMembers {
 
   constructor(
     columns: readonly string[],
-    /** Keys whose presence sends the line the general way (the fields the pipeline adds). */
-    reserved: ReadonlySet<string>,
+    /** Keys whose presence sends the line the general way (the fields the pipeline replaces). */
+    private readonly reserved: (name: string) => boolean,
   ) {
     columns.forEach((name, i) => this.columnByName.set(name, i))
-    for (const name of reserved) this.columnByName.set(name, RESERVED)
     this.memberOf = new Int32Array(columns.length)
   }
 
@@ -145,7 +144,7 @@ export class LineMembers implements SourceMembers {
         let column: number
         if (name === previous[m]) column = this.column[m]!
         else {
-          column = this.columnByName.get(name) ?? -1
+          column = this.columnByName.get(name) ?? (this.reserved(name) ? RESERVED : -1)
           if (column === RESERVED) return false
         }
         if (column >= 0) {

@@ -1,7 +1,7 @@
 import type { CheckedEvent, StandardFields } from '../ports'
 import { CheckContext, type CompiledSchema, INEXACT } from '../schema/compile'
 import { encodeRecord, encodeSpliced } from './encode'
-import { type BatchContext, ENRICHED_FIELDS, Enricher } from './enrich'
+import { type BatchContext, Enricher, isPipelineField } from './enrich'
 import { LineMembers } from './members'
 
 const PREVIEW_CHARS = 80
@@ -123,7 +123,7 @@ export class EventParser implements CheckedEvent {
     options: EventParserOptions = {},
   ) {
     this.enricher = new Enricher(batch)
-    this.members = options.encode === 'serialize' ? null : new LineMembers(schema.columns, ENRICHED_FIELDS)
+    this.members = options.encode === 'serialize' ? null : new LineMembers(schema.columns, isPipelineField)
     this.columns = schema.columns
     this.standard = new StandardView(batch, this.ctx, this.enricher, this)
   }
@@ -197,7 +197,7 @@ export class EventParser implements CheckedEvent {
     const record = this.record
     if (record !== null) {
       const known = (this.known ??= new Set(this.columns))
-      for (const name of Object.keys(record)) if (!known.has(name) && !ENRICHED_FIELDS.has(name)) fields.push([name, record[name]])
+      for (const name of Object.keys(record)) if (!known.has(name) && !isPipelineField(name)) fields.push([name, record[name]])
       return fields
     }
     const members = this.members!

@@ -243,7 +243,7 @@ function fromUnixMillis(value: unknown, exactDigits?: string): string | null {
 
 /**
  * The reader of a timestamp column for its schema's `timeFormats`: a value in any of them is
- * read, anything else gives null. `exactDigits` as for normalizeTimestamp.
+ * read, and date-time text in any case; anything else gives null. `exactDigits` as for normalizeTimestamp.
  * @example timestampReader(['unix_ms'])(1689852946804) // '2023-07-20 11:35:46.804000000'
  */
 export function timestampReader(formats: readonly TimeFormat[]): (value: unknown, exactDigits?: string) => string | null {
@@ -255,7 +255,11 @@ export function timestampReader(formats: readonly TimeFormat[]): (value: unknown
       const out = fromUnixMillis(value, exactDigits)
       if (out !== null) return out
     }
-    return httpDate && exactDigits === undefined && typeof value === 'string' ? fromHttpDate(value) : null
+    if (exactDigits !== undefined || typeof value !== 'string') return null
+    // Date-time text is read in every timestamp column: it is how our output and Panther's
+    // write any timestamp, so re-ingested events keep their milliseconds fields.
+    if (value.length > 10 && value[4] === '-') return fromRfc3339(value)
+    return httpDate ? fromHttpDate(value) : null
   }
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ENRICHED_FIELDS } from '../../src/pipeline/enrich'
+import { isPipelineField } from '../../src/pipeline/enrich'
 import { EventParser } from '../../src/pipeline/parse'
 import type { CheckedEvent, StandardFields } from '../../src/ports'
 import { schemas } from '../../src/schema/registry'
@@ -60,7 +60,7 @@ function expectConsistent(event: CheckedEvent, label: string): boolean {
   const columns = new Set(event.columns)
   const own = (name: string) => (Object.hasOwn(line, name) ? line[name] : undefined)
   expect(comparable(values), `${label}: values by column`).toEqual(comparable(event.columns.map(own)))
-  const unknownInLine = Object.entries(line).filter(([name]) => !columns.has(name) && !ENRICHED_FIELDS.has(name))
+  const unknownInLine = Object.entries(line).filter(([name]) => !columns.has(name) && !isPipelineField(name))
   expect(comparable(unknown), `${label}: unknown fields`).toEqual(comparable(unknownInLine))
   for (const name of STANDARD) expect(event.standard[name], `${label}: ${name}`).toBe(line[name])
   for (const name of LISTS) expect(event.standard[name], `${label}: ${name}`).toEqual(own(name) ?? [])
@@ -106,7 +106,7 @@ describe('the parser as a checked event', () => {
       `{${T},"Client\\u0049P":"192.0.2.1","a\\"b":1}`,
       // changes inside an array column
       `{${T},"FirewallMatchesRuleIDs":[1,"a",${BIG}],"BotTags":["x"]}`,
-      // the standard fields given by the sender: replaced; other p_ names are unknown fields
+      // the standard fields given by the sender: replaced; other p_ names: dropped
       `{${T},"p_row_id":"mine","p_event_time":"2000-01-01","p_any_ip_addresses":["x"],"p_other":1,"ClientIP":"192.0.2.1"}`,
       // values a column converts or drops, and a null it keeps
       `{${T},"EdgeResponseStatus":"","ClientSrcPort":"443","WorkerSubrequest":"true","EdgeResponseCompressionRatio":"1.50","ClientRequestPath":1.0,"CacheResponseStatus":2.0e2,"BotScore":null}`,

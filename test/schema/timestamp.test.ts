@@ -197,16 +197,20 @@ fields:
 const formats = compileSchema(loadSchemaFile('test_formats.yml', FORMATS_YML))
 
 describe('declared time formats', () => {
-  it('unix_ms reads integers as milliseconds whatever their magnitude, and nothing else', async () => {
+  it('unix_ms reads integers as milliseconds whatever their magnitude, date-time text as every column does, and nothing else', async () => {
     const ok: [unknown, string][] = [
       [1689852946804, '2023-07-20 11:35:46.804000000'],
       ['1689852946804', '2023-07-20 11:35:46.804000000'],
       // Seconds by magnitude, but this column is milliseconds.
       [1653485126, '1970-01-20 03:18:05.126000000'],
       [7, '1970-01-01 00:00:00.007000000'],
+      // Our output and Panther's, posted back in.
+      ['2023-07-20 11:35:46.804000000', '2023-07-20 11:35:46.804000000'],
+      ['2023-07-20 11:35:46.804', '2023-07-20 11:35:46.804000000'],
+      ['2022-05-25T13:25:26Z', '2022-05-25 13:25:26.000000000'],
     ]
     for (const [v, want] of ok) expect((await one(formats, { startMs: v })).event!.p_event_time, String(v)).toBe(want)
-    for (const v of ['2022-05-25T13:25:26Z', -1, 1.5, 'Wed, 25 May 2022 13:25:26 GMT']) {
+    for (const v of ['2022-05-25', -1, 1.5, 'Wed, 25 May 2022 13:25:26 GMT', '2022-05-25 13:25']) {
       expect((await one(formats, { startMs: v })).reason, String(v)).toBe(`startMs: expected timestamp, got ${JSON.stringify(v)}`)
     }
   })
@@ -215,11 +219,12 @@ describe('declared time formats', () => {
     expect((await one(formats, '{"startMs":99999999999999999}')).reason).toBe('startMs: expected timestamp, got 99999999999999999')
   })
 
-  it('http-date alone takes only HTTP-dates; with unix_ms, both', async () => {
+  it('http-date alone takes HTTP-dates and date-time text, not integers; with unix_ms, both', async () => {
     const { event } = await one(formats, { Start: 1, Expires: 'Thu, 21 May 2022 11:17:33 UTC', Seen: 'Wed, 25 May 2022 13:25:26 GMT' })
     expect(event).toMatchObject({ Expires: '2022-05-21 11:17:33.000000000', Seen: '2022-05-25 13:25:26.000000000' })
     expect((await one(formats, { Start: 1, Seen: 1689852946804 })).event!.Seen).toBe('2023-07-20 11:35:46.804000000')
     expect((await one(formats, { Start: 1, Expires: '1653485126' })).reason).toBe('Expires: expected timestamp, got "1653485126"')
+    expect((await one(formats, { Start: 1, Expires: '2022-05-21 11:17:33.000000000' })).event!.Expires).toBe('2022-05-21 11:17:33.000000000')
   })
 
   it('takes the event time from the first event time field the line has', async () => {
