@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--level=6] [--datasets=http_requests,...] [--sizes=10k,100k,1m] [--no-memory] [--no-s3]
+// npm run bench [-- --quick] [--level=6] [--datasets=http_requests,...|all] [--sizes=10k,100k,1m] [--no-memory] [--no-s3]
 //
 // For each dataset and size: the floor (gunzip -> split -> JSON.parse -> JSON.stringify -> gzip, no
 // schema work), the pipeline (runPipeline into a gzip null sink) and the pipeline into the service's
@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { getHeapSpaceStatistics } from 'node:v8'
 import { Worker } from 'node:worker_threads'
-import { DATASETS, ensureDataset, SCHEMA_OF } from './generate.mjs'
+import { BENCHED, DATASETS, ensureDataset, SCHEMA_OF } from './generate.mjs'
 import {
   buildBundle,
   buildSinkBundle,
@@ -49,19 +49,19 @@ function parseArgs(argv) {
   const opts = {
     quick: false,
     level: 6,
-    datasets: DATASETS,
+    datasets: BENCHED,
     sizes: ['10k', '100k', '1m'],
     memory: ['100MB', '1GB'],
     runs: 3,
     memoryRuns: 3,
     s3: true,
-    s3Datasets: DATASETS,
+    s3Datasets: BENCHED,
   }
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=')
     if (k === 'quick') Object.assign(opts, { quick: true, sizes: ['10k'], memory: ['20MB'], runs: 2, memoryRuns: 1, s3Datasets: ['http_requests'] })
     else if (k === 'level') opts.level = Number(v)
-    else if (k === 'datasets') opts.datasets = v.split(',')
+    else if (k === 'datasets') opts.datasets = v === 'all' ? DATASETS : v.split(',')
     else if (k === 'sizes') opts.sizes = v.split(',')
     else if (k === 'memory') opts.memory = v ? v.split(',') : []
     else if (k === 'no-memory') opts.memory = []
