@@ -6,11 +6,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import manifest from '../../src/schema/manifest.generated.json'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(ROOT, 'cli', 'bin.mjs')
 const FIXTURES = join(ROOT, 'fixtures')
-const SERVED = 'audit_logs, firewall_events, http_requests, spectrum_events'
+// What the CLI serves is what the manifest lists.
+const SERVED = Object.keys(manifest.datasets).sort().join(', ')
 
 interface Run {
   code: number | null
@@ -54,7 +56,7 @@ beforeAll(() => {
   fixture('bad-lines.ndjson', 'bad-lines.ndjson')
   fixture('bad-lines.ndjson', 'http_requests.bad.ndjson')
   fixture('validation.json.gz', 'http_requests.validation.json.gz')
-  fixture('http_requests.unix.ndjson', 'access_requests.ndjson')
+  fixture('http_requests.unix.ndjson', 'vendor_events.ndjson')
   const gz = readFileSync(join(FIXTURES, 'http_requests.unixnano.ndjson.gz'))
   writeFileSync(join(dir, 'http_requests.truncated.gz'), gz.subarray(0, gz.byteLength >> 1))
   writeFileSync(join(dir, 'http_requests.csv'), 'EdgeStartTimestamp,ClientIP\n1653483720,192.0.2.1\n')
@@ -168,10 +170,10 @@ describe('check', () => {
   })
 
   it('a file whose dataset is not served: reported with what to do, exit 2; --served-only skips it, exit 0', async () => {
-    const r = await run(['check', 'access_requests.ndjson', 'http_requests.ndjson'])
+    const r = await run(['check', 'vendor_events.ndjson', 'http_requests.ndjson'])
     expect(r.stdout).toBe(
       [
-        'access_requests.ndjson: not checked, unknown_dataset: no served dataset in its name ("access_requests") or its folder\'s ("' +
+        'vendor_events.ndjson: not checked, unknown_dataset: no served dataset in its name ("vendor_events") or its folder\'s ("' +
           dir.split('/').pop() +
           '"): pass --dataset <name>, or --served-only to skip it',
         'http_requests.ndjson (http_requests, plain): 20 events, 20 written, 0 quarantined',
@@ -181,17 +183,17 @@ describe('check', () => {
       ].join('\n'),
     )
     expect(r.code).toBe(2)
-    const json = await runJson(['check', 'access_requests.ndjson'])
+    const json = await runJson(['check', 'vendor_events.ndjson'])
     expect(json.report.files).toEqual([
-      { file: 'access_requests.ndjson', dataset: null, error: { code: 'unknown_dataset', message: expect.stringContaining('--dataset <name>') } },
+      { file: 'vendor_events.ndjson', dataset: null, error: { code: 'unknown_dataset', message: expect.stringContaining('--dataset <name>') } },
     ])
     expect(json.code).toBe(2)
 
-    const skipped = await run(['check', '--served-only', 'access_requests.ndjson', 'http_requests.ndjson'])
-    expect(skipped.stdout).toContain('skipped 1 file whose dataset is not served: access_requests.ndjson\n')
+    const skipped = await run(['check', '--served-only', 'vendor_events.ndjson', 'http_requests.ndjson'])
+    expect(skipped.stdout).toContain('skipped 1 file whose dataset is not served: vendor_events.ndjson\n')
     expect(skipped.code).toBe(0)
-    const skippedJson = await runJson(['check', '--served-only', 'access_requests.ndjson', 'http_requests.ndjson'])
-    expect(skippedJson.report.skipped).toEqual([{ file: 'access_requests.ndjson' }])
+    const skippedJson = await runJson(['check', '--served-only', 'vendor_events.ndjson', 'http_requests.ndjson'])
+    expect(skippedJson.report.skipped).toEqual([{ file: 'vendor_events.ndjson' }])
     expect(skippedJson.report.files.map((f: { file: string }) => f.file)).toEqual(['http_requests.ndjson'])
     expect(skippedJson.code).toBe(0)
   })

@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 import type { CompiledSchema } from '../../src/schema/compile'
+import type { SchemaFile } from '../../src/schema/spec'
 import { type Run, run } from './pipeline'
 
 // The batches scripts/make-fixtures.mjs writes from the manifest, as text by file name. Globbed, so
@@ -73,7 +74,9 @@ const TIMESTAMP_OUT = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}$/
  * One dataset's runs in FORMATS order carry the same events at the same instants, each format at
  * its precision: seconds (unix, rfc3339), milliseconds (rfc3339ms), nanoseconds (unixnano, rfc3339ns).
  */
-export function expectSameEventsInEveryFormat(runs: Run[], eventTimeInMillis = false): void {
+export function expectSameEventsInEveryFormat(runs: Run[], schema: SchemaFile): void {
+  const eventTime = schema.fields.find((f) => f.isEventTime)!
+  const eventTimeInMillis = 'timeFormats' in eventTime && eventTime.timeFormats?.join() === 'unix_ms'
   expect(runs).toHaveLength(FORMATS.length)
   const times = runs.map((r) => r.events.map((e) => e.p_event_time as string))
   const byFormat = Object.fromEntries(FORMATS.map((f, i) => [f, times[i]!]))
