@@ -72,7 +72,8 @@ function ndjsonSelect(table: LakeTable, glob: string): string {
   const groups = caseGroups(table.columns)
   if (groups.length === 1) {
     return [
-      `SELECT ${table.columns.map((c) => duckdbName(c.name)).join(', ')}, ${PARTITION_LIST}`,
+      // The columns in the order given, then the partitions, which read_json adds in its own order.
+      `SELECT * EXCLUDE (${PARTITION_LIST}), ${PARTITION_LIST}`,
       `FROM read_json(`,
       `  ${duckdbString(glob)},`,
       `  format = 'newline_delimited', compression = 'gzip',`,
@@ -88,13 +89,18 @@ function ndjsonSelect(table: LakeTable, glob: string): string {
   groups.forEach((g, i) => {
     for (const c of g) groupOf.set(c, i)
   })
-  const select = table.columns.map((c) => `e${groupOf.get(c)}.${duckdbName(c.key)} AS ${duckdbName(c.name)}`).join(', ')
+  const select = table.columns.map((c) => {
+    const member = `e${groupOf.get(c)}.${duckdbName(c.key)}`
+    return `  ${c.name === c.key ? member : `${member} AS ${duckdbName(c.name)}`},`
+  })
   const structs = groups.map((g, i) => {
     const structure = JSON.stringify(Object.fromEntries(g.map((c) => [c.key, duckdbType(c.type)])))
     return `  json_transform("json", ${duckdbString(structure)}) AS e${i},`
   })
   return [
-    `SELECT ${select}, ${PARTITION_LIST}`,
+    `SELECT`,
+    ...select,
+    `  ${PARTITION_LIST}`,
     `FROM (SELECT`,
     ...structs,
     `  ${PARTITION_LIST}`,
@@ -126,20 +132,22 @@ function fromParquet(expr: string, spec: ValueSpec, depth = 0): string | undefin
   return `CASE WHEN ${expr} IS NULL THEN NULL ELSE struct_pack(${pack}) END`
 }
 
-/** The SELECT of a Parquet table: its columns by position, as the Parquet contract orders them. */
+/**
+ * The SELECT of a Parquet table: columns by name, across files whose columns differ
+ * (`union_by_name`: an object written before the schema gained a field reads NULL there).
+ * DuckDB names the second of two columns that differ only in case `<name>_1`, as the columns are named.
+ */
 function parquetSelect(table: LakeTable, glob: string): string {
-  // By position: DuckDB's names of columns that differ only in case are its own (`name_1`).
-  const select = table.columns.map((c, i) => {
-    const column = `#${i + 1}`
-    const converted = fromParquet(column, c.type)
-    const typed = c.type.type === 'json' ? `CAST(${column} AS JSON)` : (converted ?? column)
-    return `  ${typed} AS ${duckdbName(c.name)}`
+  const select = table.columns.map((c) => {
+    const column = duckdbName(c.name)
+    const typed = c.type.type === 'json' ? `CAST(${column} AS JSON)` : (fromParquet(column, c.type) ?? column)
+    return `  ${typed === column ? column : `${typed} AS ${column}`}`
   })
   return [
     `SELECT`,
     `${select.join(',\n')},`,
     `  ${PARTITION_LIST}`,
-    `FROM read_parquet(${duckdbString(glob)}, hive_partitioning = true, hive_types = ${HIVE_TYPES})`,
+    `FROM read_parquet(${duckdbString(glob)}, hive_partitioning = true, hive_types = ${HIVE_TYPES}, union_by_name = true)`,
   ].join('\n')
 }
 

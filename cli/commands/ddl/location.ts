@@ -83,7 +83,7 @@ function storedBySuffix(root: string): boolean {
 /** The table's folder in a format: `<location>/<logs|parquet>/<table>/`. */
 export function tableLocation(location: Location, format: LakeFormat, table: string): string {
   const folder = `${FORMAT_LAYOUT[format].folder}${table}/`
-  return location.kind === 's3' ? `${location.url}${folder}` : `${join(location.root, folder)}/`
+  return location.kind === 's3' ? `${location.url}${folder}` : `${location.root}/${folder}`
 }
 
 /**

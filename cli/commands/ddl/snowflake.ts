@@ -34,7 +34,7 @@ export function snowflakeType(spec: ValueSpec): string {
   return SCALARS[spec.type]
 }
 
-/** NDJSON timestamps are text; Parquet's are TIMESTAMP(MICROS, UTC), read as timestamps with USE_LOGICAL_TYPE. */
+/** NDJSON timestamps are text: UTC, nine fraction digits. */
 const NDJSON_TIMESTAMP = 'YYYY-MM-DD HH24:MI:SS.FF9'
 
 /**
@@ -44,7 +44,11 @@ const NDJSON_TIMESTAMP = 'YYYY-MM-DD HH24:MI:SS.FF9'
  */
 export function snowflakeValue(key: string, spec: ValueSpec, format: LakeFormat): string {
   const value = `VALUE:"${key}"`
-  if (spec.type === 'timestamp') return format === 'ndjson' ? `TO_TIMESTAMP_NTZ(${value}::VARCHAR, '${NDJSON_TIMESTAMP}')` : `${value}::TIMESTAMP_NTZ(9)`
+  if (spec.type === 'timestamp') {
+    if (format === 'ndjson') return `TO_TIMESTAMP_NTZ(${value}::VARCHAR, '${NDJSON_TIMESTAMP}')`
+    // Parquet's TIMESTAMP(MICROS, UTC) is an instant (USE_LOGICAL_TYPE): its UTC wall time, not the session's.
+    return `CONVERT_TIMEZONE('UTC', ${value}::TIMESTAMP_TZ)::TIMESTAMP_NTZ(9)`
+  }
   // Parquet holds json as text; NDJSON as the value itself.
   if (spec.type === 'json') return format === 'ndjson' ? value : `PARSE_JSON(${value}::VARCHAR)`
   return `${value}::${snowflakeType(spec)}`
