@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util'
 import { COMMON_OPTIONS, type Command, EXIT_OK, EXIT_USAGE, UsageError, printJson } from './command'
 import { check } from './commands/check'
+import { ddl } from './commands/ddl'
+import { query } from './commands/query'
 
 // A new command is a module under commands/ and a line here.
-const COMMANDS: readonly Command[] = [check]
+const COMMANDS: readonly Command[] = [check, ddl, query]
 
 function overallHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

@@ -18,6 +18,8 @@ const ROOT = resolve(import.meta.dirname, '../..')
 export interface Stack {
   workerUrl: URL
   s3Url: string
+  /** The S3 server's folder: the bucket's objects are files under `<directory>/<bucket>/`. */
+  directory: string
   /** Reads what landed in the real bucket. */
   store: S3Client
   /** The Worker's console output since start, for a failing test to print. */
@@ -56,6 +58,7 @@ export async function startStack(vars: Record<string, string> = {}): Promise<Sta
   return {
     workerUrl,
     s3Url,
+    directory,
     store,
     logs: () => harness.getLogs().map((log) => JSON.stringify(log)),
     async close() {
