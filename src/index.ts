@@ -43,4 +43,5 @@ app.notFound((c) => c.json({ error: 'not_found', detail: `no route for ${c.req.m
 app.onError(onError)
 
 export default app
+export { CountersSummary } from './counters/counters-summary'
 export { DatasetCounters } from './counters/dataset-counters'

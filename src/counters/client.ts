@@ -1,10 +1,12 @@
+import { within } from '../utils/within'
+import type { CountersSummary } from './counters-summary'
 import type { DatasetCounters } from './dataset-counters'
-import type { BatchRecord, DatasetStats, HourlyPoint } from './types'
+import type { BatchRecord, DatasetRecent, DatasetSnapshot, DatasetStats, HourlyPoint } from './types'
 
-export type { BatchRecord, DatasetStats, DatasetTotals, HourlyPoint } from './types'
+export type { BatchRecord, DatasetRecent, DatasetSnapshot, DatasetStats, DatasetTotals, HourlyPoint } from './types'
 
 /** The part of the Worker's env the counters need; the generated `Env` satisfies it. */
-export type CountersEnv = Pick<Env, 'DATASET_COUNTERS'>
+export type CountersEnv = Pick<Env, 'DATASET_COUNTERS' | 'COUNTERS_SUMMARY'>
 
 /**
  * Typed calls to one dataset's counters. Each method is one RPC to the dataset's Durable
@@ -47,6 +49,17 @@ export class DatasetCountersClient {
   series(): Promise<HourlyPoint[]> {
     return this.stub.series()
   }
+
+  /** Totals and the last 48 hours, also pushed to the summary (best effort) on the way. */
+  snapshot(): Promise<DatasetSnapshot> {
+    return this.stub.snapshot()
+  }
+}
+
+/** The one summary object of every dataset's totals (`CountersSummary`). */
+export function summaryOf(env: Pick<Env, 'COUNTERS_SUMMARY'>): DurableObjectStub<CountersSummary> {
+  const ns = env.COUNTERS_SUMMARY
+  return ns.get(ns.idFromName('summary'))
 }
 
 /**
@@ -56,4 +69,31 @@ export class DatasetCountersClient {
 export function countersFor(env: CountersEnv, dataset: string): DatasetCountersClient {
   const ns = env.DATASET_COUNTERS
   return new DatasetCountersClient(dataset, ns.get(ns.idFromName(dataset)))
+}
+
+/** A view waits this long for the summary before it asks each dataset instead. */
+const SUMMARY_READ_TIMEOUT_MS = 2_000
+
+/**
+ * Totals and the last 48 hours of each dataset named, in that order, from the summary object:
+ * one call, whatever the number of datasets. A dataset the summary has no snapshot of yet
+ * (counters from before the summary, or a dataset never written) is asked for one, which it
+ * also pushes to the summary, so that later reads find it: one extra call per such dataset, once.
+ * The summary is only a copy: when it cannot be read, every dataset is asked, one call each.
+ * @example const views = await readOverview(c.env, knownDatasets())
+ */
+export async function readOverview(env: CountersEnv, datasets: readonly string[]): Promise<DatasetRecent[]> {
+  const kept = new Map<string, DatasetSnapshot>()
+  try {
+    for (const s of await within(summaryOf(env).read([...datasets]), SUMMARY_READ_TIMEOUT_MS, 'read of the summary')) kept.set(s.dataset, s)
+  } catch (err) {
+    console.error('counters: the summary could not be read; asking each dataset', err)
+  }
+  const missing = datasets.filter((name) => !kept.has(name))
+  for (const s of await Promise.all(missing.map((name) => countersFor(env, name).snapshot()))) kept.set(s.dataset, s)
+  return datasets.map((name) => {
+    // Every name is kept by now: from the summary, or from the dataset asked just above.
+    const s = kept.get(name)!
+    return { stats: { dataset: name, ...s.totals }, series: s.recent }
+  })
 }

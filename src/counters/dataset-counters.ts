@@ -1,12 +1,23 @@
 import { DurableObject } from 'cloudflare:workers'
-import { DAY_MS, HOUR_MS, hourOf } from './hours'
-import type { BatchRecord, DatasetTotals, HourlyPoint } from './types'
+import { summaryOf } from './client'
+import { within } from '../utils/within'
+import { DAY_MS, HOUR_MS, RECENT_HOURS, hourOf } from './hours'
+import type { BatchRecord, DatasetSnapshot, DatasetTotals, HourlyPoint } from './types'
 
 /** The hourly series and the batch ids remembered for dedup cover this much time (by receivedAt). */
 export const RETENTION_MS = 7 * DAY_MS
 /** Hours in the series: the current hour and the 167 before it. */
 export const RETENTION_HOURS = RETENTION_MS / HOUR_MS
 const PRUNE_EVERY_MS = HOUR_MS
+/** A push to the summary that failed is tried again this much later, by the alarm. */
+const PUBLISH_RETRY_MS = 60_000
+/**
+ * A write waits this long at most for its push to the summary, whatever pushes are ahead of it,
+ * so a slow summary adds no more than this to a batch's answer; the push goes on without it.
+ */
+export const PUBLISH_WAIT_MS = 2_000
+/** A push the summary has not answered in this long counts as failed, so it holds up no later push. */
+const PUSH_TIMEOUT_MS = 2_000
 const MAX_BATCH_ID_LENGTH = 256
 const MAX_REASON_LENGTH = 64
 const COUNT_FIELDS = ['events', 'written', 'quarantined', 'bytesReceived', 'bytesDecompressed', 'objects'] as const
@@ -105,6 +116,10 @@ type TotalsRow = {
  * series and the recent batch ids, in the object's SQLite storage. Every method does its
  * reads and writes synchronously inside one transaction, so concurrent calls never
  * interleave and a call that throws leaves nothing half-counted.
+ * After every write, and from the hourly alarm, it pushes a snapshot (totals and the last
+ * RECENT_HOURS hours) to the one `CountersSummary`, so that a page of every dataset costs one
+ * call. The push is best effort: the write waits PUBLISH_WAIT_MS for it at most, and a push
+ * that fails is logged, never fails the write, and is tried again by the alarm a minute later.
  * Use it through `countersFor(env, dataset)` from ./client.
  */
 export class DatasetCounters extends DurableObject<Env> {
@@ -114,6 +129,9 @@ export class DatasetCounters extends DurableObject<Env> {
    */
   now: () => number = () => Date.now()
   private alarmScheduled = false
+  /** The push that writes from now on join: not started, so its snapshot is not taken yet. */
+  private queued: Promise<void> | undefined
+  private sending: Promise<void> | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -143,6 +161,7 @@ export class DatasetCounters extends DurableObject<Env> {
       return true
     })
     await this.schedulePrune()
+    await this.publish()
     return { counted }
   }
 
@@ -157,6 +176,7 @@ export class DatasetCounters extends DurableObject<Env> {
       'UPDATE totals SET validations = validations + 1, last_validation_at = MAX(COALESCE(last_validation_at, ?1), ?1) WHERE id = 1',
       this.now(),
     )
+    await this.publish()
   }
 
   /** Counts a batch that was not stored, under a short reason code such as 's3_unavailable'. */
@@ -175,9 +195,26 @@ export class DatasetCounters extends DurableObject<Env> {
       sql.exec(ADD_HOUR, hourOf(at), 0, 0, 0, 0, 0, 1)
     })
     await this.schedulePrune()
+    await this.publish()
   }
 
   async stats(): Promise<DatasetTotals> {
+    return this.totals()
+  }
+
+  /**
+   * This dataset's snapshot, as the summary keeps it, once pushed there (best effort): for a
+   * dataset the summary has no snapshot of (counters written before the summary existed, or
+   * never written).
+   */
+  async snapshot(): Promise<DatasetSnapshot> {
+    const dataset = this.ctx.id.name
+    if (dataset === undefined) throw new TypeError('counters must be addressed by dataset name (idFromName)')
+    await this.publish()
+    return this.currentSnapshot(dataset)
+  }
+
+  private totals(): DatasetTotals {
     const sql = this.ctx.storage.sql
     const row = sql.exec<TotalsRow>('SELECT * FROM totals WHERE id = 1').one()
     const failuresByReason: Record<string, number> = {}
@@ -207,15 +244,14 @@ export class DatasetCounters extends DurableObject<Env> {
 
   /** Hours with activity in the retention window, oldest first; empty hours are omitted. */
   async series(): Promise<HourlyPoint[]> {
-    return this.ctx.storage.sql
-      .exec<{ [K in keyof HourlyPoint]: number }>(
-        'SELECT hour, batches, events, written, quarantined, bytes, failures FROM hourly WHERE hour >= ? ORDER BY hour',
-        this.firstKeptHour(),
-      )
-      .toArray()
+    return this.hoursFrom(this.firstKeptHour())
   }
 
-  /** Drops hours and batch ids older than the retention window, then re-arms while data is left. */
+  /**
+   * Drops hours and batch ids older than the retention window, pushes the snapshot again (a
+   * push that failed, or was lost with an evicted object, is made good here), then re-arms
+   * while data is left.
+   */
   override async alarm(): Promise<void> {
     const sql = this.ctx.storage.sql
     this.ctx.storage.transactionSync(() => {
@@ -223,8 +259,61 @@ export class DatasetCounters extends DurableObject<Env> {
       sql.exec('DELETE FROM seen_batches WHERE received_at < ?', this.now() - RETENTION_MS)
     })
     this.alarmScheduled = false
+    await this.publish()
     const left = sql.exec<{ n: number }>('SELECT (SELECT COUNT(*) FROM hourly) + (SELECT COUNT(*) FROM seen_batches) AS n').one().n
     if (left > 0) await this.schedulePrune()
+  }
+
+  /**
+   * Pushes the snapshot to the summary, after the write the caller just made. One push at a
+   * time: writes made while one is on its way share the next, so a burst of batches costs about
+   * two pushes rather than one each. The caller waits PUBLISH_WAIT_MS at most.
+   */
+  private async publish(): Promise<void> {
+    this.queued ??= this.pushAfter(this.sending)
+    // push() never rejects: only the wait can end early, and the push then goes on alone.
+    await within(this.queued, PUBLISH_WAIT_MS, 'push to the summary').catch(() => {})
+  }
+
+  private async pushAfter(previous: Promise<void> | undefined): Promise<void> {
+    await previous
+    // `queued` is this call's own promise; its snapshot is taken now, so a write from here on
+    // queues the next push.
+    const self = this.queued
+    this.queued = undefined
+    this.sending = self
+    await this.push()
+    if (this.sending === self) this.sending = undefined
+  }
+
+  /** One push; a failure is logged and the alarm tries again a minute later. */
+  private async push(): Promise<void> {
+    const dataset = this.ctx.id.name
+    // Unnamed only in an alarm an older runtime set: the next write pushes.
+    if (dataset === undefined) return
+    try {
+      await within(summaryOf(this.env).put(this.currentSnapshot(dataset)), PUSH_TIMEOUT_MS, 'push to the summary')
+    } catch (err) {
+      console.error('counters: push to the summary failed', dataset, err)
+      await this.scheduleRetry().catch((alarmErr: unknown) => console.error('counters: no alarm for the retry', dataset, alarmErr))
+    }
+  }
+
+  private currentSnapshot(dataset: string): DatasetSnapshot {
+    const totals = this.totals()
+    const recent = this.hoursFrom(hourOf(this.now()) - (RECENT_HOURS - 1) * HOUR_MS)
+    // Every write adds one to exactly one of these, so their sum orders the snapshots.
+    const version = totals.batches + totals.duplicates + totals.failures + totals.validations
+    return { dataset, version, totals, recent }
+  }
+
+  private hoursFrom(first: number): HourlyPoint[] {
+    return this.ctx.storage.sql
+      .exec<{ [K in keyof HourlyPoint]: number }>(
+        'SELECT hour, batches, events, written, quarantined, bytes, failures FROM hourly WHERE hour >= ? ORDER BY hour',
+        first,
+      )
+      .toArray()
   }
 
   private firstKeptHour(): number {
@@ -235,6 +324,13 @@ export class DatasetCounters extends DurableObject<Env> {
     if (this.alarmScheduled) return
     // Wall-clock time on purpose: the alarm is a real timer even when a test moves `now`.
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PRUNE_EVERY_MS)
+    this.alarmScheduled = true
+  }
+
+  private async scheduleRetry(): Promise<void> {
+    const at = Date.now() + PUBLISH_RETRY_MS
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at)
     this.alarmScheduled = true
   }
 }

@@ -22,3 +22,6 @@ export function fillHours(points: readonly HourlyPoint[], now: number, hours: nu
   }
   return out
 }
+
+/** Hours of series the summary object keeps per dataset: the status page's chart. */
+export const RECENT_HOURS = 48

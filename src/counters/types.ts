@@ -61,3 +61,22 @@ export interface HourlyPoint {
   bytes: number
   failures: number
 }
+
+/**
+ * What a dataset's object pushes to the summary object after every write: its totals and its
+ * recent hours, as absolute values. `version` grows with every write, so the summary keeps the
+ * newest snapshot whatever order pushes arrive in, and a push sent twice changes nothing.
+ */
+export interface DatasetSnapshot {
+  dataset: string
+  version: number
+  totals: DatasetTotals
+  /** Hours with activity among the last RECENT_HOURS at the time of the push, oldest first. */
+  recent: HourlyPoint[]
+}
+
+/** One dataset as the status page shows it: totals and the recent hours. */
+export interface DatasetRecent {
+  stats: DatasetStats
+  series: HourlyPoint[]
+}

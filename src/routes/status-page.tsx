@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { countersFor } from '../counters/client'
+import { readOverview } from '../counters/client'
 import { knownDatasets } from '../schema/registry'
 import { basicTokenAuth, statsTokens } from '../middleware/token-auth'
 import { StatusPage } from '../status/page'
@@ -9,7 +9,8 @@ import { StatusPage } from '../status/page'
 const PAGE_HEADERS = { 'Cache-Control': 'no-store' }
 
 /**
- * `GET /`: the status page, server-rendered, one card per dataset. Browsers sign in with
+ * `GET /`: the status page, server-rendered from the summary object (one call per view): a card
+ * per dataset with traffic in the last 48 h, the others in one folded list. Browsers sign in with
  * HTTP Basic (any user name, the stats or ingest token as the password).
  * @example app.route('/', statusPage)
  */
@@ -17,13 +18,7 @@ export const statusPage = new Hono<{ Bindings: Env }>().get(
   '/',
   basicTokenAuth(statsTokens, 'sign in with any user name and the stats token (or the ingest token) as the password'),
   async (c) => {
-    const datasets = await Promise.all(
-      knownDatasets().map(async (name) => {
-        const counters = countersFor(c.env, name)
-        const [stats, series] = await Promise.all([counters.stats(), counters.series()])
-        return { stats, series }
-      }),
-    )
+    const datasets = await readOverview(c.env, knownDatasets())
     return c.html(<StatusPage now={Date.now()} datasets={datasets} />, 200, PAGE_HEADERS)
   },
 )

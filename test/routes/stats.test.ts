@@ -1,8 +1,11 @@
+import { runInDurableObject } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { countersFor } from '../../src/counters/client'
+import { countersFor, summaryOf } from '../../src/counters/client'
 import { HOUR_MS, hourOf } from '../../src/counters/hours'
+import app from '../../src/index'
 import { knownDatasets } from '../../src/schema/registry'
+import { countingEnv } from '../helpers/counting-env'
 
 // Every dataset of the manifest, in the order the API lists them.
 const DATASETS = knownDatasets()
@@ -100,6 +103,62 @@ describe('GET /stats/:dataset', () => {
     const body = await res.json<ErrorBody>()
     expect(body.error).toBe('unknown_dataset')
     for (const name of DATASETS) expect(body.detail).toContain(name)
+  })
+})
+
+// Each view used to cost a call per dataset (/stats) or two (the page: totals and series), every
+// minute per open tab. The summary object answers for every dataset in one.
+describe('Durable Object calls per view', () => {
+  const views: [string, Record<string, string>][] = [
+    ['/stats', auth],
+    ['/', { Authorization: `Basic ${btoa('operator:dev-token')}` }],
+  ]
+
+  it(`GET /stats and GET / read all ${DATASETS.length} datasets in one call`, async () => {
+    expect(DATASETS.length, 'enough datasets to tell one call from one per dataset').toBeGreaterThan(1)
+    const now = Date.now()
+    for (const dataset of DATASETS) {
+      const rec = {
+        dataset,
+        receivedAt: now - 60_000,
+        events: 3,
+        written: 3,
+        quarantined: 0,
+        bytesReceived: 90,
+        bytesDecompressed: 900,
+        objects: 1,
+        maxEventTime: now - 70_000,
+      }
+      await countersFor(env, dataset).recordBatch({ batchId: `per-view-${dataset}`, ...rec })
+    }
+    for (const [path, headers] of views) {
+      const { env: counted, calls } = countingEnv(env)
+      const res = await app.fetch(new Request(`http://edge.test${path}`, { headers }), counted)
+      expect(res.status, path).toBe(200)
+      expect(calls, path).toEqual(['COUNTERS_SUMMARY.read'])
+    }
+    const body = await (await get('/stats')).json<{ datasets: { dataset: string; batches: number }[] }>()
+    for (const d of body.datasets) expect(d.batches, d.dataset).toBeGreaterThanOrEqual(1)
+  })
+
+  it('asks a dataset the summary has no snapshot of once, then reads it from the summary', async () => {
+    // A fresh summary, as right after the deploy that brings it: each dataset is asked once.
+    await runInDurableObject(summaryOf(env), (_instance, state) => state.storage.sql.exec('DELETE FROM snapshots'))
+    const first = countingEnv(env)
+    expect((await app.fetch(new Request('http://edge.test/stats', { headers: auth }), first.env)).status).toBe(200)
+    expect(first.calls).toEqual(['COUNTERS_SUMMARY.read', ...DATASETS.map(() => 'DATASET_COUNTERS.snapshot')])
+    for (const [path, headers] of views) {
+      const { env: counted, calls } = countingEnv(env)
+      expect((await app.fetch(new Request(`http://edge.test${path}`, { headers }), counted)).status).toBe(200)
+      expect(calls, path).toEqual(['COUNTERS_SUMMARY.read'])
+    }
+  })
+
+  it("GET /stats/:dataset still reads the dataset's own object, for its 7 days of hours", async () => {
+    const { env: counted, calls } = countingEnv(env)
+    const res = await app.fetch(new Request('http://edge.test/stats/http_requests', { headers: auth }), counted)
+    expect(res.status).toBe(200)
+    expect(calls.sort()).toEqual(['DATASET_COUNTERS.series', 'DATASET_COUNTERS.stats'])
   })
 })
 
