@@ -1,20 +1,16 @@
 import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
-import type { DatasetStats, HourlyPoint } from '../counters/types'
-import { HOUR_MS, fillHours } from '../counters/hours'
+import type { DatasetRecent, DatasetStats, HourlyPoint } from '../counters/types'
+import { HOUR_MS, RECENT_HOURS, fillHours } from '../counters/hours'
 import { HourlyChart } from './chart'
 import { formatAgo, formatBytes, formatCount, formatDuration, formatRate, formatUtc } from './format'
 import { STYLES } from './styles'
 
-export const CHART_HOURS = 48
+/** The summary object keeps this many hours per dataset, no more. */
+export const CHART_HOURS = RECENT_HOURS
 const REFRESH_SECONDS = 60
 /** A dataset that sent nothing for this long is shown idle: Logpush pushes at least every few minutes under load. */
 const RECEIVING_WITHIN_MS = 15 * 60 * 1000
-
-export interface DatasetView {
-  stats: DatasetStats
-  series: HourlyPoint[]
-}
 
 type State = { key: 'receiving' | 'idle' | 'failing' | 'empty'; label: string }
 
@@ -28,16 +24,59 @@ export function datasetState(s: DatasetStats, now: number): State {
   return { key: 'idle', label: 'Idle' }
 }
 
+interface Placed {
+  view: DatasetRecent
+  state: State
+  /** The chart's hours, every one of them. */
+  hours: HourlyPoint[]
+  /** Events in those hours. */
+  events: number
+}
+
 /**
- * The whole status page: a summary across datasets, then one card per dataset.
- * @example c.html(<StatusPage now={Date.now()} datasets={views} />)
+ * Cards for the datasets with a batch or a failed batch within the chart's hours, the most
+ * events in those hours first, but a failing one before all: it is what an operator opens the
+ * page for, and a dataset failing every batch has no events to rank by. The others (never
+ * written, or silent for longer) go to one folded list, the most recently seen first: with
+ * dozens of datasets most are idle, and their cards would bury the ones that move.
+ * @example const { active, idle } = arrange(await readOverview(env, knownDatasets()), Date.now())
  */
-export function StatusPage({ now, datasets }: { now: number; datasets: DatasetView[] }) {
+export function arrange(datasets: readonly DatasetRecent[], now: number): { active: Placed[]; idle: Placed[] } {
+  const placed = datasets.map((view): Placed => {
+    const hours = fillHours(view.series, now, CHART_HOURS)
+    return { view, state: datasetState(view.stats, now), hours, events: hours.reduce((acc, p) => acc + p.events, 0) }
+  })
+  const active = placed
+    .filter((p) => p.hours.some((h) => h.batches > 0 || h.failures > 0))
+    .sort(
+      (a, b) =>
+        Number(b.state.key === 'failing') - Number(a.state.key === 'failing') ||
+        b.events - a.events ||
+        a.view.stats.dataset.localeCompare(b.view.stats.dataset),
+    )
+  const idle = placed
+    .filter((p) => !active.includes(p))
+    .sort((a, b) => lastSeen(b.view.stats) - lastSeen(a.view.stats) || a.view.stats.dataset.localeCompare(b.view.stats.dataset))
+  return { active, idle }
+}
+
+function lastSeen(s: DatasetStats): number {
+  return Math.max(s.lastBatchAt ?? 0, s.lastFailureAt ?? 0, s.lastValidationAt ?? 0)
+}
+
+/**
+ * The whole status page: a summary across datasets, a card per dataset with recent traffic,
+ * then the idle datasets folded into one list. `sink` names where batches are stored ('S3',
+ * 'R2'), as the page's labels say it.
+ * @example c.html(<StatusPage now={Date.now()} sink="R2" datasets={await readOverview(env, knownDatasets())} />)
+ */
+export function StatusPage({ now, sink, datasets }: { now: number; sink: string; datasets: readonly DatasetRecent[] }) {
   const sum = (f: (s: DatasetStats) => number) => datasets.reduce((acc, d) => acc + f(d.stats), 0)
   const events = sum((s) => s.events)
   const quarantined = sum((s) => s.quarantined)
-  const receiving = datasets.filter((d) => datasetState(d.stats, now).key === 'receiving').length
-  const failing = datasets.filter((d) => datasetState(d.stats, now).key === 'failing').length
+  const { active, idle } = arrange(datasets, now)
+  const receiving = active.filter((d) => d.state.key === 'receiving').length
+  const failing = active.filter((d) => d.state.key === 'failing').length
 
   return (
     <html lang="en">
@@ -84,15 +123,20 @@ export function StatusPage({ now, datasets }: { now: number; datasets: DatasetVi
             />
             <Kpi label="Receiving" metric="receiving" value={receiving} text={`${receiving} of ${datasets.length}`} note="datasets, last 15 min" />
           </section>
-          <section class="cards">
-            {datasets.map((d) => (
-              <DatasetCard view={d} now={now} />
-            ))}
-          </section>
+          {active.length > 0 ? (
+            <section class="cards" aria-label="Datasets with traffic">
+              {active.map((d) => (
+                <DatasetCard placed={d} now={now} sink={sink} />
+              ))}
+            </section>
+          ) : (
+            <p class="no-traffic">No dataset received a batch in the last {CHART_HOURS} hours.</p>
+          )}
+          {idle.length > 0 && <IdleList idle={idle} now={now} />}
         </main>
         <footer class="wrap foot">
-          Counts move once a batch is durably stored in S3; a retried batch is counted once. Charts show the last {CHART_HOURS} hours by arrival time, in UTC.
-          JSON: <code>GET /stats</code> with a bearer token.
+          Counts move once a batch is durably stored in {sink}; a retried batch is counted once. Charts show the last {CHART_HOURS} hours by arrival time, in
+          UTC. JSON: <code>GET /stats</code> with a bearer token.
         </footer>
       </body>
     </html>
@@ -111,9 +155,53 @@ function Kpi(props: { label: string; metric: string; value: number; text: string
   )
 }
 
-function DatasetCard({ view, now }: { view: DatasetView; now: number }) {
-  const s = view.stats
-  const state = datasetState(s, now)
+function IdleList({ idle, now }: { idle: Placed[]; now: number }) {
+  const never = idle.filter((d) => d.state.key === 'empty').length
+  return (
+    <details class="idle" data-idle={String(idle.length)}>
+      <summary>
+        <span class="idle-title">
+          {idle.length} idle {idle.length === 1 ? 'dataset' : 'datasets'}
+        </span>
+        <span class="muted">
+          no batch in the last {CHART_HOURS} h{never > 0 ? `, ${never} never sent one` : ''}
+        </span>
+      </summary>
+      <ul class="idle-list">
+        {idle.map(({ view: { stats: s }, state }) => (
+          <li data-dataset={s.dataset} data-state={state.key}>
+            <code class="idle-name">{s.dataset}</code>
+            <span class="idle-note">
+              {s.lastBatchAt === null ? (
+                state.label
+              ) : (
+                <>
+                  last batch{' '}
+                  <time datetime={new Date(s.lastBatchAt).toISOString()} title={formatUtc(s.lastBatchAt)}>
+                    {formatAgo(s.lastBatchAt, now)}
+                  </time>
+                  , {formatCount(s.events)} events
+                </>
+              )}
+              {s.lastValidationAt !== null && s.lastBatchAt === null && (
+                <>
+                  , checked{' '}
+                  <time datetime={new Date(s.lastValidationAt).toISOString()} title={formatUtc(s.lastValidationAt)}>
+                    {formatAgo(s.lastValidationAt, now)}
+                  </time>
+                </>
+              )}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  )
+}
+
+function DatasetCard({ placed, now, sink }: { placed: Placed; now: number; sink: string }) {
+  const s = placed.view.stats
+  const state = placed.state
   const reasons = Object.entries(s.failuresByReason)
   return (
     <article class={`card state-${state.key}`} data-dataset={s.dataset}>
@@ -152,11 +240,11 @@ function DatasetCard({ view, now }: { view: DatasetView; now: number }) {
         <Metric label="Batches" metric="batches" value={s.batches} text={formatCount(s.batches)} />
         <Metric label="Received" metric="bytesReceived" value={s.bytesReceived} text={formatBytes(s.bytesReceived)} />
         <Metric label="Decompressed" metric="bytesDecompressed" value={s.bytesDecompressed} text={formatBytes(s.bytesDecompressed)} />
-        <Metric label="S3 objects" metric="objects" value={s.objects} text={formatCount(s.objects)} />
+        <Metric label={`${sink} objects`} metric="objects" value={s.objects} text={formatCount(s.objects)} />
         <Metric label="Duplicates" metric="duplicates" value={s.duplicates} text={formatCount(s.duplicates)} />
         <Metric label="Failed batches" metric="failures" value={s.failures} text={formatCount(s.failures)} tone={s.failures > 0 ? 'bad' : undefined} />
       </dl>
-      <HourlyChart points={fillHours(view.series, now, CHART_HOURS)} label={`Per hour, last ${CHART_HOURS} h`} />
+      <HourlyChart points={placed.hours} label={`Per hour, last ${CHART_HOURS} h`} />
       <footer class="card-foot">
         {reasons.length > 0 ? (
           <ul class="reasons" aria-label="Failed batches by reason">

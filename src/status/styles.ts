@@ -97,6 +97,20 @@ g:hover .hit { fill: color-mix(in srgb, var(--events) 8%, transparent); }
 .reasons li { background: var(--bad-bg); color: var(--failed); border-radius: 6px; padding: 1px 8px; font-weight: 600; }
 .reasons code { font-size: 11px; color: inherit; }
 
+.no-traffic { background: var(--card); border: 1px dashed var(--line); border-radius: var(--radius); padding: 18px; margin: 0; color: var(--muted); text-align: center; }
+
+.idle { margin-top: 16px; background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); }
+.idle summary { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 10px; padding: 12px 18px; cursor: pointer; list-style: none; }
+.idle summary::-webkit-details-marker { display: none; }
+.idle summary::before { content: ""; align-self: center; width: 6px; height: 6px; border-right: 2px solid var(--muted); border-bottom: 2px solid var(--muted); transform: rotate(-45deg); margin-right: 4px; transition: transform .15s; }
+.idle[open] summary::before { transform: rotate(45deg); }
+.idle summary .muted { font-size: 13px; }
+.idle-title { font-weight: 600; }
+.idle-list { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 0 16px; margin: 0; padding: 4px 18px 14px; list-style: none; border-top: 1px solid var(--line); }
+.idle-list li { display: flex; flex-direction: column; gap: 1px; min-width: 0; padding: 8px 0; border-bottom: 1px solid var(--grid); }
+.idle-name { font-size: 13px; font-weight: 600; overflow-wrap: anywhere; }
+.idle-note { color: var(--muted); font-size: 12px; }
+
 .foot { color: var(--muted); font-size: 12px; padding-top: 22px; padding-bottom: 32px; }
 .foot code { font-size: 11px; }
 
@@ -117,5 +131,7 @@ g:hover .hit { fill: color-mix(in srgb, var(--events) 8%, transparent); }
   .card { padding: 14px 14px 12px; }
   .metrics dd { font-size: 16px; }
   .timeline { gap: 8px; padding: 8px 10px; }
+  .idle summary { padding: 10px 14px; }
+  .idle-list { padding: 2px 14px 10px; }
 }
 `

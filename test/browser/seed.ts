@@ -1,8 +1,10 @@
 import { countersFor, type BatchRecord, type CountersEnv } from '../../src/counters/client'
 import { HOUR_MS, hourOf } from '../../src/counters/hours'
 
-// Believable traffic for the status page: a busy dataset with a daily curve, one that is
-// failing right now, one that went quiet hours ago and one that never sent anything.
+// Believable traffic for the status page, over any list of dataset names: a busy dataset with a
+// daily curve, one failing right now, one that went quiet hours ago, two small steady ones, one
+// last seen days ago, one a Logpush job only checked, and the rest never written. Most of a
+// deployment's dozens of datasets are like the last kind.
 
 /** Deterministic noise in [0, 1), so every run draws the same page. */
 function noise(i: number): number {
@@ -16,8 +18,13 @@ function daily(at: number): number {
   return 0.675 + 0.325 * Math.cos(((h - 15) / 24) * 2 * Math.PI)
 }
 
+/** What the seed makes of a dataset. */
+export type Role = 'busy' | 'failing' | 'quiet' | 'steady' | 'gone' | 'checked' | 'empty'
+
+/** The roles after 'busy', in the order the names after the busy one get them; the rest are 'empty'. */
+const ROLES: Role[] = ['failing', 'quiet', 'gone', 'checked', 'steady', 'steady']
+
 interface Plan {
-  dataset: string
   /** Batches per hour. */
   perHour: number
   /** Events per batch at the daily peak. */
@@ -29,15 +36,19 @@ interface Plan {
   lagMs: number
   /** Hours back from now with batches: [from, to). */
   hours: [number, number]
+  /** Every third hour without batches, as bursty sources do. */
+  gaps?: boolean
 }
 
-const PLANS: Plan[] = [
-  { dataset: 'http_requests', perHour: 4, peak: 21_000, quarantineRate: 0.0004, compressed: 110, decompressed: 1_150, lagMs: 42_000, hours: [0, 48] },
-  { dataset: 'firewall_events', perHour: 1, peak: 2_400, quarantineRate: 0.012, compressed: 95, decompressed: 900, lagMs: 75_000, hours: [0, 48] },
-  { dataset: 'audit_logs', perHour: 1, peak: 40, quarantineRate: 0, compressed: 180, decompressed: 1_600, lagMs: 210_000, hours: [5, 30] },
-]
+const PLANS: Partial<Record<Role, Plan>> = {
+  busy: { perHour: 4, peak: 21_000, quarantineRate: 0.0004, compressed: 110, decompressed: 1_150, lagMs: 42_000, hours: [0, 48] },
+  failing: { perHour: 1, peak: 2_400, quarantineRate: 0.012, compressed: 95, decompressed: 900, lagMs: 75_000, hours: [0, 48] },
+  quiet: { perHour: 1, peak: 40, quarantineRate: 0, compressed: 180, decompressed: 1_600, lagMs: 210_000, hours: [5, 30], gaps: true },
+  steady: { perHour: 1, peak: 300, quarantineRate: 0.002, compressed: 120, decompressed: 1_000, lagMs: 55_000, hours: [0, 48] },
+  gone: { perHour: 2, peak: 800, quarantineRate: 0.001, compressed: 100, decompressed: 950, lagMs: 60_000, hours: [80, 100] },
+}
 
-function batchesOf(plan: Plan, now: number, salt: number): BatchRecord[] {
+function batchesOf(dataset: string, plan: Plan, now: number, salt: number): BatchRecord[] {
   const out: BatchRecord[] = []
   for (let back = plan.hours[0]; back < plan.hours[1]; back++) {
     for (let k = 0; k < plan.perHour; k++) {
@@ -45,13 +56,12 @@ function batchesOf(plan: Plan, now: number, salt: number): BatchRecord[] {
       // The newest batch lands 40 s before now; others spread over their hour.
       const receivedAt = back === 0 && k === 0 ? now - 40_000 : hourOf(now - back * HOUR_MS) + Math.floor(((k + noise(i)) / plan.perHour) * HOUR_MS)
       if (receivedAt > now) continue
-      // Every third hour of audit logs is empty: audit events come in bursts.
-      if (plan.dataset === 'audit_logs' && back % 3 === 1) continue
+      if (plan.gaps && back % 3 === 1) continue
       const events = Math.max(1, Math.round(plan.peak * daily(receivedAt) * (0.8 + 0.4 * noise(i + 1))))
       const quarantined = Math.round(events * plan.quarantineRate * (0.5 + noise(i + 2)))
       out.push({
-        batchId: `seed-${plan.dataset}-${back}-${k}`,
-        dataset: plan.dataset,
+        batchId: `seed-${dataset}-${back}-${k}`,
+        dataset,
         receivedAt,
         events,
         written: events - quarantined,
@@ -67,22 +77,32 @@ function batchesOf(plan: Plan, now: number, salt: number): BatchRecord[] {
 }
 
 /**
- * Records the seed batches through the same client the ingest route uses, then one retry
- * (counted as a duplicate), destination checks and, for firewall_events, recent failures.
+ * Gives `busy` to the dataset named so and the other roles to the other names in order, then
+ * records their batches through the same client the ingest route uses, one retry of the busy
+ * dataset's newest batch (counted as a duplicate), destination checks and recent failures.
+ * @example const roles = await seedCounters(env, Date.now(), knownDatasets(), 'http_requests')
  */
-export async function seedCounters(env: CountersEnv, now: number): Promise<void> {
+export async function seedCounters(env: CountersEnv, now: number, datasets: readonly string[], busy: string): Promise<Map<string, Role>> {
+  if (!datasets.includes(busy)) throw new Error(`the busy dataset ${busy} is not among the datasets`)
+  const roles = new Map<string, Role>([[busy, 'busy']])
+  for (const [i, name] of datasets.filter((d) => d !== busy).entries()) roles.set(name, ROLES[i] ?? 'empty')
   await Promise.all(
-    PLANS.map(async (plan, p) => {
-      const counters = countersFor(env, plan.dataset)
-      const batches = batchesOf(plan, now, p * 1_000)
+    [...roles].map(async ([dataset, role], p) => {
+      const counters = countersFor(env, dataset)
+      const plan = PLANS[role]
+      const batches = plan ? batchesOf(dataset, plan, now, p * 1_000) : []
       await Promise.all(batches.map((b) => counters.recordBatch(b)))
-      await counters.recordValidation()
-      const newest = batches.find((b) => b.batchId.endsWith('-0-0'))
-      if (newest) await counters.recordBatch(newest)
+      if (role !== 'empty') await counters.recordValidation()
+      if (role === 'busy') {
+        const newest = batches.find((b) => b.batchId.endsWith('-0-0'))
+        if (newest) await counters.recordBatch(newest)
+      }
+      if (role === 'failing') {
+        await counters.recordFailure('s3_unavailable')
+        await counters.recordFailure('s3_unavailable')
+        await counters.recordFailure('bad_gzip')
+      }
     }),
   )
-  const firewall = countersFor(env, 'firewall_events')
-  await firewall.recordFailure('s3_unavailable')
-  await firewall.recordFailure('s3_unavailable')
-  await firewall.recordFailure('bad_gzip')
+  return roles
 }

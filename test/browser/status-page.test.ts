@@ -5,15 +5,27 @@ import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestHarness, type TestHarness } from 'wrangler'
-import type { DatasetStats } from '../../src/counters/client'
+import { readOverview, type CountersEnv, type DatasetRecent, type DatasetStats } from '../../src/counters/client'
 import { HOUR_MS, hourOf } from '../../src/counters/hours'
 import { knownDatasets } from '../../src/schema/registry'
 import { formatBytes, formatCount, formatDuration, formatRate } from '../../src/status/format'
+import { StatusPage } from '../../src/status/page'
 import { testBindings } from '../../vitest.config'
-import { seedCounters } from './seed'
+import { seedCounters, type Role } from './seed'
 
 // Every dataset of the manifest, in the order the API lists them.
 const DATASETS = knownDatasets()
+/** The fixtures posted below are http_requests logs: that dataset is the busy one. */
+const INGESTED = 'http_requests'
+/** A deployment with every Logpush dataset serves this many. */
+const SCALE = 37
+// The Worker's page shows the manifest's datasets. Made-up names, seeded into the same objects
+// and read through the same summary, fill the list up to SCALE for the page at that size (none
+// when the manifest has SCALE already).
+const AT_SCALE = [...DATASETS, ...Array.from({ length: Math.max(0, SCALE - DATASETS.length) }, (_, i) => `synthetic_${String(i + 1).padStart(2, '0')}`)]
+/** Roles whose datasets have traffic within the chart's 48 hours, so a card. */
+const WITH_CARD = new Set<Role>(['busy', 'failing', 'quiet', 'steady'])
+const hasCard = (dataset: string) => WITH_CARD.has(roles.get(dataset) ?? 'empty')
 
 // Debian's chromium, driven by playwright-core: no browser download. .ci/run installs it.
 const CHROMIUM = '/usr/bin/chromium'
@@ -40,18 +52,21 @@ let profile: string
 let context: BrowserContext
 let page: Page
 let stats: StatsBody
+let roles: Map<string, Role>
+let workerEnv: CountersEnv
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`)
   // The real Worker from wrangler.toml in workerd, on a free port, with the test secrets.
   server = createTestHarness({ workers: [{ configPath: './wrangler.toml', secrets: { ...testBindings, S3_ENDPOINT: inject('s3Url') } }] })
   base = (await server.listen()).url
-  // Two days of history, seeded through the same client and RPC the ingest route uses...
-  await seedCounters(await server.getWorker<Env>().getEnv(), Date.now())
+  // Days of history, seeded through the same client and RPC the ingest route uses...
+  workerEnv = await server.getWorker<Env>().getEnv()
+  roles = await seedCounters(workerEnv, Date.now(), AT_SCALE, INGESTED)
   // ...and real batches through the Logpush route, into the local S3 server, for the current hour.
   for (const fixture of INGESTED_FIXTURES) {
     const body = await readFile(join(import.meta.dirname, '..', '..', 'fixtures', fixture))
-    const posted = await fetch(new URL('/logpush/http_requests', base), { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } })
+    const posted = await fetch(new URL(`/logpush/${INGESTED}`, base), { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } })
     expect(posted.status, fixture).toBe(200)
   }
 
@@ -89,6 +104,9 @@ const KEY = ['.brand-name', 'header time', '.kpi-value', 'article h2', 'article 
 
 /** Text whose contrast with what is behind it is checked: the page's words and numbers. */
 const TEXT = ['.brand-name', '.updated', '.kpi-label', '.kpi-value', '.kpi-note', 'article h2', 'article dt', 'article dd', '.chart-title', '.foot']
+/** The folded list's text: its summary line always, its rows once opened. */
+const IDLE_TEXT = ['.idle-title', '.idle-sub']
+const IDLE_OPEN_TEXT = [...IDLE_TEXT, '.idle-name', '.idle-note']
 
 interface Box {
   left: number
@@ -112,9 +130,9 @@ interface Layout {
   text: { selector: string; color: string; background: string }[]
 }
 
-/** Measures the page as drawn at the current viewport and colour scheme. */
-function layout(): Promise<Layout> {
-  return page.evaluate(
+/** Measures a page as drawn at the current viewport and colour scheme; `text` is TEXT and what else to check. */
+function layout(on: Page = page, text: string[] = TEXT): Promise<Layout> {
+  return on.evaluate(
     ({ text, key }) => {
       const box = (el: Element): Box => {
         const r = el.getBoundingClientRect()
@@ -152,7 +170,7 @@ function layout(): Promise<Layout> {
         ),
       }
     },
-    { text: TEXT, key: KEY },
+    { text, key: KEY },
   )
 }
 
@@ -197,14 +215,66 @@ function expectApart(boxes: Box[]): void {
   }
 }
 
-/** Every word and number of TEXT stands out from what is behind it by WCAG AA's 4.5:1 at least. */
-function expectReadable(l: Layout): void {
-  for (const selector of TEXT)
+/** Every word and number of `text` is shown and stands out from what is behind it by WCAG AA's 4.5:1 at least. */
+function expectReadable(l: Layout, text: string[] = TEXT): void {
+  for (const selector of text)
     expect(
       l.text.some((t) => t.selector === selector),
       `${selector} is shown`,
     ).toBe(true)
   for (const t of l.text) expect(contrast(t.color, t.background), `${t.selector}: ${t.color} on ${t.background}`).toBeGreaterThanOrEqual(4.5)
+}
+
+const lastSeen = (s: DatasetStats) => Math.max(s.lastBatchAt ?? 0, s.lastFailureAt ?? 0, s.lastValidationAt ?? 0)
+
+/** The datasets a page should fold away, in the order it should list them. */
+function expectedIdle(datasets: readonly DatasetStats[]): string[] {
+  return datasets
+    .filter((s) => !hasCard(s.dataset))
+    .sort((a, b) => lastSeen(b) - lastSeen(a) || a.dataset.localeCompare(b.dataset))
+    .map((s) => s.dataset)
+}
+
+/** The datasets of the cards, in page order. */
+function cardsOf(on: Page): Promise<string[]> {
+  return on.locator('article[data-dataset]').evaluateAll((els) => els.map((e) => e.getAttribute('data-dataset') ?? ''))
+}
+
+/** The cards come failing first, then by events in the chart's hours, the most first; `events48` gives those. */
+async function expectCardOrder(on: Page, events48: (dataset: string) => Promise<number>): Promise<void> {
+  const cards = await on
+    .locator('article[data-dataset]')
+    .evaluateAll((els) => els.map((e) => ({ dataset: e.getAttribute('data-dataset') ?? '', failing: e.classList.contains('state-failing') })))
+  const keys = await Promise.all(cards.map(async (c) => ({ ...c, events: await events48(c.dataset) })))
+  for (const [i, next] of keys.entries()) {
+    const prev = keys[i - 1]
+    if (!prev) continue
+    expect(Number(next.failing), `${prev.dataset} before ${next.dataset}`).toBeLessThanOrEqual(Number(prev.failing))
+    if (next.failing === prev.failing) expect(next.events, `${prev.dataset} before ${next.dataset}`).toBeLessThanOrEqual(prev.events)
+  }
+}
+
+/** The folded list holds exactly `expected`, in that order, counted in its summary, closed until clicked. */
+async function expectFolded(on: Page, expected: string[]): Promise<void> {
+  const folded = on.locator('details.idle')
+  expect(await folded.count()).toBe(expected.length > 0 ? 1 : 0)
+  if (expected.length === 0) return
+  expect(await folded.getAttribute('open')).toBeNull()
+  expect(await folded.locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-dataset')))).toEqual(expected)
+  expect(await folded.locator('summary').innerText()).toContain(`${expected.length} idle`)
+  expect(await folded.locator('li').first().isVisible()).toBe(false)
+  await folded.locator('summary').click()
+  expect(await folded.locator('li').first().isVisible()).toBe(true)
+  await folded.locator('summary').click()
+  expect(await folded.getAttribute('open')).toBeNull()
+}
+
+/** Events in the chart's hours of a dataset, by GET /stats/:dataset (its own object, not the summary). */
+async function events48Of(dataset: string, rendered: number): Promise<number> {
+  const res = await fetch(new URL(`/stats/${dataset}`, base), { headers: { Authorization: `Bearer ${TOKEN}` } })
+  const { series } = (await res.json()) as { series: { hour: number; events: number }[] }
+  const firstHour = hourOf(rendered) - 47 * HOUR_MS
+  return series.filter((p) => p.hour >= firstHour).reduce((acc, p) => acc + p.events, 0)
 }
 
 describe('status page in Chromium', () => {
@@ -218,9 +288,10 @@ describe('status page in Chromium', () => {
     const res = await page.goto(base.href)
     expect(res?.status()).toBe(200)
     expect(await page.title()).toContain('logpush-edge')
-    expect(await page.locator('article[data-dataset]').evaluateAll((els) => els.map((e) => e.getAttribute('data-dataset')))).toEqual([...DATASETS])
+    const carded = await cardsOf(page)
+    expect(new Set(carded)).toEqual(new Set(DATASETS.filter(hasCard)))
 
-    for (const s of stats.datasets) {
+    for (const s of stats.datasets.filter((d) => carded.includes(d.dataset))) {
       const counts = ['events', 'written', 'quarantined', 'batches', 'objects', 'duplicates', 'failures'] as const
       for (const metric of counts) {
         expect(await shown(s.dataset, metric), `${s.dataset} ${metric}`).toEqual({ text: formatCount(s[metric]), value: String(s[metric]) })
@@ -248,18 +319,26 @@ describe('status page in Chromium', () => {
   })
 
   it('shows what the seed made of each dataset', async () => {
-    const pill = (dataset: string) => page.locator(`article[data-dataset="${dataset}"] .pill`).innerText()
-    expect(await pill('http_requests')).toBe('Receiving')
-    expect(await pill('firewall_events')).toBe('Failing')
-    expect(await pill('audit_logs')).toBe('Idle')
-    expect(await pill('spectrum_events')).toBe('No data yet')
-    expect((await shown('http_requests', 'duplicates')).value).toBe('1')
+    const pills: Partial<Record<Role, string>> = { busy: 'Receiving', failing: 'Failing', quiet: 'Idle', steady: 'Receiving' }
+    for (const dataset of DATASETS.filter(hasCard)) {
+      expect(await page.locator(`article[data-dataset="${dataset}"] .pill`).innerText(), dataset).toBe(pills[roles.get(dataset) ?? 'empty'])
+    }
+    expect((await shown(INGESTED, 'duplicates')).value).toBe('1')
+    // The Worker runs with the default sink: the labels name S3.
+    expect(await page.locator(`article[data-dataset="${INGESTED}"] dt`, { hasText: 'objects' }).innerText()).toBe('S3 objects')
+  })
+
+  it('puts a failing card first, then the most events in 48 h, and folds the datasets without traffic in 48 h', async () => {
+    const rendered = Date.parse((await page.locator('header time').getAttribute('datetime')) ?? '')
+    expect((await cardsOf(page))[0]).toBe(DATASETS.find((d) => roles.get(d) === 'failing'))
+    await expectCardOrder(page, (dataset) => events48Of(dataset, rendered))
+    await expectFolded(page, expectedIdle(stats.datasets))
   })
 
   it('draws an hourly bar for every hour with events in the last 48 h', async () => {
     const rendered = Date.parse((await page.locator('header time').getAttribute('datetime')) ?? '')
     const firstHour = hourOf(rendered) - 47 * HOUR_MS
-    for (const dataset of DATASETS) {
+    for (const dataset of DATASETS.filter(hasCard)) {
       const res = await fetch(new URL(`/stats/${dataset}`, base), { headers: { Authorization: `Bearer ${TOKEN}` } })
       const { series } = (await res.json()) as { series: { hour: number; events: number }[] }
       const busy = series.filter((p) => p.hour >= firstHour && p.events > 0).length
@@ -282,9 +361,9 @@ describe('status page in Chromium', () => {
     expect(l.scrollWidth).toBeLessThanOrEqual(l.width)
     expect(l.kpis).toHaveLength(5)
     expect(new Set(l.kpis.map((k) => Math.round(k.top))).size, 'rows of totals').toBe(1)
-    expect(l.cards).toHaveLength(DATASETS.length)
+    expect(l.cards).toHaveLength(DATASETS.filter(hasCard).length)
     expect(columns(l.cards), 'columns of cards').toBe(2)
-    expect(new Set(l.cards.map((c) => Math.round(c.top))).size, 'rows of cards').toBe(2)
+    expect(new Set(l.cards.map((c) => Math.round(c.top))).size, 'rows of cards').toBe(Math.ceil(l.cards.length / 2))
     expectApart(l.cards)
     expectOnScreen(l)
     expect(l.clipped, 'numbers cut short').toEqual([])
