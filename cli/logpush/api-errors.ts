@@ -82,7 +82,7 @@ export function explainApiError(err: unknown, step: Step, scope: Scope, context:
     if (JOB_LIMIT.test(text)) {
       return {
         code: 'job_limit',
-        message: `${where} has reached its limit of Logpush jobs, so no job for ${context.dataset ?? 'this dataset'} (${words}): delete jobs it no longer needs (Analytics & Logs -> Logpush in the dashboard lists them all) or ask Cloudflare to raise the limit, then run setup again`,
+        message: `${where} has reached its limit of Logpush jobs (${words}): delete jobs it no longer needs (Analytics & Logs -> Logpush in the dashboard lists them all) or ask Cloudflare to raise the limit, then run setup again`,
       }
     }
     if (NO_LOGPUSH.test(text)) {

@@ -20,9 +20,20 @@ export function renderScopes<R extends { scope: Scope }>(rows: R[], header: stri
   return [...groups].map(([label, group]) => `${label}:\n${table(header, group.map(cells), '  ')}`).join('\n')
 }
 
-/** The failures under the tables, each with its explanation; empty when none failed. */
+/**
+ * The failures under the tables, each explanation once with the datasets it applies to (a job
+ * limit or a refused token fails every dataset of a scope alike); empty when none failed.
+ */
 export function renderFailures(rows: Scoped[]): string {
-  const failed = rows.filter((r) => r.error)
-  if (failed.length === 0) return ''
-  return `\nfailed:\n${failed.map((r) => `  ${r.dataset} on ${scopeLabel(r.scope)}: ${r.error?.message}\n`).join('')}`
+  const byCause = new Map<string, { datasets: string[]; scope: Scope; message: string }>()
+  for (const { dataset, scope, error } of rows) {
+    if (!error) continue
+    const key = `${scopeLabel(scope)}\n${error.message}`
+    const entry = byCause.get(key) ?? { datasets: [], scope, message: error.message }
+    entry.datasets.push(dataset)
+    byCause.set(key, entry)
+  }
+  if (byCause.size === 0) return ''
+  const lines = [...byCause.values()].map((c) => `  ${c.datasets.join(', ')} on ${scopeLabel(c.scope)}: ${c.message}\n`)
+  return `\nfailed:\n${lines.join('')}`
 }

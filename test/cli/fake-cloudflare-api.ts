@@ -312,7 +312,7 @@ export class FakeCloudflareApi {
         return failure(400, 1001, `invalid request: ${c.validation.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`)
       },
       notFound: (c) => {
-        this.violations.push(`no such path in the document: ${c.request.method} ${c.request.path}`)
+        this.violations.push(`no such path in the document: ${c.request.method.toUpperCase()} ${c.request.path}`)
         return failure(404, 7003, 'No route for the URI')
       },
       methodNotAllowed: () => failure(405, 7000, 'No route for that URI'),

@@ -320,7 +320,7 @@ describe('errors, in words a user can act on', () => {
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('\n2 created, 0 updated, 0 unchanged, 1 failed\n')
     expect(r.stdout).toContain(
-      `nel_reports on zone ${FULL_ZONE}: zone ${FULL_ZONE} has reached its limit of Logpush jobs, so no job for nel_reports (Cloudflare: 400 1004: creating a new job is not allowed: exceeded max jobs allowed): delete jobs it no longer needs (Analytics & Logs -> Logpush in the dashboard lists them all) or ask Cloudflare to raise the limit, then run setup again\n`,
+      `nel_reports on zone ${FULL_ZONE}: zone ${FULL_ZONE} has reached its limit of Logpush jobs (Cloudflare: 400 1004: creating a new job is not allowed: exceeded max jobs allowed): delete jobs it no longer needs (Analytics & Logs -> Logpush in the dashboard lists them all) or ask Cloudflare to raise the limit, then run setup again\n`,
     )
     expect(fake.jobsOf('zone', FULL_ZONE).map((j) => j.dataset)).toEqual(['dns_logs', 'http_requests'])
     expect((await cli(['teardown', '--zone', FULL_ZONE])).code).toBe(0)
