@@ -31,13 +31,13 @@ const NO_LOGPUSH = /plan|entitle|not available|subscription/i
 
 // Codes Cloudflare uses for a token it does not take (invalid, expired, malformed header) or one
 // without the permission the call needs.
-const TOKEN_CODES = new Set([1000, 6003, 6111, 9106, 9109, 10000, 10001])
+const TOKEN_CODES = new Set([1000, 6003, 6111, 9106, 9109, 10000])
 
 const CODE_NOT_ALLOWED = 1004
 const CODE_DESTINATION = 1002
 
 /** True for a dataset whose jobs need Zero Trust: PII Read on the token as well as Logs Edit. */
-export function isZeroTrust(dataset: string): boolean {
+function isZeroTrust(dataset: string): boolean {
   return ZERO_TRUST_DATASETS.has(dataset)
 }
 

@@ -1,7 +1,7 @@
 import type { LogpushJob } from './api'
 
 /** Every job we make is named this plus the dataset with `-` for `_` (older API versions refuse `_`). */
-export const JOB_NAME_PREFIX = 'logpush-edge-'
+const JOB_NAME_PREFIX = 'logpush-edge-'
 
 /**
  * Nanosecond RFC 3339 strings: full precision like the API's default `unixnano`, but as strings,
@@ -10,7 +10,7 @@ export const JOB_NAME_PREFIX = 'logpush-edge-'
  * integer's unit by its magnitude.
  */
 export const TIMESTAMP_FORMAT = 'rfc3339ns'
-export const OUTPUT_TYPE = 'ndjson'
+const OUTPUT_TYPE = 'ndjson'
 
 /** The name of our job for a dataset: `logpush-edge-http-requests`. */
 export function jobName(dataset: string): string {

@@ -248,7 +248,7 @@ describe('check', () => {
     expect(badLimit.stderr).toBe('logpush-edge: --max-line-bytes must be a positive whole number of bytes, got "0"\n')
     expect(badLimit.code).toBe(2)
     const unknownCommand = await run(['chekc'])
-    expect(unknownCommand.stderr).toBe('logpush-edge: unknown command "chekc"; commands: check (see `logpush-edge --help`)\n')
+    expect(unknownCommand.stderr).toBe('logpush-edge: unknown command "chekc"; commands: check, setup, status, teardown, drift (see `logpush-edge --help`)\n')
     expect(unknownCommand.code).toBe(2)
   })
 

@@ -415,6 +415,18 @@ describe('errors, in words a user can act on', () => {
     expect(nowhere.code).toBe(2)
     expect(nowhere.stderr).toContain('say where: --zone <zone id>')
   })
+
+  it('--help: each command says its flags, environment and exit status; the overall help lists them', async () => {
+    for (const command of ['setup', 'status', 'teardown', 'drift']) {
+      const help = await cli([command, '--help'])
+      expect(help.code).toBe(0)
+      expect(help.stdout).toMatch(new RegExp(`^Usage: logpush-edge ${command} `))
+      expect(help.stdout).toContain('CLOUDFLARE_API_TOKEN')
+      expect(help.stdout).toContain('Exit status: 0 ')
+    }
+    const overall = await cli(['--help'])
+    for (const command of ['setup', 'status', 'teardown', 'drift']) expect(overall.stdout).toMatch(new RegExp(`\\n {2}${command} +\\w`))
+  })
 })
 
 describe('drift', () => {

@@ -50,10 +50,10 @@ function help(): string {
                           --datasets <a,b|all> [--ingest-token <token>] [--dry-run] [--json]
 
 Creates, or updates in place, one Logpush job per dataset and zone or account, pointing at
-<worker-url>/logpush/<dataset> with the ingest token as its Authorization header, every field the
-dataset's fields endpoint lists, NDJSON, ${TIMESTAMP_FORMAT} timestamps (full precision) and
-enabled. Our jobs are named logpush-edge-<dataset, - for _>: a re-run finds them and changes only
-what is not in place, so running it again creates nothing and changes nothing.
+<worker-url>/logpush/<dataset> with the ingest token as its Authorization header, with every
+field the dataset's fields endpoint lists, NDJSON, ${TIMESTAMP_FORMAT} timestamps (full precision),
+enabled. Our jobs are named logpush-edge-<dataset, - for _>: a re-run finds them and changes
+only what is not in place, so running it again creates nothing and changes nothing.
 
 First it checks the Worker: /healthz must say ok, and the Worker must take the ingest token.
 
