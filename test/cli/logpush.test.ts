@@ -227,6 +227,19 @@ describe('setup -> status -> teardown through the real Worker', () => {
     expect(r.code).toBe(1)
     expect(r.stdout).toContain(`\nneeds a look:\n  spectrum_events on zone ${ZONE} (job #${spectrum.id}): Cloudflare: upload failed: status 503\n`)
     fake.editJob('zone', ZONE, spectrum.id, (job) => Object.assign(job, { last_error: null, error_message: null }))
+
+    // A job of ours whose Worker is gone: its counters cannot be read.
+    const port = await closedPort()
+    const nel = fake.jobsOf('zone', ZONE).find((j) => j.dataset === 'nel_reports')!
+    fake.editJob('zone', ZONE, nel.id, (job) => {
+      job.destination_conf = destination('nel_reports', `http://127.0.0.1:${port}`)
+    })
+    const gone = await cli(['status', '--zone', ZONE, '--datasets', 'nel_reports'])
+    expect(gone.code).toBe(1)
+    expect(gone.stdout).toContain(`  nel_reports on zone ${ZONE} (job #${nel.id}): Worker: cannot reach http://127.0.0.1:${port}/stats (ECONNREFUSED)\n`)
+    fake.editJob('zone', ZONE, nel.id, (job) => {
+      job.destination_conf = destination('nel_reports')
+    })
   })
 
   it("teardown deletes our jobs and only ours: someone else's job is listed as left alone", async () => {
