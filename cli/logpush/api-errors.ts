@@ -53,7 +53,7 @@ export function isDestinationCheckFailure(err: unknown): boolean {
 }
 
 /** Cloudflare's own words of an API error: each `code: message`, or the status alone. */
-export function cloudflareWords(err: APIError): string {
+function cloudflareWords(err: APIError): string {
   const parts = err.errors.map((e) => `${e.code}: ${e.message}`)
   return parts.length > 0 ? `${err.status} ${parts.join('; ')}` : err.message
 }
