@@ -1,4 +1,5 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
+import { redact } from './redact'
 
 /** Exit statuses, the same for every command (DESIGN.md, "The command line"). */
 export const EXIT_OK = 0
@@ -23,6 +24,14 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
+/**
+ * A peer the command needs cannot be reached or is not ready (the Cloudflare API, the Worker):
+ * nothing was checked or changed past it, so the router prints the message and exits with EXIT_USAGE.
+ */
+export class ConnectionError extends Error {
+  override name = 'ConnectionError'
+}
+
 /** The options every command takes. */
 export const COMMON_OPTIONS = {
   json: { type: 'boolean' },
@@ -44,7 +53,12 @@ export function parseCommandArgs<O extends ParseArgsOptionsConfig>(command: stri
   }
 }
 
-/** Writes `value` to stdout as the one JSON object of a `--json` run. */
+/** Writes `value` to stdout as the one JSON object of a `--json` run, with this run's secrets masked. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`)
+  process.stdout.write(`${redact(JSON.stringify(value))}\n`)
+}
+
+/** Writes `text` to stdout with this run's secrets masked. */
+export function printText(text: string): void {
+  process.stdout.write(redact(text))
 }

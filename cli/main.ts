@@ -1,11 +1,16 @@
 import { parseArgs } from 'node:util'
-import { COMMON_OPTIONS, type Command, EXIT_OK, EXIT_USAGE, UsageError, printJson } from './command'
+import { COMMON_OPTIONS, type Command, ConnectionError, EXIT_OK, EXIT_USAGE, UsageError, printJson } from './command'
 import { check } from './commands/check'
 import { ddl } from './commands/ddl'
+import { drift } from './commands/drift'
 import { query } from './commands/query'
+import { setup } from './commands/setup'
+import { status } from './commands/status'
+import { teardown } from './commands/teardown'
+import { redact } from './redact'
 
 // A new command is a module under commands/ and a line here.
-const COMMANDS: readonly Command[] = [check, ddl, query]
+const COMMANDS: readonly Command[] = [check, ddl, query, setup, status, teardown, drift]
 
 function overallHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
@@ -22,8 +27,10 @@ function overallHelp(): string {
 }
 
 function fail(message: string, json: boolean): number {
-  if (json) printJson({ error: message })
-  else process.stderr.write(`logpush-edge: ${message}\n`)
+  // A message may quote an answer that echoed a token (a URL, Cloudflare's words): never print one.
+  const text = redact(message)
+  if (json) printJson({ error: text })
+  else process.stderr.write(`logpush-edge: ${text}\n`)
   return EXIT_USAGE
 }
 
@@ -54,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest)
   } catch (err) {
-    if (err instanceof UsageError) return fail(err.message, json)
+    if (err instanceof UsageError || err instanceof ConnectionError) return fail(err.message, json)
     // A bug, not a finding: exit 1 would read as "your data has a problem".
     return fail(`unexpected error, please report it: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, json)
   }

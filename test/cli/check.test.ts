@@ -250,7 +250,7 @@ describe('check', () => {
     expect(badLimit.stderr).toBe('logpush-edge: --max-line-bytes must be a positive whole number of bytes, got "0"\n')
     expect(badLimit.code).toBe(2)
     const unknownCommand = await run(['chekc'])
-    expect(unknownCommand.stderr).toBe('logpush-edge: unknown command "chekc"; commands: check, ddl, query (see `logpush-edge --help`)\n')
+    expect(unknownCommand.stderr).toBe('logpush-edge: unknown command "chekc"; commands: check, ddl, query, setup, status, teardown, drift (see `logpush-edge --help`)\n')
     expect(unknownCommand.code).toBe(2)
   })
 

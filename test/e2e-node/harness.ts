@@ -27,7 +27,8 @@ export interface Stack {
   close(): Promise<void>
 }
 
-export async function startStack(vars: Record<string, string> = {}): Promise<Stack> {
+/** The stack, with Worker variables and secrets set over the local defaults (another INGEST_TOKEN, say). */
+export async function startStack(vars: Record<string, string> = {}, secrets: Record<string, string> = {}): Promise<Stack> {
   const require = createRequire(import.meta.url)
   // s3rver knows only S3RVER/S3RVER until a key pair is added to its dummy account.
   const account = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } }
@@ -49,6 +50,7 @@ export async function startStack(vars: Record<string, string> = {}): Promise<Sta
           INGEST_TOKEN,
           PROXY_ACCESS_KEY_ID: PROXY_KEY.accessKeyId,
           PROXY_SECRET_ACCESS_KEY: PROXY_KEY.secretAccessKey,
+          ...secrets,
         },
       },
     ],
