@@ -250,7 +250,9 @@ describe('check', () => {
     expect(badLimit.stderr).toBe('logpush-edge: --max-line-bytes must be a positive whole number of bytes, got "0"\n')
     expect(badLimit.code).toBe(2)
     const unknownCommand = await run(['chekc'])
-    expect(unknownCommand.stderr).toBe('logpush-edge: unknown command "chekc"; commands: check, ddl, query, setup, status, teardown, drift (see `logpush-edge --help`)\n')
+    expect(unknownCommand.stderr).toBe(
+      'logpush-edge: unknown command "chekc"; commands: check, ddl, query, setup, status, teardown, drift (see `logpush-edge --help`)\n',
+    )
     expect(unknownCommand.code).toBe(2)
   })
 
@@ -262,7 +264,7 @@ describe('check', () => {
     expect((await run(['help', 'check'])).stdout).toBe(help.stdout)
     const overall = await run(['--help'])
     expect(overall.stdout).toMatch(/^Usage: logpush-edge <command>/)
-    expect(overall.stdout).toMatch(/\n {2}check {2}run local Logpush files/)
+    expect(overall.stdout).toMatch(/\n {2}check {2,}run local Logpush files/)
     expect(overall.code).toBe(0)
     const none = await run([])
     expect(none).toEqual({ code: 2, stdout: '', stderr: overall.stdout })
