@@ -104,7 +104,7 @@ g:hover .hit { fill: color-mix(in srgb, var(--events) 8%, transparent); }
 .idle summary::-webkit-details-marker { display: none; }
 .idle summary::before { content: ""; align-self: center; width: 6px; height: 6px; border-right: 2px solid var(--muted); border-bottom: 2px solid var(--muted); transform: rotate(-45deg); margin-right: 4px; transition: transform .15s; }
 .idle[open] summary::before { transform: rotate(45deg); }
-.idle summary .muted { font-size: 13px; }
+.idle-sub { color: var(--muted); font-size: 13px; }
 .idle-title { font-weight: 600; }
 .idle-list { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 0 16px; margin: 0; padding: 4px 18px 14px; list-style: none; border-top: 1px solid var(--line); }
 .idle-list li { display: flex; flex-direction: column; gap: 1px; min-width: 0; padding: 8px 0; border-bottom: 1px solid var(--grid); }

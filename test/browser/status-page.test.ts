@@ -5,11 +5,10 @@ import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestHarness, type TestHarness } from 'wrangler'
-import { readOverview, type CountersEnv, type DatasetRecent, type DatasetStats } from '../../src/counters/client'
+import type { DatasetStats } from '../../src/counters/client'
 import { HOUR_MS, hourOf } from '../../src/counters/hours'
 import { knownDatasets } from '../../src/schema/registry'
 import { formatBytes, formatCount, formatDuration, formatRate } from '../../src/status/format'
-import { StatusPage } from '../../src/status/page'
 import { testBindings } from '../../vitest.config'
 import { seedCounters, type Role } from './seed'
 
@@ -17,12 +16,6 @@ import { seedCounters, type Role } from './seed'
 const DATASETS = knownDatasets()
 /** The fixtures posted below are http_requests logs: that dataset is the busy one. */
 const INGESTED = 'http_requests'
-/** A deployment with every Logpush dataset serves this many. */
-const SCALE = 37
-// The Worker's page shows the manifest's datasets. Made-up names, seeded into the same objects
-// and read through the same summary, fill the list up to SCALE for the page at that size (none
-// when the manifest has SCALE already).
-const AT_SCALE = [...DATASETS, ...Array.from({ length: Math.max(0, SCALE - DATASETS.length) }, (_, i) => `synthetic_${String(i + 1).padStart(2, '0')}`)]
 /** Roles whose datasets have traffic within the chart's 48 hours, so a card. */
 const WITH_CARD = new Set<Role>(['busy', 'failing', 'quiet', 'steady'])
 const hasCard = (dataset: string) => WITH_CARD.has(roles.get(dataset) ?? 'empty')
@@ -53,7 +46,6 @@ let context: BrowserContext
 let page: Page
 let stats: StatsBody
 let roles: Map<string, Role>
-let workerEnv: CountersEnv
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`)
@@ -61,8 +53,7 @@ beforeAll(async () => {
   server = createTestHarness({ workers: [{ configPath: './wrangler.toml', secrets: { ...testBindings, S3_ENDPOINT: inject('s3Url') } }] })
   base = (await server.listen()).url
   // Days of history, seeded through the same client and RPC the ingest route uses...
-  workerEnv = await server.getWorker<Env>().getEnv()
-  roles = await seedCounters(workerEnv, Date.now(), AT_SCALE, INGESTED)
+  roles = await seedCounters(await server.getWorker<Env>().getEnv(), Date.now(), DATASETS, INGESTED)
   // ...and real batches through the Logpush route, into the local S3 server, for the current hour.
   for (const fixture of INGESTED_FIXTURES) {
     const body = await readFile(join(import.meta.dirname, '..', '..', 'fixtures', fixture))
@@ -104,9 +95,10 @@ const KEY = ['.brand-name', 'header time', '.kpi-value', 'article h2', 'article 
 
 /** Text whose contrast with what is behind it is checked: the page's words and numbers. */
 const TEXT = ['.brand-name', '.updated', '.kpi-label', '.kpi-value', '.kpi-note', 'article h2', 'article dt', 'article dd', '.chart-title', '.foot']
-/** The folded list's text: its summary line always, its rows once opened. */
-const IDLE_TEXT = ['.idle-title', '.idle-sub']
-const IDLE_OPEN_TEXT = [...IDLE_TEXT, '.idle-name', '.idle-note']
+/** The page's text with the idle datasets folded: the list's summary line is shown. */
+const FOLDED_TEXT = [...TEXT, '.idle-title', '.idle-sub']
+/** The page's text with the list opened: its rows too. */
+const OPEN_TEXT = [...FOLDED_TEXT, '.idle-name', '.idle-note']
 
 interface Box {
   left: number
@@ -122,6 +114,8 @@ interface Layout {
   background: string
   cardBackground: string
   cards: Box[]
+  /** The rows of the idle list that are drawn (none while it is folded). */
+  idleRows: Box[]
   kpis: Box[]
   /** The KEY elements, with their box (null when not rendered: display none). */
   key: { selector: string; box: Box | null }[]
@@ -130,9 +124,9 @@ interface Layout {
   text: { selector: string; color: string; background: string }[]
 }
 
-/** Measures a page as drawn at the current viewport and colour scheme; `text` is TEXT and what else to check. */
-function layout(on: Page = page, text: string[] = TEXT): Promise<Layout> {
-  return on.evaluate(
+/** Measures the page as drawn at the current viewport and colour scheme, with the colours of `text`. */
+function layout(text: string[]): Promise<Layout> {
+  return page.evaluate(
     ({ text, key }) => {
       const box = (el: Element): Box => {
         const r = el.getBoundingClientRect()
@@ -154,6 +148,10 @@ function layout(on: Page = page, text: string[] = TEXT): Promise<Layout> {
         background: getComputedStyle(document.body).backgroundColor,
         cardBackground: getComputedStyle(document.querySelector('article[data-dataset]')!).backgroundColor,
         cards: all('article[data-dataset]').map(box),
+        // A closed <details> hides its rows without display: none (offsetParent stays set).
+        idleRows: all('.idle-list li')
+          .filter((el) => el.checkVisibility())
+          .map(box),
         kpis: all('.kpi').map(box),
         key: key.flatMap((selector) => {
           const found = all(selector)
@@ -165,7 +163,7 @@ function layout(on: Page = page, text: string[] = TEXT): Promise<Layout> {
           .map((el) => el.textContent ?? ''),
         text: text.flatMap((selector) =>
           all(selector)
-            .filter((el) => (el as HTMLElement).offsetParent !== null && (el.textContent ?? '').trim() !== '')
+            .filter((el) => el.checkVisibility() && (el.textContent ?? '').trim() !== '')
             .map((el) => ({ selector, color: getComputedStyle(el).color, background: backdrop(el) })),
         ),
       }
@@ -215,8 +213,29 @@ function expectApart(boxes: Box[]): void {
   }
 }
 
+/** Opens the list of idle datasets for `run`, and folds it again after. */
+async function withIdleOpen<T>(run: () => Promise<T>): Promise<T> {
+  const summary = page.locator('details.idle summary')
+  await summary.click()
+  expect(await page.locator('details.idle').getAttribute('open')).not.toBeNull()
+  try {
+    return await run()
+  } finally {
+    await summary.click()
+  }
+}
+
+/** The opened list's rows: all of them drawn, apart, within the screen, in `cols` columns. */
+function expectIdleRows(l: Layout, count: number, cols: (n: number) => boolean): void {
+  expect(l.idleRows).toHaveLength(count)
+  expect(cols(columns(l.idleRows)), `${columns(l.idleRows)} columns of idle rows`).toBe(true)
+  expectApart(l.idleRows)
+  for (const row of l.idleRows) expect(row.right, 'an idle row ends on screen').toBeLessThanOrEqual(l.width)
+  expect(l.scrollWidth).toBeLessThanOrEqual(l.width)
+}
+
 /** Every word and number of `text` is shown and stands out from what is behind it by WCAG AA's 4.5:1 at least. */
-function expectReadable(l: Layout, text: string[] = TEXT): void {
+function expectReadable(l: Layout, text: string[]): void {
   for (const selector of text)
     expect(
       l.text.some((t) => t.selector === selector),
@@ -236,13 +255,13 @@ function expectedIdle(datasets: readonly DatasetStats[]): string[] {
 }
 
 /** The datasets of the cards, in page order. */
-function cardsOf(on: Page): Promise<string[]> {
-  return on.locator('article[data-dataset]').evaluateAll((els) => els.map((e) => e.getAttribute('data-dataset') ?? ''))
+function cardsOf(): Promise<string[]> {
+  return page.locator('article[data-dataset]').evaluateAll((els) => els.map((e) => e.getAttribute('data-dataset') ?? ''))
 }
 
 /** The cards come failing first, then by events in the chart's hours, the most first; `events48` gives those. */
-async function expectCardOrder(on: Page, events48: (dataset: string) => Promise<number>): Promise<void> {
-  const cards = await on
+async function expectCardOrder(events48: (dataset: string) => Promise<number>): Promise<void> {
+  const cards = await page
     .locator('article[data-dataset]')
     .evaluateAll((els) => els.map((e) => ({ dataset: e.getAttribute('data-dataset') ?? '', failing: e.classList.contains('state-failing') })))
   const keys = await Promise.all(cards.map(async (c) => ({ ...c, events: await events48(c.dataset) })))
@@ -255,8 +274,8 @@ async function expectCardOrder(on: Page, events48: (dataset: string) => Promise<
 }
 
 /** The folded list holds exactly `expected`, in that order, counted in its summary, closed until clicked. */
-async function expectFolded(on: Page, expected: string[]): Promise<void> {
-  const folded = on.locator('details.idle')
+async function expectFolded(expected: string[]): Promise<void> {
+  const folded = page.locator('details.idle')
   expect(await folded.count()).toBe(expected.length > 0 ? 1 : 0)
   if (expected.length === 0) return
   expect(await folded.getAttribute('open')).toBeNull()
@@ -288,7 +307,7 @@ describe('status page in Chromium', () => {
     const res = await page.goto(base.href)
     expect(res?.status()).toBe(200)
     expect(await page.title()).toContain('logpush-edge')
-    const carded = await cardsOf(page)
+    const carded = await cardsOf()
     expect(new Set(carded)).toEqual(new Set(DATASETS.filter(hasCard)))
 
     for (const s of stats.datasets.filter((d) => carded.includes(d.dataset))) {
@@ -330,9 +349,9 @@ describe('status page in Chromium', () => {
 
   it('puts a failing card first, then the most events in 48 h, and folds the datasets without traffic in 48 h', async () => {
     const rendered = Date.parse((await page.locator('header time').getAttribute('datetime')) ?? '')
-    expect((await cardsOf(page))[0]).toBe(DATASETS.find((d) => roles.get(d) === 'failing'))
-    await expectCardOrder(page, (dataset) => events48Of(dataset, rendered))
-    await expectFolded(page, expectedIdle(stats.datasets))
+    expect((await cardsOf())[0]).toBe(DATASETS.find((d) => roles.get(d) === 'failing'))
+    await expectCardOrder((dataset) => events48Of(dataset, rendered))
+    await expectFolded(expectedIdle(stats.datasets))
   })
 
   it('draws an hourly bar for every hour with events in the last 48 h', async () => {
@@ -353,11 +372,11 @@ describe('status page in Chromium', () => {
     for (const secret of SECRETS) expect(html).not.toContain(secret)
   })
 
-  it('at desktop width: no sideways scroll, the totals in one row, the cards in two columns, all on screen (status-desktop.png)', async () => {
+  it('at desktop width: no sideways scroll, the totals in one row, the cards in two columns, the idle list in columns (status-desktop.png, status-desktop-open.png)', async () => {
     await page.setViewportSize({ width: 1280, height: 900 })
     await page.emulateMedia({ colorScheme: 'light' })
     await page.screenshot({ path: join(ARTIFACTS, 'status-desktop.png'), fullPage: true })
-    const l = await layout()
+    const l = await layout(FOLDED_TEXT)
     expect(l.scrollWidth).toBeLessThanOrEqual(l.width)
     expect(l.kpis).toHaveLength(5)
     expect(new Set(l.kpis.map((k) => Math.round(k.top))).size, 'rows of totals').toBe(1)
@@ -368,40 +387,64 @@ describe('status page in Chromium', () => {
     expectOnScreen(l)
     expect(l.clipped, 'numbers cut short').toEqual([])
     expect(luminance(l.background), 'a light page').toBeGreaterThan(0.8)
-    expectReadable(l)
+    expectReadable(l, FOLDED_TEXT)
+    expect(l.idleRows, 'folded').toEqual([])
+
+    await withIdleOpen(async () => {
+      await page.screenshot({ path: join(ARTIFACTS, 'status-desktop-open.png'), fullPage: true })
+      const open = await layout(OPEN_TEXT)
+      expectIdleRows(open, DATASETS.length - l.cards.length, (n) => n >= 3)
+      expectReadable(open, OPEN_TEXT)
+    })
   })
 
-  it('on a phone: no sideways scroll, one column of cards, all on screen (status-phone.png, status-phone-full.png)', async () => {
+  it('on a phone: no sideways scroll, one column of cards and of idle datasets, all on screen (status-phone.png, status-phone-full.png, status-phone-open.png)', async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
-    // The first screen, as a phone shows it, and the whole page.
+    // The first screen, as a phone shows it (from the top: the tests before scrolled to the
+    // idle list), and the whole page.
+    await page.evaluate(() => scrollTo(0, 0))
     await page.screenshot({ path: join(ARTIFACTS, 'status-phone.png') })
     await page.screenshot({ path: join(ARTIFACTS, 'status-phone-full.png'), fullPage: true })
-    const l = await layout()
+    const l = await layout(FOLDED_TEXT)
     expect(columns(l.cards), 'columns of cards').toBe(1)
     expectApart(l.cards)
     expectOnScreen(l)
     expect(l.clipped, 'numbers cut short').toEqual([])
-    expectReadable(l)
+    expectReadable(l, FOLDED_TEXT)
+
+    await withIdleOpen(async () => {
+      await page.screenshot({ path: join(ARTIFACTS, 'status-phone-open.png'), fullPage: true })
+      const open = await layout(OPEN_TEXT)
+      expectIdleRows(open, DATASETS.length - l.cards.length, (n) => n === 1)
+      expectReadable(open, OPEN_TEXT)
+    })
   })
 
-  it('in dark mode: dark backgrounds, light text that reads, the same layout (status-desktop-dark.png)', async () => {
+  it('in dark mode: dark backgrounds, light text that reads, the same layout (status-desktop-dark.png, status-desktop-dark-open.png)', async () => {
     await page.setViewportSize({ width: 1280, height: 900 })
-    const light = await layout()
+    const light = await layout(FOLDED_TEXT)
     await page.emulateMedia({ colorScheme: 'dark' })
     try {
       await page.screenshot({ path: join(ARTIFACTS, 'status-desktop-dark.png'), fullPage: true })
-      const dark = await layout()
+      const dark = await layout(FOLDED_TEXT)
       expect(dark.dark, 'prefers-color-scheme: dark').toBe(true)
       expect(dark.background).not.toBe(light.background)
       expect(dark.cardBackground).not.toBe(light.cardBackground)
       expect(luminance(dark.background), 'a dark page').toBeLessThan(0.05)
       expect(luminance(dark.cardBackground), 'dark cards').toBeLessThan(0.05)
       expect(Math.min(...dark.text.map((t) => luminance(t.color))), 'the dimmest text').toBeGreaterThan(0.25)
-      expectReadable(dark)
+      expectReadable(dark, FOLDED_TEXT)
       expect(dark.cards, 'the same layout as in light mode').toEqual(light.cards)
       expect(dark.scrollWidth).toBeLessThanOrEqual(dark.width)
       expectOnScreen(dark)
+
+      await withIdleOpen(async () => {
+        await page.screenshot({ path: join(ARTIFACTS, 'status-desktop-dark-open.png'), fullPage: true })
+        const open = await layout(OPEN_TEXT)
+        expect(Math.min(...open.text.map((t) => luminance(t.color))), 'the dimmest text').toBeGreaterThan(0.25)
+        expectReadable(open, OPEN_TEXT)
+      })
     } finally {
       await page.emulateMedia({ colorScheme: 'light' })
     }

@@ -43,6 +43,9 @@ describe('GET /', () => {
     expect(html).toContain(`<details class="idle" data-idle="${DATASETS.length - 1}">`)
     for (const name of DATASETS.filter((d) => d !== 'spectrum_events')) expect(html).toMatch(new RegExp(`<li data-dataset="${name}"`))
     expect(html).toContain('data-metric="events" data-value="1234">1,234<')
+    // Long names break between their words in a narrow column, never inside one.
+    expect(html).toContain('<h2>spectrum_<wbr/>events</h2>')
+    expect(html).toContain('<code class="idle-name">http_<wbr/>requests</code>')
     expect(html).not.toContain('<script')
     for (const secret of ['dev-token', 'local-secret']) expect(html).not.toContain(secret)
   })
