@@ -17,6 +17,7 @@ import {
   buildBundle,
   buildSinkBundle,
   fileBody,
+  compressOnly,
   floor,
   gc,
   loadPipeline,
@@ -30,6 +31,8 @@ import {
 } from './lib.mjs'
 
 const MB = 1e6
+/** Workers Standard (Paid plan) CPU time past the 30M ms included: $0.02 per million CPU ms (developers.cloudflare.com pricing, as of 2026-12). */
+const USD_PER_MILLION_CPU_MS = 0.02
 const MIB = 1024 * 1024
 const SIZES = { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 }
 /** Throughput runs go past Logpush's 1 GB cap (1M http_requests lines are ~2.7 GB), so raise it. */
@@ -107,7 +110,9 @@ async function throughput(opts, pipe, sink, figures, rows) {
       const f = []
       const p = []
       const s = []
+      const c = []
       for (let r = 0; r < runs; r++) {
+        c.push(await timed(() => compressOnly(fileBody(data.file), opts.level)))
         f.push(await timed(() => floor(fileBody(data.file), opts.level)))
         p.push(await timed(() => pipeline(pipe.mod, schema, fileBody(data.file), opts.level, THROUGHPUT_LIMITS)))
         if (toS3) s.push(await timed(() => intoS3(data.file)))
@@ -116,7 +121,12 @@ async function throughput(opts, pipe, sink, figures, rows) {
 
       const k = `${dataset}_${size}`
       const row = summarise(dataset, size, 'null', data, f, p)
+      const compress = summarise(dataset, size, 'null', data, c, p)
+      row.ratioCompress = compress.ratio
       Object.assign(figures, sinkFigures(k, row), {
+        [`compress_events_per_s_${k}`]: round(compress.f.evps, 0),
+        [`compress_cpu_ms_per_10k_${k}`]: round(compress.f.cpu10k),
+        [`ratio_compress_${k}`]: round(compress.ratio, 3),
         [`floor_events_per_s_${k}`]: round(row.f.evps, 0),
         [`floor_mb_per_s_${k}`]: round(row.f.mbps),
         [`floor_cpu_ms_per_10k_${k}`]: round(row.f.cpu10k),
@@ -127,6 +137,8 @@ async function throughput(opts, pipe, sink, figures, rows) {
       log(formatRow(row))
       if (toS3) {
         const s3Row = summarise(dataset, size, 's3', data, f, s)
+        s3Row.ratioCompress = summarise(dataset, size, 's3', data, c, s).ratio
+        figures[`ratio_compress_${k}_s3`] = round(s3Row.ratioCompress, 3)
         Object.assign(figures, sinkFigures(`${k}_s3`, s3Row), {
           [`objects_${k}_s3`]: s3Row.got.objects,
           [`parts_${k}_s3`]: s3Row.got.parts,
@@ -138,8 +150,10 @@ async function throughput(opts, pipe, sink, figures, rows) {
     }
     // The headline ratio of a dataset: its 100k figure (best of N), else the largest size run.
     const headline = ['100k', '1m', '10k'].find((s) => opts.sizes.includes(s))
+    figures[`ratio_compress_${dataset}`] = figures[`ratio_compress_${dataset}_${headline}`]
     for (const suffix of toS3 ? ['', '_s3'] : ['']) {
       figures[`ratio_${dataset}${suffix}`] = figures[`ratio_${dataset}_${headline}${suffix}`]
+      figures[`usd_per_tb_${dataset}${suffix}`] = figures[`usd_per_tb_${dataset}_${headline}${suffix}`]
       figures[`ratio_cpu_${dataset}${suffix}`] = figures[`ratio_cpu_${dataset}_${headline}${suffix}`]
     }
   }
@@ -148,6 +162,8 @@ async function throughput(opts, pipe, sink, figures, rows) {
 /** The figures of one sink's row; `key` is `<dataset>_<size>`, with `_s3` for the S3 sink. */
 function sinkFigures(key, row) {
   return {
+    [`cpu_ms_per_gb_${key}`]: round(cpuMsPerGb(row), 0),
+    [`usd_per_tb_${key}`]: round(usdPerTb(row), 2),
     [`events_per_s_${key}`]: round(row.p.evps, 0),
     [`mb_per_s_${key}`]: round(row.p.mbps),
     [`cpu_ms_per_10k_${key}`]: round(row.p.cpu10k),
@@ -157,6 +173,16 @@ function sinkFigures(key, row) {
     [`noise_pct_${key}`]: round(row.noise),
     [`out_gzip_mb_${key}`]: round(row.got.bytesOut / MB, 2),
   }
+}
+
+/** CPU, which is what Workers bill, per GB (10^9 bytes) of uncompressed input. */
+function cpuMsPerGb(row) {
+  return (row.p.cpu10k / 1e4) * (row.lines / (row.mb * MB)) * 1e9
+}
+
+/** The Workers CPU cost of a TB of uncompressed input at the Standard price. */
+function usdPerTb(row) {
+  return ((cpuMsPerGb(row) * 1000) / 1e6) * USD_PER_MILLION_CPU_MS
 }
 
 function checkCounts(row, detail) {
@@ -218,6 +244,8 @@ const COLUMNS = [
   ['pipe cpu/10k', 12],
   ['ratio', 6],
   ['ratio cpu', 9],
+  ['ratio gz', 8],
+  ['$/TB', 6],
   ['best/median ms (floor | pipe)', 34],
 ]
 
@@ -239,6 +267,8 @@ function formatRow(r) {
     `${r.p.cpu10k.toFixed(0)} ms`,
     r.ratio.toFixed(2),
     r.ratioCpu.toFixed(2),
+    r.ratioCompress.toFixed(2),
+    usdPerTb(r).toFixed(2),
     `${r.f.bestMs.toFixed(0)}/${r.f.medianMs.toFixed(0)} | ${r.p.bestMs.toFixed(0)}/${r.p.medianMs.toFixed(0)} (n=${r.p.runs})`,
   ]
   return cells.map((c, i) => String(c).padStart(COLUMNS[i][1])).join(' ')
