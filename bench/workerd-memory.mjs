@@ -1,4 +1,5 @@
 // npm run bench:workerd-memory [-- --cases=1gib,5000h,1m_tiny,s3_put_1gib] [--quick]
+// npm run bench:workerd-memory -- --no-calibration --cases=tp_http_requests,tp_gateway_dns   (throughput)
 //
 // The Worker's memory while a batch runs through the real runtime: `wrangler dev` (workerd) over
 // the local S3 server, as `npm start` runs them, one fresh stack per case. A sampler thread polls
@@ -8,6 +9,10 @@
 // A calibration first allocates 100 MiB of each kind in the isolate, so that a figure near zero
 // is known to be one. Prints a table and, last, one JSON line. It reports; it never fails on a
 // threshold. Linux only (/proc).
+//
+// The tp_<dataset> cases post one of `npm run bench`'s 100k-line batches instead, and report the
+// production runtime's events/s and workerd's CPU per 10k events (from /proc) beside the same
+// file through the pipeline in Node.
 
 import { spawn } from 'node:child_process'
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -18,11 +23,14 @@ import { fileURLToPath } from 'node:url'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { createGzip } from 'node:zlib'
 import WebSocket from 'ws'
+import { ensureDataset, SCHEMA_OF } from './generate.mjs'
+import { buildBundle, fileBody, loadPipeline, pipeline, timed } from './lib.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT_DIR = join(ROOT, 'bench', 'out')
 const MIB = 1024 * 1024
 const MB = 1e6
+const CLOCK_TICKS_PER_S = 100
 const SAMPLE_MS = 50
 const IDLE_MS = 1500
 const INGEST_TOKEN = 'dev-token'
@@ -51,6 +59,14 @@ const CASES = {
     about: '100,000 tiny http_requests events over 2 hours (--quick)',
     run: (stack) => postCase(stack, () => tinyBatch('100k-tiny', 100_000, (i) => TINY_START_NS + (BigInt(i) * 2n * HOUR_NS) / 100_000n)),
   },
+}
+/** Throughput in the real runtime: the bench's own 100k-line batches, beside Node on the same file. */
+const THROUGHPUT_DATASETS = ['http_requests', 'http_requests_rfc3339', 'firewall_events', 'audit_logs', 'gateway_dns', 'gateway_http']
+for (const dataset of THROUGHPUT_DATASETS) {
+  CASES[`tp_${dataset}`] = {
+    about: `${dataset}, the bench's 100k lines: events/s and workerd CPU beside Node's`,
+    run: (stack) => throughputCase(stack, dataset),
+  }
 }
 const FULL_CASES = ['1gib', '5000h', '1m_tiny', 's3_put_1gib']
 const QUICK_CASES = ['100k_tiny']
@@ -423,6 +439,51 @@ async function postCase(stack, makeBody) {
   })
 }
 
+/** CPU ms the process has used (user + system), from /proc: workerd's own, whatever thread. */
+function processCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime and stime, fields 14 and 15 of proc(5), in clock ticks (100 a second on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S
+}
+
+/**
+ * One of the bench's batches through the Worker in workerd (into the local S3 server, as
+ * `npm start`), then the same file through the pipeline in Node into the bench's null sink: the
+ * production runtime's events/s and CPU per 10k events beside Node's. workerd's CPU is the whole
+ * process's (the Worker's isolate and the counters' Durable Objects); S3 runs in this process.
+ */
+async function throughputCase(stack, dataset) {
+  const data = await ensureDataset(dataset, '100000', log)
+  await warmUp(stack)
+  const cpuBefore = processCpuMs(stack.pids.worker)
+  const result = await measured(stack, async () => {
+    const r = await send(`${stack.url}/logpush/${SCHEMA_OF[dataset]}`, {
+      headers: { Authorization: `Bearer ${INGEST_TOKEN}`, 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' },
+      file: data.file,
+      length: statSync(data.file).size,
+    })
+    const json = r.status === 200 ? JSON.parse(r.body) : undefined
+    return { status: r.status, events: json?.written ?? 0, detail: r.status === 200 ? undefined : r.body.slice(0, 300) }
+  })
+  const workerdCpuMs = processCpuMs(stack.pids.worker) - cpuBefore
+  await buildBundle()
+  const pipe = await loadPipeline()
+  const schema = pipe.schemas.get(SCHEMA_OF[dataset])
+  const limits = { maxDecompressedBytes: 8 * 1024 ** 3, maxLineBytes: 1024 * 1024 }
+  await pipeline(pipe.mod, schema, fileBody(data.file), 6, limits)
+  const node = await timed(() => pipeline(pipe.mod, schema, fileBody(data.file), 6, limits))
+  return {
+    ...result,
+    throughput: {
+      workerdEventsPerS: result.events / (result.wallMs / 1000),
+      workerdCpuMsPer10k: (workerdCpuMs / data.lines) * 1e4,
+      nodeEventsPerS: data.lines / (node.wallMs / 1000),
+      nodeCpuMsPer10k: (node.cpuMs / data.lines) * 1e4,
+    },
+  }
+}
+
 /**
  * The 1 GiB batch through the S3 endpoint's multipart calls (AWS SDK, SigV4), its gzip bytes cut
  * into parts: the endpoint caps an object at MAX_BODY_BYTES (100 MiB) as stored, so a 1 GiB object
@@ -576,6 +637,20 @@ async function main() {
       [`max_heap_gap_ms_${name}`]: round(r.maxHeapGapMs, 0),
       [`max_rss_gap_ms_${name}`]: round(r.maxRssGapMs, 0),
     })
+    if (r.throughput) {
+      const t = r.throughput
+      const dataset = name.slice('tp_'.length)
+      log(
+        `  workerd ${Math.round(t.workerdEventsPerS)} events/s, ${round(t.workerdCpuMsPer10k, 0)} ms CPU per 10k; Node ${Math.round(t.nodeEventsPerS)} events/s, ${round(t.nodeCpuMsPer10k, 0)} ms per 10k (null sink)`,
+      )
+      Object.assign(figures, {
+        [`workerd_events_per_s_${dataset}`]: round(t.workerdEventsPerS, 0),
+        [`workerd_cpu_ms_per_10k_${dataset}`]: round(t.workerdCpuMsPer10k, 0),
+        [`node_events_per_s_${dataset}`]: round(t.nodeEventsPerS, 0),
+        [`node_cpu_ms_per_10k_${dataset}`]: round(t.nodeCpuMsPer10k, 0),
+        [`workerd_over_node_cpu_${dataset}`]: round(t.workerdCpuMsPer10k / t.nodeCpuMsPer10k, 2),
+      })
+    }
   }
 
   console.log(`Runtime.getHeapUsage in this workerd answers: ${JSON.stringify(firstReply ?? {})}`)
