@@ -428,15 +428,18 @@ async function warmUp(stack) {
 async function postCase(stack, makeBody) {
   const body = await makeBody()
   await warmUp(stack)
-  return measured(stack, async () => {
-    const r = await send(`${stack.url}/logpush/${body.dataset}`, {
-      headers: { Authorization: `Bearer ${INGEST_TOKEN}`, 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' },
-      file: body.file,
-      length: statSync(body.file).size,
-    })
-    const json = r.status === 200 ? JSON.parse(r.body) : undefined
-    return { status: r.status, events: json?.written ?? 0, detail: r.status === 200 ? undefined : r.body.slice(0, 300) }
+  return measured(stack, () => postBatch(stack, body.dataset, body.file))
+}
+
+/** A gzip batch file to the Logpush route, as Logpush sends it: its status and events written. */
+async function postBatch(stack, dataset, file) {
+  const r = await send(`${stack.url}/logpush/${dataset}`, {
+    headers: { Authorization: `Bearer ${INGEST_TOKEN}`, 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' },
+    file,
+    length: statSync(file).size,
   })
+  const json = r.status === 200 ? JSON.parse(r.body) : undefined
+  return { status: r.status, events: json?.written ?? 0, detail: r.status === 200 ? undefined : r.body.slice(0, 300) }
 }
 
 /** CPU ms the process has used (user + system), from /proc: workerd's own, whatever thread. */
@@ -457,15 +460,7 @@ async function throughputCase(stack, dataset) {
   const data = await ensureDataset(dataset, '100000', log)
   await warmUp(stack)
   const cpuBefore = processCpuMs(stack.pids.worker)
-  const result = await measured(stack, async () => {
-    const r = await send(`${stack.url}/logpush/${SCHEMA_OF[dataset]}`, {
-      headers: { Authorization: `Bearer ${INGEST_TOKEN}`, 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' },
-      file: data.file,
-      length: statSync(data.file).size,
-    })
-    const json = r.status === 200 ? JSON.parse(r.body) : undefined
-    return { status: r.status, events: json?.written ?? 0, detail: r.status === 200 ? undefined : r.body.slice(0, 300) }
-  })
+  const result = await measured(stack, () => postBatch(stack, SCHEMA_OF[dataset], data.file))
   const workerdCpuMs = processCpuMs(stack.pids.worker) - cpuBefore
   await buildBundle()
   const pipe = await loadPipeline()
