@@ -164,6 +164,10 @@ export interface StandardFields {
   readonly p_any_trace_ids: readonly string[]
   readonly p_any_emails: readonly string[]
   readonly p_any_usernames: readonly string[]
+  readonly p_any_sha256_hashes: readonly string[]
+  readonly p_any_sha1_hashes: readonly string[]
+  readonly p_any_md5_hashes: readonly string[]
+  readonly p_any_mac_addresses: readonly string[]
 }
 
 /**
@@ -203,8 +207,24 @@ export interface StoredObject {
   parts: number
 }
 
+/**
+ * A column's type as the schema declares it (Panther's types): a scalar, an array of `element`, a
+ * struct with `fields`, or a map of `element` by string keys. What a format that types its
+ * columns lays them out from; the schema's own field specs are of this shape.
+ */
+export type ColumnType =
+  | { readonly type: 'string' | 'boolean' | 'bigint' | 'int' | 'smallint' | 'float' | 'timestamp' | 'json' }
+  | { readonly type: 'array'; readonly element: ColumnType }
+  | { readonly type: 'object'; readonly fields: readonly ColumnField[] }
+  | { readonly type: 'object'; readonly element: ColumnType }
+
+/** A named column (or struct member) and its type. */
+export type ColumnField = ColumnType & { readonly name: string }
+
 /** Limits and settings a format writer gets from the batch. */
 export interface FormatOptions {
+  /** The schema's top-level fields, in the order of `CheckedEvent.columns`. */
+  fields: readonly ColumnField[]
   /** The batch's time for waiting on storage. */
   budget?: StorageBudget
   /** Bytes per multipart part, also the largest object sent with one PUT. */
@@ -240,7 +260,7 @@ export interface FormatWriter {
 /**
  * An output format: checked events -> the bytes of one object per partition, and where such
  * objects go in the layout (`<S3_PREFIX><keyPrefix><table>/year=…/hour=HH/<batchId><extension>`).
- * Adapters: gzip NDJSON (`src/formats/ndjson-gzip`).
+ * Adapters: gzip NDJSON (`src/formats/ndjson-gzip`), Parquet (`src/formats/parquet`).
  */
 export interface OutputFormat {
   /** Its name in OUTPUT_FORMAT. */

@@ -9,12 +9,18 @@ export interface LineWriter {
   abort(): Promise<void>
 }
 
+/**
+ * A writer of one partition's events into one object per output format (`FormatWriter` with
+ * `close` resolving to what those formats stored).
+ */
+export type EventWriter = Omit<FormatWriter, 'close'> & { close(): Promise<unknown> }
+
 export interface OutputStore {
-  /** Key of the partition's object number `n`: 0 for the first, which has no `-<n>`. */
-  eventsKey(partition: string, n: number): string
+  /** Keys of the partition's object number `n`, one per output format: 0 for the first, which has no `-<n>`. */
+  eventsKeys(partition: string, n: number): string[]
   quarantineKey(): string
-  /** A writer of events in the batch's output format. */
-  open(key: string): FormatWriter
+  /** A writer of events into the objects at `keys` (those of `eventsKeys`), in the batch's output formats. */
+  open(keys: readonly string[]): EventWriter
   openQuarantine(key: string): LineWriter
   /** Removes a stored object again (a batch is all or nothing for its sender). */
   remove(key: string): Promise<void>
@@ -64,14 +70,15 @@ export interface OutputLimits {
 }
 
 interface Open<W> {
-  key: string
+  /** The object's key in each format (quarantine: its one key). */
+  keys: readonly string[]
   writer: W
 }
 
 interface Partition {
   readonly name: string
   /** The object being written, if any. */
-  current: Open<FormatWriter> | undefined
+  current: Open<EventWriter> | undefined
   /** Objects of the partition already stored: the next one's key ends in `-<stored>`. */
   stored: number
   /** Its writer's `held` as last added to the total. */
@@ -122,7 +129,7 @@ export class PartitionedOutput implements BatchOutput {
   quarantine(record: string): void | Promise<void> {
     if (!this.quarantined) {
       const key = this.store.quarantineKey()
-      this.quarantined = { key, writer: this.store.openQuarantine(key) }
+      this.quarantined = { keys: [key], writer: this.store.openQuarantine(key) }
     }
     return this.quarantined.writer.writeLine(record)
   }
@@ -141,12 +148,12 @@ export class PartitionedOutput implements BatchOutput {
       // back. Removing a key that was never written is harmless, so every key is removed.
       await settleEach(open, STORE_CONCURRENCY, async (o, i) => {
         if (results[i]!.status === 'rejected') await o.writer.abort()
-        await this.store.remove(o.key)
+        for (const key of o.keys) await this.store.remove(key)
       })
       await settleEach(this.storedKeys, STORE_CONCURRENCY, (key) => this.store.remove(key))
       throw failed.reason
     }
-    return [...this.storedKeys, ...open.map((o) => o.key)].sort()
+    return [...this.storedKeys, ...open.flatMap((o) => o.keys)].sort()
   }
 
   /** Aborts the open objects and removes those the batch stored already. Never rejects. */
@@ -155,8 +162,8 @@ export class PartitionedOutput implements BatchOutput {
     await settleEach(this.storedKeys, STORE_CONCURRENCY, (key) => this.store.remove(key))
   }
 
-  private open(): Open<FormatWriter | LineWriter>[] {
-    const open: Open<FormatWriter | LineWriter>[] = []
+  private open(): Open<EventWriter | LineWriter>[] {
+    const open: Open<EventWriter | LineWriter>[] = []
     for (const p of this.partitions.values()) if (p.current) open.push(p.current)
     if (this.quarantined) open.push(this.quarantined)
     return open
@@ -175,8 +182,8 @@ export class PartitionedOutput implements BatchOutput {
     } else {
       if (this.working.size >= this.limits.workingWriters) await this.suspendLeastRecent()
       if (!p.current) {
-        const key = this.store.eventsKey(name, p.stored)
-        p.current = { key, writer: this.store.open(key) }
+        const keys = this.store.eventsKeys(name, p.stored)
+        p.current = { keys, writer: this.store.open(keys) }
       }
       p.working = true
     }
@@ -205,7 +212,7 @@ export class PartitionedOutput implements BatchOutput {
     let largest: Partition | undefined
     for (const p of this.partitions.values()) if (p.current && (!largest || p.counted > largest.counted)) largest = p
     const p = largest!
-    const { key, writer } = p.current!
+    const { keys, writer } = p.current!
     p.current = undefined
     p.stored++
     if (p.working) this.working.delete(p.name)
@@ -213,7 +220,7 @@ export class PartitionedOutput implements BatchOutput {
     this.count(p)
     // Listed before it is stored: a close that fails may still have stored it, and a failed
     // batch removes every key it listed.
-    this.storedKeys.push(key)
+    this.storedKeys.push(...keys)
     await writer.close()
   }
 }

@@ -2,7 +2,9 @@ import type { Config } from '../config'
 import type { BatchStores } from './batch'
 import { outputFormats } from '../formats'
 import { GzipNdjsonWriter } from '../formats/ndjson-gzip/writer'
+import { FormatTee } from './format-tee'
 import { eventsKey, quarantineKey, stagingKey } from './layout'
+import { schemaFiles } from '../schema/registry'
 import { ObjectWriter } from '../storage/object-writer'
 import { type ObjectStorage, type StorageBudget, StorageError } from '../ports'
 import { WaitBudget } from '../storage/wait-budget'
@@ -14,8 +16,8 @@ const CLEANUP_BUDGET_MS = 5_000
 const cleanup = () => ({ deadline: Date.now() + CLEANUP_BUDGET_MS })
 
 /**
- * The stores of one batch in the configured bucket: objects of the output format in the
- * contract's layout, quarantine as gzip NDJSON, and a staging prefix for bodies too large to
+ * The stores of one batch in the configured bucket: objects of each output format in the
+ * contract's layout (one writer per partition that writes them all), quarantine as gzip NDJSON, and a staging prefix for bodies too large to
  * hold in memory. `minPartSize` is the store's smallest multipart part.
  * @example const stores = batchStores(config, storage, minPartBytes(config.S3_ENDPOINT))
  */
@@ -27,15 +29,21 @@ export function batchStores(config: Config, storage: ObjectStorage, minPartSize:
   const partSize = config.S3_PART_BYTES
   const prefix = config.S3_PREFIX
   const level = config.GZIP_LEVEL
-  const format = outputFormats[config.OUTPUT_FORMAT]
+  const formats = config.OUTPUT_FORMAT.map((name) => outputFormats[name])
   return {
-    output: ({ dataset, table, day, batchId }) => ({
-      eventsKey: (partition, n) => eventsKey(prefix, format, table, partition, batchId, n),
-      quarantineKey: () => quarantineKey(prefix, dataset, day, batchId),
-      open: (key) => format.open(client, key, { budget, partSize, minPartSize, gzipLevel: level }),
-      openQuarantine: (key) => new GzipNdjsonWriter({ storage: client, key, budget, partSize, minPartSize, level }),
-      remove: (key) => client.deleteObject(key, cleanup()),
-    }),
+    output: ({ dataset, table, day, batchId }) => {
+      const options = { fields: schemaFiles()[dataset]!.fields, budget, partSize, minPartSize, gzipLevel: level }
+      return {
+        eventsKeys: (partition, n) => formats.map((format) => eventsKey(prefix, format, table, partition, batchId, n)),
+        quarantineKey: () => quarantineKey(prefix, dataset, day, batchId),
+        open: (keys) => {
+          const writers = formats.map((format, i) => format.open(client, keys[i]!, options))
+          return writers.length === 1 ? writers[0]! : new FormatTee(writers)
+        },
+        openQuarantine: (key) => new GzipNdjsonWriter({ storage: client, key, budget, partSize, minPartSize, level }),
+        remove: (key) => client.deleteObject(key, cleanup()),
+      }
+    },
     spill: {
       key: () => stagingKey(prefix, crypto.randomUUID()),
       open: (key) => new ObjectWriter({ storage: client, key, budget, partSize, minPartSize }),

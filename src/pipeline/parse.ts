@@ -74,6 +74,18 @@ class StandardView implements StandardFields {
   get p_any_usernames(): readonly string[] {
     return this.ctx.username
   }
+  get p_any_sha256_hashes(): readonly string[] {
+    return this.ctx.sha256
+  }
+  get p_any_sha1_hashes(): readonly string[] {
+    return this.ctx.sha1
+  }
+  get p_any_md5_hashes(): readonly string[] {
+    return this.ctx.md5
+  }
+  get p_any_mac_addresses(): readonly string[] {
+    return this.ctx.mac
+  }
 }
 
 function describe(v: unknown): string {

@@ -1,5 +1,6 @@
 // Cloudflare time values -> `YYYY-MM-DD HH:MM:SS.fffffffff` (UTC, nanoseconds kept), without Date:
 // Date has millisecond precision and allocates; the hot path needs neither.
+import { daysFromCivil } from '../utils/civil-date'
 import type { TimeFormat } from './spec'
 
 const SECONDS_PER_DAY = 86400
@@ -22,16 +23,6 @@ function pad2(n: number): string {
 
 function pad4(n: number): string {
   return n < 10 ? `000${n}` : n < 100 ? `00${n}` : n < 1000 ? `0${n}` : `${n}`
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y
-  const era = Math.floor(yy / 400)
-  const yoe = yy - era * 400
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
 }
 
 function daysInMonth(y: number, m: number): number {

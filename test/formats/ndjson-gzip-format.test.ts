@@ -4,7 +4,7 @@ import { outputFormats } from '../../src/formats'
 import { ndjsonGzip } from '../../src/formats/ndjson-gzip'
 import { eventsKey } from '../../src/ingest/layout'
 import { EventParser } from '../../src/pipeline/parse'
-import { schemas } from '../../src/schema/registry'
+import { schemaFiles, schemas } from '../../src/schema/registry'
 import { S3Client } from '../../src/storage/s3/client'
 import { batchContext, gunzip } from '../helpers/streams'
 import { s3Options, uniquePrefix } from '../storage/helpers'
@@ -23,7 +23,7 @@ describe('the gzip NDJSON output format', () => {
     const schema = schemas().get('http_requests')!
     const parser = new EventParser(schema, { ...batchContext, logType: schema.logType })
     const key = eventsKey(uniquePrefix('ndjson-format'), ndjsonGzip, schema.table, '2022-05-25 13', batchContext.batchId)
-    const writer = ndjsonGzip.open(s3, key, { minPartSize: 1, gzipLevel: 1 })
+    const writer = ndjsonGzip.open(s3, key, { fields: schemaFiles().http_requests!.fields, minPartSize: 1, gzipLevel: 1 })
     const lines: string[] = []
     for (const [i, text] of httpUnixnano.trim().split('\n').entries()) {
       expect(parser.parse(text, i + 1)).toBe(true)

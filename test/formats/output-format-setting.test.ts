@@ -5,7 +5,7 @@ import httpLines from '../../fixtures/http_requests.unixnano.ndjson?raw'
 import { ConfigError, readConfig } from '../../src/config'
 import app from '../../src/index'
 import type { BatchResult } from '../../src/ingest/batch'
-import { readObjectLines } from '../helpers/bucket'
+import { bucket, readObjectLines } from '../helpers/bucket'
 import { bytes } from '../helpers/streams'
 import { uniquePrefix } from '../storage/helpers'
 
@@ -28,7 +28,7 @@ function problems(settings: Record<string, string>): string[] {
 
 describe('OUTPUT_FORMAT', () => {
   it('ndjson, the default: gzip NDJSON objects under logs/', async () => {
-    expect(readConfig({ ...env }).OUTPUT_FORMAT).toBe('ndjson')
+    expect(readConfig({ ...env }).OUTPUT_FORMAT).toEqual(['ndjson'])
     const prefix = uniquePrefix('output-format')
     const res = await call('/logpush/http_requests', { OUTPUT_FORMAT: 'ndjson', S3_PREFIX: prefix }, bytes(httpLines))
     expect(res.status).toBe(200)
@@ -39,25 +39,36 @@ describe('OUTPUT_FORMAT', () => {
     expect((await Promise.all(keys.map(readObjectLines))).flat()).toHaveLength(written)
   })
 
-  it('parquet, alone or beside ndjson: a configuration error saying it is not built yet', async () => {
-    for (const value of ['parquet', 'ndjson,parquet', 'parquet, ndjson']) {
-      expect(problems({ OUTPUT_FORMAT: value })).toEqual(['OUTPUT_FORMAT: parquet output is not built yet: ndjson is the only format for now'])
+  it('parquet, ndjson,parquet (in either order, with spaces): the formats in the order a batch writes them', () => {
+    expect(readConfig({ ...env, OUTPUT_FORMAT: 'parquet' }).OUTPUT_FORMAT).toEqual(['parquet'])
+    for (const value of ['ndjson,parquet', 'parquet, ndjson', ' ndjson , parquet ']) {
+      expect(readConfig({ ...env, OUTPUT_FORMAT: value }).OUTPUT_FORMAT, value).toEqual(['ndjson', 'parquet'])
     }
-    const health = await call('/healthz', { OUTPUT_FORMAT: 'parquet' })
-    expect(health.status).toBe(503)
-    expect(await health.json()).toMatchObject({
-      ok: false,
-      error: 'misconfigured',
-      detail: [expect.stringContaining('OUTPUT_FORMAT: parquet output is not built yet')],
-    })
-    const ingest = await call('/logpush/http_requests', { OUTPUT_FORMAT: 'parquet' }, bytes(httpLines))
-    expect(ingest.status).toBe(500)
-    expect(await ingest.json()).toMatchObject({ error: 'misconfigured', detail: expect.stringContaining('OUTPUT_FORMAT') })
   })
 
-  it('anything else: a configuration error naming the accepted values', () => {
-    for (const value of ['', 'json', 'NDJSON', 'ndjson,ndjson', 'ndjson,csv', 'parquet,parquet']) {
+  it('parquet: Parquet objects under parquet/, with the Parquet content type', async () => {
+    const prefix = uniquePrefix('output-format')
+    const res = await call('/logpush/http_requests', { OUTPUT_FORMAT: 'parquet', S3_PREFIX: prefix }, bytes(httpLines))
+    expect(res.status).toBe(200)
+    const { keys } = (await res.json()) as BatchResult
+    expect(keys.length).toBeGreaterThan(0)
+    for (const key of keys)
+      expect(key).toMatch(new RegExp(`^${prefix}parquet/cloudflare_httprequest/year=\\d{4}/month=\\d\\d/day=\\d\\d/hour=\\d\\d/[0-9a-f]+\\.parquet$`))
+    const res2 = await bucket.getObject(keys[0]!)
+    expect(res2?.headers.get('content-type')).toBe('application/vnd.apache.parquet')
+    expect(res2?.headers.get('content-encoding')).toBeNull()
+    expect(new TextDecoder().decode(new Uint8Array(await res2!.arrayBuffer()).subarray(0, 4))).toBe('PAR1')
+  })
+
+  it('anything else: a configuration error naming the accepted values, on /healthz and on ingest', async () => {
+    for (const value of ['', 'json', 'NDJSON', 'ndjson,ndjson', 'ndjson,csv', 'parquet,parquet', ',']) {
       expect(problems({ OUTPUT_FORMAT: value }), value).toEqual(['OUTPUT_FORMAT: must be ndjson, parquet or ndjson,parquet'])
     }
+    const health = await call('/healthz', { OUTPUT_FORMAT: 'csv' })
+    expect(health.status).toBe(503)
+    expect(await health.json()).toMatchObject({ ok: false, error: 'misconfigured', detail: [expect.stringContaining('OUTPUT_FORMAT: must be')] })
+    const ingest = await call('/logpush/http_requests', { OUTPUT_FORMAT: 'csv' }, bytes(httpLines))
+    expect(ingest.status).toBe(500)
+    expect(await ingest.json()).toMatchObject({ error: 'misconfigured', detail: expect.stringContaining('OUTPUT_FORMAT') })
   })
 })

@@ -58,9 +58,9 @@ const NO_STORAGE = {} as ObjectStorage
 
 function store(format: OutputFormat, rows: Map<string, Row[]>, quarantined: Map<string, string[]>, removed: string[]): OutputStore {
   return {
-    eventsKey: (partition, n) => eventsKey('pre/', format, schema.table, partition, batchContext.batchId, n),
+    eventsKeys: (partition, n) => [eventsKey('pre/', format, schema.table, partition, batchContext.batchId, n)],
     quarantineKey: () => quarantineKey('pre/', schema.dataset, '2026-11-25', batchContext.batchId),
-    open: (key) => format.open(NO_STORAGE, key, {}),
+    open: ([key]) => format.open(NO_STORAGE, key!, { fields: [] }),
     openQuarantine: (key) => memoryLines(quarantined, key),
     remove: async (key) => {
       removed.push(key)
@@ -120,9 +120,10 @@ function countingStore(failClose = '') {
   const removed: string[] = []
   const state = { working: 0, peak: 0 }
   const store: OutputStore = {
-    eventsKey: (partition, n) => `${partition}${n === 0 ? '' : `-${n}`}`,
+    eventsKeys: (partition, n) => [`${partition}${n === 0 ? '' : `-${n}`}`],
     quarantineKey: () => 'quarantine',
-    open(key): FormatWriter {
+    open([key]): FormatWriter {
+      if (key === undefined) throw new Error('one format, one key')
       const object: Counted = { members: [], closed: false }
       objects.set(key, object)
       let open = false

@@ -12,7 +12,17 @@ import { batchContext } from '../helpers/streams'
 // both of the parser's paths (the spliced line and the serialised record).
 
 const STANDARD: (keyof StandardFields)[] = ['p_log_type', 'p_event_time', 'p_parse_time', 'p_row_id', 'p_source_id', 'p_source_label']
-const LISTS: (keyof StandardFields)[] = ['p_any_ip_addresses', 'p_any_domain_names', 'p_any_trace_ids', 'p_any_emails', 'p_any_usernames']
+const LISTS: (keyof StandardFields)[] = [
+  'p_any_ip_addresses',
+  'p_any_domain_names',
+  'p_any_trace_ids',
+  'p_any_emails',
+  'p_any_usernames',
+  'p_any_sha256_hashes',
+  'p_any_sha1_hashes',
+  'p_any_md5_hashes',
+  'p_any_mac_addresses',
+]
 
 /** The line read back as the port says values are: numbers a double rounds as their text. */
 function readBack(json: string): Record<string, unknown> {

@@ -1,4 +1,5 @@
-// The part of node:zlib that GzipNdjsonWriter uses: a gzip stream, as workerd implements it.
+// The part of node:zlib that the formats use, as workerd implements it natively: a gzip stream for
+// GzipNdjsonWriter, one-shot compressors for Parquet pages.
 // Not @types/node: it would declare all of Node's globals (Buffer, process) for a Worker whose
 // other code must keep to Web Standards.
 declare module 'node:zlib' {
@@ -14,4 +15,7 @@ declare module 'node:zlib' {
 
   export function createGzip(options?: { level?: number }): Gzip
   export function gzipSync(data: Uint8Array, options?: { level?: number; chunkSize?: number }): Uint8Array
+  export function zstdCompressSync(data: Uint8Array, options?: { params?: Record<number, number> }): Uint8Array
+  export function brotliCompressSync(data: Uint8Array, options?: { params?: Record<number, number> }): Uint8Array
+  export const constants: { readonly ZSTD_c_compressionLevel: number; readonly BROTLI_PARAM_QUALITY: number }
 }
