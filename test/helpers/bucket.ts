@@ -99,6 +99,6 @@ export const readObjectLines = linesIn(stores.s3)
 
 /** Every key in the store that belongs to a batch. */
 export async function keysOfBatch(batchId: string, store: Store = stores.s3): Promise<string[]> {
-  const all = [...(await store.listKeys('logs/')), ...(await store.listKeys('quarantine/'))]
+  const all = [...(await store.listKeys('logs/')), ...(await store.listKeys('parquet/')), ...(await store.listKeys('quarantine/'))]
   return all.filter((k) => k.includes(batchId)).sort()
 }

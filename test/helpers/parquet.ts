@@ -1,6 +1,7 @@
 import * as zlib from 'node:zlib'
 import { type FileMetaData, parquetMetadata, parquetReadObjects } from 'hyparquet'
-import type { ObjectStorage } from '../../src/ports'
+import { expect } from 'vitest'
+import type { ColumnField, ColumnType, ObjectStorage } from '../../src/ports'
 import { concatBytes } from '../../src/utils/bytes'
 
 const decoder = new TextDecoder()
@@ -79,4 +80,116 @@ export function memoryStorage(): ObjectStorage & { objects: Map<string, { bytes:
     },
     abortMultipartUpload: async (_key, uploadId) => void uploads.delete(uploadId),
   }
+}
+
+/** An NDJSON line parsed with every number kept as its text (`{ n: '…' }`), so none is rounded. */
+export function exactParse(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown, ctx: JSONReviverContext) => (typeof v === 'number' ? { n: exactNumber(ctx.source ?? String(v)) } : v))
+}
+
+/** A number's text by the exact value it stands for: `1e2`, `100` and `100.0` alike. */
+function exactNumber(text: string): string {
+  if (/^-?\d+$/.test(text)) return BigInt(text).toString()
+  const n = Number(text)
+  return Number.isInteger(n) && Number.isFinite(n) ? BigInt(n).toString() : String(n)
+}
+
+/**
+ * A value of the NDJSON line (`side: 'ndjson'`, from `exactParse`) or of the Parquet row
+ * (`'parquet'`, from `readParquet`) in one form, guided by the column's type: timestamps to the
+ * microsecond, numbers by exact value, JSON parsed, no value as null. Members a struct does not
+ * type are left out: they are in p_unknown_fields (see `unknownOf`).
+ */
+export function canonical(value: unknown, type: ColumnType, side: 'ndjson' | 'parquet'): unknown {
+  if (value === null || value === undefined) return null
+  switch (type.type) {
+    case 'timestamp':
+      return side === 'ndjson' ? (value as string).slice(0, 26) : microsText(value as bigint)
+    case 'bigint':
+    case 'int':
+    case 'smallint':
+    case 'float':
+      return side === 'ndjson' ? value : { n: exactNumber(String(value)) }
+    case 'json':
+      return side === 'ndjson' ? value : exactParse(value as string)
+    case 'string':
+    case 'boolean':
+      return value
+    case 'array':
+      return (value as unknown[]).map((v) => canonical(v, type.element, side))
+    case 'object': {
+      const record = value as Record<string, unknown>
+      if ('fields' in type) return Object.fromEntries(type.fields.map((f) => [f.name, canonical(record[f.name], f, side)]))
+      return Object.fromEntries(Object.keys(record).map((k) => [k, canonical(record[k], type.element, side)]))
+    }
+  }
+}
+
+/** What of an NDJSON value its type has no place for, at its own path (null where an array's element has none). */
+export function unknownOf(value: unknown, type: ColumnType): unknown {
+  if (value === null || typeof value !== 'object') return undefined
+  if (type.type === 'array') {
+    const inner = (value as unknown[]).map((v) => unknownOf(v, type.element))
+    return inner.some((v) => v !== undefined) ? inner.map((v) => v ?? null) : undefined
+  }
+  if (type.type !== 'object') return undefined
+  const record = value as Record<string, unknown>
+  const out: [string, unknown][] = []
+  for (const key of Object.keys(record)) {
+    const field = 'fields' in type ? type.fields.find((f) => f.name === key) : type.element
+    const r = field === undefined ? record[key] : unknownOf(record[key], field)
+    if (r !== undefined) out.push([key, r])
+  }
+  return out.length ? Object.fromEntries(out) : undefined
+}
+
+const INDICATORS = [
+  'p_any_ip_addresses',
+  'p_any_domain_names',
+  'p_any_trace_ids',
+  'p_any_emails',
+  'p_any_usernames',
+  'p_any_sha256_hashes',
+  'p_any_sha1_hashes',
+  'p_any_md5_hashes',
+  'p_any_mac_addresses',
+]
+
+const ENRICHED = new Set(['p_log_type', 'p_event_time', 'p_parse_time', 'p_row_id', 'p_source_id', 'p_source_label', ...INDICATORS])
+
+/**
+ * Expects a Parquet row to hold what its NDJSON line holds: each schema column (by its type, see
+ * `canonical`), the standard fields (times to the microsecond), and in p_unknown_fields the
+ * fields the schema lacks and what its structs lack. `line` is the line's text.
+ */
+export function expectRowMatchesLine(row: Record<string, unknown>, line: string, fields: readonly ColumnField[], label: string): void {
+  const nd = exactParse(line) as Record<string, unknown>
+  const got: Record<string, unknown> = {}
+  const want: Record<string, unknown> = {}
+  for (const f of fields) {
+    got[f.name] = canonical(row[f.name], f, 'parquet')
+    want[f.name] = canonical(nd[f.name], f, 'ndjson')
+  }
+  for (const name of ['p_log_type', 'p_row_id', 'p_source_id', 'p_source_label']) {
+    got[name] = row[name]
+    want[name] = nd[name]
+  }
+  for (const name of ['p_event_time', 'p_parse_time']) {
+    got[name] = microsText(row[name] as bigint)
+    want[name] = (nd[name] as string).slice(0, 26)
+  }
+  for (const name of INDICATORS) {
+    got[name] = row[name]
+    want[name] = nd[name] ?? null
+  }
+  const unknown: [string, unknown][] = []
+  for (const key of Object.keys(nd)) {
+    if (ENRICHED.has(key)) continue
+    const field = fields.find((f) => f.name === key)
+    const r = field ? unknownOf(nd[key], field) : nd[key]
+    if (r !== undefined) unknown.push([key, r])
+  }
+  got.p_unknown_fields = row.p_unknown_fields === null ? null : exactParse(row.p_unknown_fields as string)
+  want.p_unknown_fields = unknown.length ? Object.fromEntries(unknown) : null
+  expect(got, label).toEqual(want)
 }

@@ -3,10 +3,13 @@ import { type ParquetLayout, parquetLayout } from './columns'
 import { CONTENT_TYPE, type ParquetCodec, ParquetObjectWriter } from './writer'
 
 /**
- * The codec of the pages, chosen by measurement (bench/README.md, "Parquet"): ZSTD made the
- * smallest files for less CPU than gzip NDJSON of the same events.
+ * The codec of the pages, chosen by measurement (`npm run bench -- --parquet-codecs=…`, see
+ * bench/README.md): GZIP (zlib, native in workerd) makes files about half the size of the gzip
+ * NDJSON of the same events and 30% smaller than SNAPPY, for about 5 ms of CPU per 1,000
+ * http_requests events more than SNAPPY; ZSTD, a little smaller still, fails in workerd on pages
+ * that compress to over 64 KiB; BROTLI costs far more CPU for a few per cent.
  */
-export const PARQUET_CODEC: ParquetCodec = 'ZSTD'
+export const PARQUET_CODEC: ParquetCodec = 'GZIP'
 
 // A row group's rows may hold half a part: with the part filling and the part in flight of the
 // object writer, two partitions writing at once stay within the batch's budget of held bytes

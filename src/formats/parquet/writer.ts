@@ -10,27 +10,31 @@ import { INDICATOR_COLUMNS, memberSet, type ParquetLayout, timestampMicros } fro
 
 export const CONTENT_TYPE = 'application/vnd.apache.parquet'
 
-/** The page codecs this writer can use: SNAPPY is the writer's own (JavaScript), the others workerd's native zlib. */
+/** The page codecs this writer can use: SNAPPY is the writer's own (JavaScript), the others node:zlib's, native in workerd. */
 export type ParquetCodec = 'SNAPPY' | 'ZSTD' | 'GZIP' | 'BROTLI' | 'UNCOMPRESSED'
 
+const BROTLI_QUALITY = 4
 // Looked up when called, not imported by name: a Node older than 22.15 has no zstd, and a named
-// import would fail to link wherever this module is bundled (the CLI, the bench).
+// import would fail to link wherever this module is bundled (the CLI, the bench). ZSTD is here for
+// the bench only: workerd's zstdCompressSync (1.20261117) fails with "Unexpected end of file"
+// once its output passes 64 KiB, so a page that does not shrink below that would fail the batch.
 const COMPRESSORS: Compressors = {
   GZIP: (bytes) => zlib.gzipSync(bytes),
   ZSTD: (bytes) => zlib.zstdCompressSync(bytes),
-  BROTLI: (bytes) => zlib.brotliCompressSync(bytes),
+  // Quality 4: its default, 11, costs several times the CPU for a few per cent.
+  BROTLI: (bytes) => zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }),
 }
 
 // What the rows waiting for their row group hold in memory, as a bound from what was written
-// alone (measured in Node on every dataset's events, see the test): each value of the line about
-// twice its text (a string's header, a bigint, the converted copy of a nested value), and a slot
-// per column.
+// alone: twice the event's NDJSON text and a slot per column. Measured in Node (V8's heap after GC,
+// 3,000 events buffered): 1.05 to 1.8 times the text (dex_application_tests to audit_logs,
+// http_requests 1.33) plus slots; workerd compresses pointers, so it holds less.
 const ROW_TEXT_FACTOR = 2
-const SLOT_BYTES = 16
+const SLOT_BYTES = 8
 // What the file's metadata costs in memory per column chunk until the footer is written (the
-// writer keeps every chunk's metadata object): measured about 0.9 KB, rounded up.
+// writer keeps every chunk's metadata and index entry): measured 0.9 KB in Node.
 const CHUNK_METADATA_BYTES = 1024
-// The writer's own state and the footer's buffer for an object with no row group yet.
+// hyparquet-writer's state and its buffer of encoded bytes, once the first row group is written.
 const OPEN_BYTES = 4096
 const CREATED_BY = 'logpush-edge (hyparquet-writer)'
 
@@ -45,18 +49,20 @@ export type ParquetObjectWriterResult = ObjectWriterResult & { rows: number; row
 
 /**
  * Streams events into one Parquet object through hyparquet-writer and an `ObjectWriter`, with
- * bounded memory: the rows of the row group being built (column by column, as the writer takes
- * them), each row group encoded and handed to the object writer (whose parts go up as multipart
- * parts as they fill) once its rows reach `rowGroupBytes`, and the metadata of the row groups
- * written, which the footer needs at the end.
+ * bounded memory: the rows of the row group being built, each row group encoded and handed to
+ * the object writer (whose parts go up as multipart parts as they fill) once its rows reach
+ * `rowGroupBytes`, and the metadata of the row groups written, which the footer needs at the end.
  *
- * `suspend()` writes the rows so far as a row group, so an object left open while others are
- * written holds only its encoded bytes. Every size `held` reports follows from the events alone:
- * the one value that differs when a batch is retried, `p_parse_time`, is stored uncompressed, so
- * the encoded bytes are the same on a retry too.
+ * Rows wait as rows (one array each), not as columns: an object left open with a row or two,
+ * as thousands are in a batch spread over thousands of hours, holds those rows and no array per
+ * column. `suspend()` therefore keeps them: they are counted in `held`, and writing them as a
+ * row group at every suspension would turn a batch interleaved over many hours into row groups
+ * of a row each, every one with its metadata and CPU. Every size `held` reports follows from the
+ * events alone: the one value that differs when a batch is retried, `p_parse_time`, is stored
+ * uncompressed, so the encoded bytes are the same on a retry too.
  *
  * @example
- * const out = new ParquetObjectWriter({ storage, key, layout: parquetLayout(fields), codec: 'ZSTD', rowGroupBytes: 4 << 20 })
+ * const out = new ParquetObjectWriter({ storage, key, layout: parquetLayout(fields), codec: 'GZIP', rowGroupBytes: 4 << 20 })
  * try {
  *   for (const event of events) await out.write(event)
  *   await out.close()
@@ -71,13 +77,14 @@ export class ParquetObjectWriter implements FormatWriter {
   rows = 0
   readonly #object: ObjectWriter
   readonly #layout: ParquetLayout
+  readonly #codec: ParquetCodec
   readonly #rowGroupBytes: number
-  readonly #bytes = new ByteWriter()
-  readonly #parquet: ParquetWriter
   readonly #chunkMetadata: number
   readonly #residueColumns: number[]
-  #columns: unknown[][]
-  #buffered = 0
+  // Both made with the first row group: an object that has none holds neither.
+  #bytes: ByteWriter | undefined
+  #parquet: ParquetWriter | undefined
+  #rowsBuffered: unknown[][] = []
   #bufferedBytes = 0
   #rowGroups = 0
   #trimmed = true
@@ -92,11 +99,10 @@ export class ParquetObjectWriter implements FormatWriter {
     this.#object = new ObjectWriter({ ...objectOptions, contentType: CONTENT_TYPE })
     this.key = this.#object.key
     this.#layout = layout
+    this.#codec = codec
     this.#rowGroupBytes = rowGroupBytes
-    this.#parquet = new ParquetWriter({ writer: this.#bytes, schema: layout.schema, codec, compressors: COMPRESSORS, createdBy: CREATED_BY })
     this.#chunkMetadata = CHUNK_METADATA_BYTES * layout.schema.filter((e) => e.type !== undefined).length
     this.#residueColumns = layout.residues.flatMap((r, i) => (r ? [i] : []))
-    this.#columns = layout.columns.map(() => [])
   }
 
   /** Encoded bytes that reached the object writer so far. */
@@ -110,50 +116,51 @@ export class ParquetObjectWriter implements FormatWriter {
    * metadata of the row groups written.
    */
   get held(): number {
-    const encoded = this.#object.bytes + this.#bytes.index
-    return this.#object.holdsAtMost(encoded, this.#trimmed) + this.#bufferedBytes + this.#rowGroups * this.#chunkMetadata + OPEN_BYTES
+    const encoded = this.#object.bytes + (this.#bytes?.index ?? 0)
+    const writing = this.#parquet ? OPEN_BYTES : 0
+    return this.#object.holdsAtMost(encoded, this.#trimmed) + this.#bufferedBytes + this.#rowGroups * this.#chunkMetadata + writing
   }
 
   /** Appends one event as a row; resolves at once unless its row group is complete and written. */
   write(event: CheckedEvent): void | Promise<void> {
     this.#check()
     const layout = this.#layout
-    const columns = this.#columns
     const fields = layout.fields
-    for (let i = 0; i < fields; i++) columns[i]!.push(layout.columns[i]!.convert(event.value(i)))
+    const row = new Array<unknown>(layout.columns.length)
+    for (let i = 0; i < fields; i++) row[i] = layout.columns[i]!.convert(event.value(i))
     const s = event.standard
     if (s.p_parse_time !== this.#parseTime) {
       this.#parseTime = s.p_parse_time
       this.#parseMicros = timestampMicros(s.p_parse_time)
     }
     let c = fields
-    columns[c++]!.push(s.p_log_type)
-    columns[c++]!.push(timestampMicros(s.p_event_time))
-    columns[c++]!.push(this.#parseMicros)
-    columns[c++]!.push(s.p_row_id)
-    columns[c++]!.push(s.p_source_id)
-    columns[c++]!.push(s.p_source_label)
+    row[c++] = s.p_log_type
+    row[c++] = timestampMicros(s.p_event_time)
+    row[c++] = this.#parseMicros
+    row[c++] = s.p_row_id
+    row[c++] = s.p_source_id
+    row[c++] = s.p_source_label
     // Copies: the pipeline reuses these arrays for the next event.
     for (const name of INDICATOR_COLUMNS) {
       const list = s[name]
-      columns[c++]!.push(list.length ? list.slice() : null)
+      row[c++] = list.length ? list.slice() : null
     }
-    columns[c]!.push(this.#unknownFields(event))
+    row[c] = this.#unknownFields(event)
+    this.#rowsBuffered.push(row)
     this.rows++
-    this.#buffered++
-    this.#bufferedBytes += ROW_TEXT_FACTOR * event.json.length + SLOT_BYTES * columns.length
+    this.#bufferedBytes += ROW_TEXT_FACTOR * event.json.length + SLOT_BYTES * row.length
     if (this.#bufferedBytes >= this.#rowGroupBytes) return this.#guard(() => this.#writeRowGroup())
   }
 
-  /** Writes the rows so far as a row group and lets go of their buffers; the object stays open. */
+  /**
+   * Keeps the rows of the row group being built (see above) and lets the object writer's part
+   * shrink to its bytes; the object stays open.
+   */
   async suspend(): Promise<void> {
     this.#check()
-    if (this.#buffered === 0) return
-    await this.#guard(async () => {
-      await this.#writeRowGroup()
-      this.#object.trim()
-      this.#trimmed = true
-    })
+    if (this.#trimmed) return
+    this.#object.trim()
+    this.#trimmed = true
   }
 
   /** Writes the last row group and the footer, and stores the object. */
@@ -161,8 +168,9 @@ export class ParquetObjectWriter implements FormatWriter {
     this.#check()
     this.#done = true
     return this.#guard(async () => {
-      if (this.#buffered > 0) await this.#writeRowGroup()
-      this.#parquet.finish()
+      // An object of no rows is still a Parquet file: a footer and no row group.
+      if (this.#rowsBuffered.length > 0 || !this.#parquet) await this.#writeRowGroup()
+      this.#parquet!.finish()
       await this.#drain()
       const result = await this.#object.close()
       return { ...result, rows: this.rows, rowGroups: this.#rowGroups }
@@ -175,7 +183,7 @@ export class ParquetObjectWriter implements FormatWriter {
       this.#done = true
       this.#failure ??= reason ?? new Error('ParquetObjectWriter aborted')
     }
-    this.#columns = []
+    this.#rowsBuffered = []
     // Once closing or closed, the object writer decides whether anything landed.
     await this.#object.abort(reason)
   }
@@ -191,7 +199,7 @@ export class ParquetObjectWriter implements FormatWriter {
     } catch (err) {
       this.#done = true
       this.#failure ??= err
-      this.#columns = []
+      this.#rowsBuffered = []
       await this.#object.abort(err)
       throw this.#failure
     }
@@ -213,18 +221,22 @@ export class ParquetObjectWriter implements FormatWriter {
 
   async #writeRowGroup(): Promise<void> {
     const layout = this.#layout
+    const rows = this.#rowsBuffered
+    this.#rowsBuffered = []
+    this.#bufferedBytes = 0
+    if (!this.#parquet) {
+      this.#bytes = new ByteWriter(OPEN_BYTES)
+      this.#parquet = new ParquetWriter({ writer: this.#bytes, schema: layout.schema, codec: this.#codec, compressors: COMPRESSORS, createdBy: CREATED_BY })
+    }
+    if (rows.length === 0) return
     const columnData: ColumnSource[] = layout.columns.map((column, i) => ({
       name: column.name,
-      data: this.#columns[i]!,
+      data: rows.map((row) => row[i]),
       statistics: column.statistics,
       // The one value a retried batch changes, uncompressed: its bytes then have the same size.
       ...(column.name === 'p_parse_time' && { codec: 'UNCOMPRESSED' as CompressionCodec }),
     }))
-    const rows = this.#buffered
-    this.#columns = layout.columns.map(() => [])
-    this.#buffered = 0
-    this.#bufferedBytes = 0
-    this.#parquet.write({ columnData, rowGroupSize: rows })
+    this.#parquet.write({ columnData, rowGroupSize: rows.length })
     this.#rowGroups++
     await this.#drain()
   }
@@ -232,7 +244,7 @@ export class ParquetObjectWriter implements FormatWriter {
   // Hands the encoded bytes to the object writer, then lets the buffer go: a row group's buffer
   // is as large as its encoded bytes, and the next one grows its own.
   async #drain(): Promise<void> {
-    const out = this.#bytes
+    const out = this.#bytes!
     if (out.index === 0) return
     this.#trimmed = false
     await this.#object.write(out.getBytes())
