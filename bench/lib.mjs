@@ -300,16 +300,18 @@ export async function loadSink(endpoint, partBytes, level) {
  * The pipeline into the service's S3 sink, wired as src/ingest/batch.ts wires it (stores made per batch,
  * so the batch's S3 deadline starts here; the contract's keys; the batch context), without the
  * body spool: one gzip NDJSON object per partition, a single PUT up to S3_PART_BYTES, multipart
- * past it. Resolves once every object is stored. The same keys every time, as a retried batch.
+ * past it; with `parquetCodec`, Parquet objects with that page codec instead. Resolves once every
+ * object is stored. The same keys every time, as a retried batch.
  */
-export async function s3Pipeline(mod, sink, schema, body, limits) {
+export async function s3Pipeline(mod, sink, schema, body, limits, parquetCodec) {
   const batch = batchContext(schema.logType)
   const layout = { dataset: schema.dataset, table: schema.table, day: batch.parseTime.slice(0, 10), batchId: batch.batchId }
-  const store = sink.s3Stores(sink.config).output(layout)
+  const stores = parquetCodec ? sink.s3ParquetStores(sink.config, parquetCodec) : sink.s3Stores(sink.config)
+  const store = stores.output(layout)
   const stored = []
   const out = new sink.PartitionedOutput({
     ...store,
-    open: (key) => keepingResult(store.open(key), 'write', stored),
+    open: (keys) => keepingResult(store.open(keys), 'write', stored),
     openQuarantine: (key) => keepingResult(store.openQuarantine(key), 'writeLine', stored),
   })
   try {
@@ -327,13 +329,20 @@ export async function s3Pipeline(mod, sink, schema, body, limits) {
   }
 }
 
-/** `writer`, with what its close() stored (bytes; 1 for a single PUT, else the parts) kept in `results`. */
+/**
+ * `writer`, with what its close() stored (bytes; 1 for a single PUT, else the parts) kept in
+ * `results`; its held bytes and suspend() as they are, so the output decides as the service's does.
+ */
 function keepingResult(writer, write, results) {
   return {
     [write]: writer[write].bind(writer),
+    get held() {
+      return writer.held
+    },
+    suspend: () => writer.suspend(),
     close: async () => {
       const result = await writer.close()
-      results.push(result)
+      results.push(...[result].flat())
       return result
     },
     abort: () => writer.abort(),

@@ -59,6 +59,8 @@ function parseArgs(argv) {
     memoryRuns: 3,
     s3: true,
     s3Datasets: BENCHED,
+    // Page codecs of the Parquet runs (into S3, beside NDJSON, for the datasets that run into S3).
+    parquetCodecs: ['GZIP'],
   }
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=')
@@ -76,6 +78,8 @@ function parseArgs(argv) {
     else if (k === 'memory-runs') opts.memoryRuns = Number(v)
     else if (k === 's3') opts.s3Datasets = v ? v.split(',') : []
     else if (k === 'no-s3') opts.s3 = false
+    else if (k === 'parquet-codecs') opts.parquetCodecs = v ? v.split(',').map((c) => c.toUpperCase()) : []
+    else if (k === 'no-parquet') opts.parquetCodecs = []
     else if (k === 'part-bytes') opts.partBytes = Number(v)
     else if (k === 'memory-child') opts.memoryChild = v
     else if (k === 's3-endpoint') opts.s3Endpoint = v
@@ -95,12 +99,14 @@ async function throughput(opts, pipe, sink, figures, rows) {
     const schema = pipe.schemas.get(SCHEMA_OF[dataset])
     if (!schema) throw new Error(`no schema for ${dataset}`)
     const toS3 = sink && opts.s3Datasets.includes(dataset)
-    const intoS3 = (file) => s3Pipeline(pipe.mod, sink, schema, fileBody(file), THROUGHPUT_LIMITS)
+    const intoS3 = (file, codec) => s3Pipeline(pipe.mod, sink, schema, fileBody(file), THROUGHPUT_LIMITS, codec)
+    const codecs = toS3 ? opts.parquetCodecs : []
     // Warm-up on a small batch so that the first measured run is not the one that JIT-compiles.
     const warm = await ensureDataset(dataset, WARMUP_LINES, log)
     await floor(fileBody(warm.file), opts.level)
     await pipeline(pipe.mod, schema, fileBody(warm.file), opts.level, THROUGHPUT_LIMITS)
     if (toS3) await intoS3(warm.file)
+    for (const codec of codecs) await intoS3(warm.file, codec)
 
     for (const size of opts.sizes) {
       const lines = SIZES[size]
@@ -111,11 +117,13 @@ async function throughput(opts, pipe, sink, figures, rows) {
       const p = []
       const s = []
       const c = []
+      const pq = codecs.map(() => [])
       for (let r = 0; r < runs; r++) {
         c.push(await timed(() => compressOnly(fileBody(data.file), opts.level)))
         f.push(await timed(() => floor(fileBody(data.file), opts.level)))
         p.push(await timed(() => pipeline(pipe.mod, schema, fileBody(data.file), opts.level, THROUGHPUT_LIMITS)))
         if (toS3) s.push(await timed(() => intoS3(data.file)))
+        for (const [i, codec] of codecs.entries()) pq[i].push(await timed(() => intoS3(data.file, codec)))
       }
       if (f[0].result.events !== data.lines) log(`WARNING ${dataset} ${size}: floor saw ${f[0].result.events} of ${data.lines} lines`)
 
@@ -147,6 +155,15 @@ async function throughput(opts, pipe, sink, figures, rows) {
         rows.push(s3Row)
         log(formatRow(s3Row))
       }
+      // Parquet into S3, per page codec: the same batch, the same floor.
+      for (const [i, codec] of codecs.entries()) {
+        const pqRow = summarise(dataset, size, `pq-${codec.toLowerCase()}`, data, f, pq[i])
+        const key = `${k}_parquet_${codec.toLowerCase()}`
+        Object.assign(figures, sinkFigures(key, pqRow), { [`objects_${key}`]: pqRow.got.objects, [`parts_${key}`]: pqRow.got.parts })
+        checkCounts(pqRow, '')
+        rows.push(pqRow)
+        log(formatRow(pqRow))
+      }
     }
     // The headline ratio of a dataset: its 100k figure (best of N), else the largest size run.
     const headline = ['100k', '1m', '10k'].find((s) => opts.sizes.includes(s))
@@ -172,6 +189,7 @@ function sinkFigures(key, row) {
     [`ratio_cpu_${key}`]: round(row.ratioCpu, 3),
     [`noise_pct_${key}`]: round(row.noise),
     [`out_gzip_mb_${key}`]: round(row.got.bytesOut / MB, 2),
+    [`out_mb_${key}`]: round(row.got.bytesOut / MB, 2),
   }
 }
 
@@ -234,8 +252,9 @@ function summarise(dataset, size, sink, data, f, p) {
 const COLUMNS = [
   ['dataset', 22],
   ['size', 5],
-  ['sink', 4],
+  ['sink', 8],
   ['MB in', 7],
+  ['MB out', 7],
   ['floor ev/s', 11],
   ['pipe ev/s', 10],
   ['floor MB/s', 10],
@@ -259,6 +278,7 @@ function formatRow(r) {
     r.size,
     r.sink,
     r.mb.toFixed(0),
+    r.got.bytesOut === undefined ? '-' : (r.got.bytesOut / MB).toFixed(1),
     Math.round(r.f.evps).toLocaleString('en-US'),
     Math.round(r.p.evps).toLocaleString('en-US'),
     r.f.mbps.toFixed(1),

@@ -6,7 +6,7 @@ import { FormatTee } from './format-tee'
 import { eventsKey, quarantineKey, stagingKey } from './layout'
 import { schemaFiles } from '../schema/registry'
 import { ObjectWriter } from '../storage/object-writer'
-import { type ObjectStorage, type StorageBudget, StorageError } from '../ports'
+import { type ObjectStorage, type OutputFormat, type StorageBudget, StorageError } from '../ports'
 import { WaitBudget } from '../storage/wait-budget'
 
 // Removing what a failed batch left gets its own short time, as aborting an upload does: the
@@ -18,10 +18,16 @@ const cleanup = () => ({ deadline: Date.now() + CLEANUP_BUDGET_MS })
 /**
  * The stores of one batch in the configured bucket: objects of each output format in the
  * contract's layout (one writer per partition that writes them all), quarantine as gzip NDJSON, and a staging prefix for bodies too large to
- * hold in memory. `minPartSize` is the store's smallest multipart part.
+ * hold in memory. `minPartSize` is the store's smallest multipart part; `formats` are those of
+ * OUTPUT_FORMAT unless given (the bench compares Parquet codecs with it).
  * @example const stores = batchStores(config, storage, minPartBytes(config.S3_ENDPOINT))
  */
-export function batchStores(config: Config, storage: ObjectStorage, minPartSize: number): BatchStores {
+export function batchStores(
+  config: Config,
+  storage: ObjectStorage,
+  minPartSize: number,
+  formats: readonly OutputFormat[] = config.OUTPUT_FORMAT.map((name) => outputFormats[name]),
+): BatchStores {
   const client = storage
   // The time the batch may wait on storage, so that a bucket that stops answering ends it well
   // before Logpush gives up on the request; its own CPU does not count, however large it is.
@@ -29,7 +35,6 @@ export function batchStores(config: Config, storage: ObjectStorage, minPartSize:
   const partSize = config.S3_PART_BYTES
   const prefix = config.S3_PREFIX
   const level = config.GZIP_LEVEL
-  const formats = config.OUTPUT_FORMAT.map((name) => outputFormats[name])
   return {
     output: ({ dataset, table, day, batchId }) => {
       const options = { fields: schemaFiles()[dataset]!.fields, budget, partSize, minPartSize, gzipLevel: level }
