@@ -5,7 +5,7 @@
 //   p_source_id, p_source_label, the nine p_any_* lists, then p_unknown_fields (JSON text of every
 //   field the schema does not know, null when there is none), all OPTIONAL.
 // Types: string -> BYTE_ARRAY STRING, boolean -> BOOLEAN, bigint -> INT64, int -> INT32, smallint ->
-// INT32 INT(16), float -> DOUBLE, timestamp -> INT64 TIMESTAMP(MICROS, UTC), json -> BYTE_ARRAY
+// INT32 INT_16, float -> DOUBLE, timestamp -> INT64 TIMESTAMP(MICROS, UTC), json -> BYTE_ARRAY
 // JSON, array -> LIST, struct -> group, map -> MAP (STRING keys), p_any_* -> LIST of STRING.
 // Microseconds, not the nanoseconds the NDJSON text keeps: Athena and Snowflake read timestamps to
 // the microsecond at most (a nanosecond column reads wrong or not at all there), DuckDB reads
@@ -147,7 +147,9 @@ function scalarElement(name: string, type: Exclude<ColumnType['type'], 'array' |
     case 'int':
       return { name, repetition_type: OPTIONAL, type: 'INT32' }
     case 'smallint':
-      return { name, repetition_type: OPTIONAL, type: 'INT32', converted_type: 'INT_16', logical_type: { type: 'INTEGER', bitWidth: 16, isSigned: true } }
+      // The converted type alone, which readers take as INT(16, signed): hyparquet-writer writes the
+      // logical INTEGER's bit width as an i32 where Thrift has an i8, and DuckDB refuses the footer.
+      return { name, repetition_type: OPTIONAL, type: 'INT32', converted_type: 'INT_16' }
     case 'float':
       return { name, repetition_type: OPTIONAL, type: 'DOUBLE' }
     case 'timestamp':
