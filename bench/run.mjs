@@ -158,6 +158,7 @@ async function throughput(opts, pipe, sink, figures, rows) {
       // Parquet into S3, per page codec: the same batch, the same floor.
       for (const [i, codec] of codecs.entries()) {
         const pqRow = summarise(dataset, size, `pq-${codec.toLowerCase()}`, data, f, pq[i])
+        pqRow.ratioCompress = summarise(dataset, size, pqRow.sink, data, c, pq[i]).ratio
         const key = `${k}_parquet_${codec.toLowerCase()}`
         Object.assign(figures, sinkFigures(key, pqRow), { [`objects_${key}`]: pqRow.got.objects, [`parts_${key}`]: pqRow.got.parts })
         checkCounts(pqRow, '')
