@@ -1,6 +1,7 @@
 // The lake as a data engineer reads it: every dataset's fixture posted through the real Worker
-// (wrangler's harness, workerd) into a real S3-protocol server, then the bucket read back by
-// DuckDB through the views `logpush-edge ddl --engine duckdb` prints, and through `query`.
+// (wrangler's harness, workerd, OUTPUT_FORMAT=ndjson,parquet) into a real S3-protocol server, then
+// the bucket read back by DuckDB through the views `logpush-edge ddl --engine duckdb` prints for
+// each format (NDJSON in the main schema, Parquet in `pq`), and through `query`.
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -63,7 +64,7 @@ async function canonical(type: string): Promise<string> {
 
 beforeAll(async () => {
   // No S3_PREFIX: the bucket's folder is laid out as npm start's .data/s3/cloudflare-logs/.
-  stack = await startStack({ S3_PREFIX: '' })
+  stack = await startStack({ S3_PREFIX: '', OUTPUT_FORMAT: 'ndjson,parquet' })
   bucket = join(stack.directory, OUTPUT_BUCKET)
   const queue = [...DATASETS]
   await Promise.all(
@@ -75,13 +76,18 @@ beforeAll(async () => {
       }
     }),
   )
-  const ddl = await cli(['ddl', '--engine', 'duckdb', '--location', bucket, '--json'])
-  expect(ddl.stderr).toBe('')
-  expect(ddl.code).toBe(0)
-  const report = JSON.parse(ddl.stdout) as { tables: { table: string; sql: string }[] }
   db = await DuckDBInstance.create(':memory:')
   sql = await db.connect()
-  await sql.run(report.tables.map((t) => t.sql).join('\n'))
+  for (const format of ['ndjson', 'parquet']) {
+    const ddl = await cli(['ddl', '--engine', 'duckdb', '--format', format, '--location', bucket, '--json'])
+    expect(ddl.stderr).toBe('')
+    expect(ddl.code).toBe(0)
+    const report = JSON.parse(ddl.stdout) as { tables: { table: string; sql: string }[] }
+    // The two formats' views have the same names: Parquet's go into a schema of their own.
+    if (format === 'parquet') await sql.run('CREATE SCHEMA pq; USE pq')
+    await sql.run(report.tables.map((t) => t.sql).join('\n'))
+    await sql.run('USE memory.main')
+  }
   // `query` reads npm start's data folder from where it runs: one laid out as npm start lays it.
   home = mkdtempSync(join(tmpdir(), 'logpush-edge-lake-'))
   mkdirSync(join(home, '.data'))
@@ -126,6 +132,30 @@ describe.each(DATASETS.map((entry) => [entry.dataset, entry] as const))('%s in N
        where strftime(v.p_event_time, '%Y-%m-%d %H:%M:%S.%f') <> left(r.t, 26) or v.year <> year(v.p_event_time) or v.hour <> hour(v.p_event_time)`,
     )
     expect(mismatch!.n).toBe(0)
+  })
+})
+
+describe.each(DATASETS.map((entry) => [entry.dataset, entry] as const))('%s in Parquet, read by DuckDB through the ddl views', (_dataset, entry) => {
+  const table = lakeTable(entry, 'parquet')
+  const ndjson = lakeTable(entry, 'ndjson')
+
+  it('has the rows the Worker acknowledged, typed as the NDJSON view is, plus p_unknown_fields', async () => {
+    const [count] = await rows(`select count(*)::INTEGER AS n from pq.${table.table}`)
+    expect(count!.n).toBe(written.get(table.table))
+    const types = async (schema: string) => (await rows(`describe ${schema}.${table.table}`)).map((r) => ({ name: r.column_name, type: r.column_type }))
+    const main = await types('main')
+    const parquet = await types('pq')
+    expect(parquet.filter((c) => c.name !== 'p_unknown_fields')).toEqual(main)
+    expect(parquet.find((c) => c.name === 'p_unknown_fields')?.type).toBe('JSON')
+  })
+
+  it('gives the same values as the NDJSON view for the same batch, timestamps to the microsecond', async () => {
+    const columns = [...ndjson.columns.map((c) => JSON.stringify(c.name)), 'year', 'month', 'day', 'hour'].join(', ')
+    const [diff] = await rows(
+      `select (select count(*) from (select ${columns} from main.${table.table} except all select ${columns} from pq.${table.table}))::INTEGER AS missing,
+              (select count(*) from (select ${columns} from pq.${table.table} except all select ${columns} from main.${table.table}))::INTEGER AS extra`,
+    )
+    expect(diff).toEqual({ missing: 0, extra: 0 })
   })
 })
 
