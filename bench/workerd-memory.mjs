@@ -82,7 +82,9 @@ function parseArgs(argv) {
     if (k === 'quick') opts.cases = QUICK_CASES
     else if (k === 'cases') opts.cases = v ? v.split(',') : []
     else if (k === 'no-calibration') opts.calibration = false
-    else throw new Error(`unknown option ${a} (known: --cases=${Object.keys(CASES).join(',')}, --quick, --no-calibration)`)
+    else if (k === 'output-format') opts.outputFormat = v
+    else
+      throw new Error(`unknown option ${a} (known: --cases=${Object.keys(CASES).join(',')}, --quick, --no-calibration, --output-format=parquet|ndjson,parquet)`)
   }
   for (const c of opts.cases) if (!CASES[c]) throw new Error(`unknown case ${c}; known: ${Object.keys(CASES).join(', ')}`)
   return opts
@@ -129,7 +131,7 @@ async function oneGibBatch() {
 // The stack: local S3 server + wrangler dev with an inspector port
 
 /** The documented local settings, as scripts/start.mjs reads them from .dev.vars.example. */
-function localVars(s3Url) {
+function localVars(s3Url, outputFormat) {
   const vars = {}
   for (const line of readFileSync(join(ROOT, '.dev.vars.example'), 'utf8').split('\n')) {
     const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim())
@@ -137,7 +139,7 @@ function localVars(s3Url) {
   }
   // The service's own settings, the batch budget included: it counts waits on storage, not the
   // batch's CPU, so a 1 GiB batch needs no more than the default.
-  return { ...vars, S3_ENDPOINT: s3Url }
+  return { ...vars, S3_ENDPOINT: s3Url, ...(outputFormat ? { OUTPUT_FORMAT: outputFormat } : {}) }
 }
 
 /** pid -> { ppid, cmdline } for every process now. */
@@ -173,14 +175,15 @@ function findWorkerd(rootPid) {
   return { worker: worker?.[0], proxy: proxy?.[0] }
 }
 
-async function startStack() {
+/** `outputFormat`: OUTPUT_FORMAT for the Worker (`parquet`, `ndjson,parquet`), the service's default when unset. */
+async function startStack(outputFormat) {
   const { startS3Server } = await import('../scripts/s3-server.mjs')
   const { freePort } = await import('../scripts/free-port.mjs')
   const dir = mkdtempSync(join(tmpdir(), 'logpush-edge-workerd-memory-'))
   const s3 = await startS3Server({ port: await freePort(), directory: join(dir, 's3'), silent: true })
   const port = await freePort()
   const inspectorPort = await freePort()
-  const varArgs = Object.entries(localVars(s3.url)).flatMap(([k, v]) => ['--var', `${k}:${v}`])
+  const varArgs = Object.entries(localVars(s3.url, outputFormat)).flatMap(([k, v]) => ['--var', `${k}:${v}`])
   const wranglerBin = join(ROOT, 'node_modules/wrangler/bin/wrangler.js')
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', join(dir, 'state')]
   const wrangler = spawn(process.execPath, [wranglerBin, ...args, '--show-interactive-dev-session=false', '--log-level', 'warn', ...varArgs], {
@@ -587,7 +590,7 @@ async function main() {
   let firstReply
   const onStack = async (name, fn) => {
     log(`${name}: starting wrangler dev`)
-    const stack = await startStack()
+    const stack = await startStack(opts.outputFormat)
     firstReply ??= stack.sampler.firstReply
     try {
       return await fn(stack)
