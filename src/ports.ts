@@ -170,6 +170,23 @@ export interface StandardFields {
   readonly p_any_mac_addresses: readonly string[]
 }
 
+/** The standard fields that are one value per event, in the order enrichment writes them. */
+export const STANDARD_COLUMNS = ['p_log_type', 'p_event_time', 'p_parse_time', 'p_row_id', 'p_source_id', 'p_source_label'] as const
+/** Panther's indicator lists, in the order enrichment writes them, after the standard fields. */
+export const INDICATOR_COLUMNS = [
+  'p_any_ip_addresses',
+  'p_any_domain_names',
+  'p_any_trace_ids',
+  'p_any_emails',
+  'p_any_usernames',
+  'p_any_sha256_hashes',
+  'p_any_sha1_hashes',
+  'p_any_md5_hashes',
+  'p_any_mac_addresses',
+] as const satisfies readonly (keyof StandardFields)[]
+/** Every field enrichment writes, in its order: the p_ columns of every table definition. */
+export const ENRICHED_FIELDS: readonly (keyof StandardFields)[] = [...STANDARD_COLUMNS, ...INDICATOR_COLUMNS]
+
 /**
  * One checked, enriched event, as the pipeline hands it to an output format: its NDJSON line, or
  * its parts for a format that lays them out itself (columns, unknown fields, standard fields).

@@ -10,25 +10,6 @@ export interface BatchContext {
   sourceLabel: string
 }
 
-/** The fields enrichment writes, in the order it writes them (the table definitions' p_ columns). */
-export const ENRICHED_FIELDS: readonly string[] = [
-  'p_log_type',
-  'p_event_time',
-  'p_parse_time',
-  'p_row_id',
-  'p_source_id',
-  'p_source_label',
-  'p_any_ip_addresses',
-  'p_any_domain_names',
-  'p_any_trace_ids',
-  'p_any_emails',
-  'p_any_usernames',
-  'p_any_sha256_hashes',
-  'p_any_sha1_hashes',
-  'p_any_md5_hashes',
-  'p_any_mac_addresses',
-]
-
 /**
  * Whether an input field is a pipeline's own (`p_` is Panther's reserved prefix, and ours): ours
  * are written afresh and any other (a Panther export's p_source_file, p_udm, ...) described the

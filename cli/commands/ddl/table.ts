@@ -1,4 +1,4 @@
-import { ENRICHED_FIELDS } from '../../../src/pipeline/enrich'
+import { ENRICHED_FIELDS } from '../../../src/ports'
 import type { ManifestEntry, ValueSpec } from '../../../src/schema/spec'
 
 /** The two layouts the Worker writes (DESIGN.md, "Output layout"). */

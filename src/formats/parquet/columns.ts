@@ -11,23 +11,11 @@
 // the microsecond at most (a nanosecond column reads wrong or not at all there), DuckDB reads
 // microseconds as its own TIMESTAMP WITH TIME ZONE.
 import type { SchemaElement } from 'hyparquet'
-import type { ColumnField, ColumnType, StandardFields } from '../../ports'
+import { type ColumnField, type ColumnType, INDICATOR_COLUMNS, STANDARD_COLUMNS } from '../../ports'
 import { daysFromCivil } from '../../utils/civil-date'
 
-/** The standard fields that are one value per event, in column order after the schema's fields. */
-export const STANDARD_COLUMNS = ['p_log_type', 'p_event_time', 'p_parse_time', 'p_row_id', 'p_source_id', 'p_source_label'] as const
-/** Panther's indicator lists, in column order after the standard fields. */
-export const INDICATOR_COLUMNS = [
-  'p_any_ip_addresses',
-  'p_any_domain_names',
-  'p_any_trace_ids',
-  'p_any_emails',
-  'p_any_usernames',
-  'p_any_sha256_hashes',
-  'p_any_sha1_hashes',
-  'p_any_md5_hashes',
-  'p_any_mac_addresses',
-] as const satisfies readonly (keyof StandardFields)[]
+export { INDICATOR_COLUMNS, STANDARD_COLUMNS }
+
 /** The last column: what NDJSON keeps and the typed columns cannot hold. */
 export const UNKNOWN_FIELDS_COLUMN = 'p_unknown_fields'
 
