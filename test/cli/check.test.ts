@@ -1,15 +1,12 @@
 // `logpush-edge check` as a user runs it: the CLI as a process (cli/bin.mjs, as the bin and
 // `npm run cli` start it) on files written to a temp dir from the repository's fixtures.
-import { spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import manifest from '../../src/schema/manifest.generated.json'
+import { ROOT, runCli } from './run-cli'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const BIN = join(ROOT, 'cli', 'bin.mjs')
 const FIXTURES = join(ROOT, 'fixtures')
 // What the CLI serves is what the manifest lists.
 const SERVED = Object.keys(manifest.datasets).sort().join(', ')
@@ -23,16 +20,7 @@ interface Run {
 let dir: string
 
 function run(args: string[], options: { command?: string; cwd?: string } = {}): Promise<Run> {
-  const [command, prefix] = options.command === 'npm' ? ['npm', ['run', '--silent', 'cli', '--']] : [process.execPath, [BIN]]
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...args], { cwd: options.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runCli(args, { cwd: options.cwd ?? dir, npm: options.command === 'npm' })
 }
 
 async function runJson(args: string[]): Promise<{ code: number | null; report: any }> {

@@ -1,10 +1,8 @@
 // `logpush-edge ddl`: each schema type's mapping in each engine, DuckDB's views run on files laid
 // out as the Worker lays them out, and the Athena and Snowflake statements against reviewed files.
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,9 +12,8 @@ import { parseLocation, tableGlob } from '../../cli/commands/ddl/location'
 import { snowflakeType, snowflakeValue } from '../../cli/commands/ddl/snowflake'
 import { lakeTable } from '../../cli/commands/ddl/table'
 import type { ManifestEntry, ValueSpec } from '../../src/schema/spec'
+import { ROOT, runCli } from './run-cli'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const BIN = join(ROOT, 'cli', 'bin.mjs')
 const EXPECTED = join(ROOT, 'test', 'cli', 'ddl')
 // A few datasets that hold every type between them: structs in structs, arrays of structs and
 // of json (workers_trace_events), maps, float, smallint (firewall_events), int, and two
@@ -51,17 +48,7 @@ function entry(fields: ManifestEntry['fields']): ManifestEntry {
   return { file: 'test.yml', schema: 'Test.Types', dataset: 'test_types', scope: ['zone'], table: 'test_types', fields }
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const run = (args: string[]) => runCli(args)
 
 describe.each(TYPES)('the %s type', (_name, spec, duckdb, athena, snowflake) => {
   it(`is ${duckdb} in DuckDB, ${athena} in Athena, ${snowflake} in Snowflake`, () => {

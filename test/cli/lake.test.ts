@@ -2,20 +2,17 @@
 // (wrangler's harness, workerd, OUTPUT_FORMAT=ndjson,parquet) into a real S3-protocol server, then
 // the bucket read back by DuckDB through the views `logpush-edge ddl --engine duckdb` prints for
 // each format (NDJSON in the main schema, Parquet in `pq`), and through `query`.
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { duckdbType } from '../../cli/commands/ddl/duckdb'
 import { lakeTable } from '../../cli/commands/ddl/table'
 import { schemaFiles } from '../../src/schema/registry'
 import { INGEST_TOKEN, OUTPUT_BUCKET, type Stack, startStack } from '../e2e-node/harness'
+import { ROOT, runCli } from './run-cli'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const BIN = join(ROOT, 'cli', 'bin.mjs')
 // Posts in flight at once: enough to overlap the Worker's waits on storage on two cores.
 const CONCURRENCY = 4
 const DATASETS = Object.values(schemaFiles())
@@ -33,17 +30,7 @@ let sql: DuckDBConnection
 /** Events written per table, from the Worker's acknowledgements. */
 const written = new Map<string, number>()
 
-function cli(args: string[], cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const cli = (args: string[], cwd = ROOT) => runCli(args, { cwd })
 
 async function post(dataset: string): Promise<Ack> {
   const body = readFileSync(join(ROOT, 'fixtures', `${dataset}.unixnano.ndjson.gz`))

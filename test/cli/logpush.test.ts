@@ -2,16 +2,15 @@
 // fake Cloudflare API (validated against Cloudflare's OpenAPI document), which sends its
 // destination checks and batches to the real Worker under `wrangler dev`, writing to a real
 // S3-protocol server. The whole path: CLI -> API -> Logpush's check -> Worker -> counters.
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { INGEST_TOKEN, type Stack, startStack } from '../e2e-node/harness'
 import { FakeCloudflareApi } from './fake-cloudflare-api'
+import { runCli } from './run-cli'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-const BIN = join(ROOT, 'cli', 'bin.mjs')
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'src/schema/manifest.generated.json'), 'utf8')) as {
   datasets: Record<string, { scope: string[]; fields: { name: string }[] }>
 }
@@ -42,25 +41,8 @@ let fake: FakeCloudflareApi
 let workerUrl: string
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const run = await new Promise<Run>((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        CLOUDFLARE_API_TOKEN: TOKEN,
-        CLOUDFLARE_BASE_URL: fake.baseUrl,
-        CLOUDFLARE_MAX_RETRIES: '0',
-        INGEST_TOKEN,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
+  const run = await runCli(args, {
+    env: { ...process.env, CLOUDFLARE_API_TOKEN: TOKEN, CLOUDFLARE_BASE_URL: fake.baseUrl, CLOUDFLARE_MAX_RETRIES: '0', INGEST_TOKEN, ...env },
   })
   // Whatever the command and its outcome, no token is ever printed.
   for (const secret of [INGEST_TOKEN, env.CLOUDFLARE_API_TOKEN ?? TOKEN, env.INGEST_TOKEN ?? INGEST_TOKEN].filter((s) => s !== '')) {
