@@ -83,8 +83,9 @@ function parseArgs(argv) {
     else if (k === 'cases') opts.cases = v ? v.split(',') : []
     else if (k === 'no-calibration') opts.calibration = false
     else if (k === 'output-format') opts.outputFormat = v
+    else if (k === 'live') opts.live = true
     else
-      throw new Error(`unknown option ${a} (known: --cases=${Object.keys(CASES).join(',')}, --quick, --no-calibration, --output-format=parquet|ndjson,parquet)`)
+      throw new Error(`unknown option ${a} (known: --cases=${Object.keys(CASES).join(',')}, --quick, --no-calibration, --output-format=parquet|ndjson,parquet, --live)`)
   }
   for (const c of opts.cases) if (!CASES[c]) throw new Error(`unknown case ${c}; known: ${Object.keys(CASES).join(', ')}`)
   return opts
@@ -176,7 +177,7 @@ function findWorkerd(rootPid) {
 }
 
 /** `outputFormat`: OUTPUT_FORMAT for the Worker (`parquet`, `ndjson,parquet`), the service's default when unset. */
-async function startStack(outputFormat) {
+async function startStack(outputFormat, live) {
   const { startS3Server } = await import('../scripts/s3-server.mjs')
   const { freePort } = await import('../scripts/free-port.mjs')
   const dir = mkdtempSync(join(tmpdir(), 'logpush-edge-workerd-memory-'))
@@ -188,6 +189,8 @@ async function startStack(outputFormat) {
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', join(dir, 'state')]
   const wrangler = spawn(process.execPath, [wranglerBin, ...args, '--show-interactive-dev-session=false', '--log-level', 'warn', ...varArgs], {
     cwd: ROOT,
+    // Miniflare hands these to workerd: --expose-gc gives the isolate the gc() that --live calls.
+    env: live ? { ...process.env, MINIFLARE_WORKERD_V8_FLAGS: '--expose-gc' } : process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output = []
@@ -227,7 +230,7 @@ async function startStack(outputFormat) {
     if (!target) throw new Error(`no inspector target: ${JSON.stringify(targets)}`)
     const pids = findWorkerd(wrangler.pid)
     if (!pids.worker) throw new Error('no workerd process with an inspector under wrangler')
-    sampler = await startSampler(target.webSocketDebuggerUrl, pids)
+    sampler = await startSampler(target.webSocketDebuggerUrl, pids, live)
     return { url, s3Url: s3.url, pids, sampler, output, close }
   } catch (err) {
     log(output.slice(-20).join('\n'))
@@ -240,8 +243,8 @@ async function startStack(outputFormat) {
 // The sampler: its own thread, so that the bench generating and sending a body never delays it
 
 /** Starts the sampler thread; `take()` returns the samples since the last take. */
-async function startSampler(wsUrl, pids) {
-  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { wsUrl, pids } })
+async function startSampler(wsUrl, pids, live) {
+  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { wsUrl, pids, live } })
   let next = 0
   const waiting = new Map()
   const failed = new Promise((_, reject) => worker.once('error', reject))
@@ -282,7 +285,7 @@ function rssBytes(pid) {
   }
 }
 
-async function samplerThread({ wsUrl, pids }) {
+async function samplerThread({ wsUrl, pids, live }) {
   const ws = new WebSocket(wsUrl, { headers: { Origin: INSPECTOR_ORIGIN } })
   await new Promise((resolve, reject) => {
     ws.once('open', resolve)
@@ -315,7 +318,15 @@ async function samplerThread({ wsUrl, pids }) {
   const heapLoop = (async () => {
     while (running) {
       const sent = performance.now()
-      const reply = await call('Runtime.getHeapUsage')
+      // --live: a full collection first, so the sample is what the isolate holds, not garbage
+      // V8 has not collected yet (it lets up to 64 MB of dead ArrayBuffers wait for a major GC).
+      // Both sent at once, so that the inspector answers them in one go: awaited one by one, a
+      // stretch of the batch's JavaScript ran between them and made garbage again.
+      const collected = live ? call('Runtime.evaluate', { expression: 'gc(); 1', contextId }) : undefined
+      const usage = call('Runtime.getHeapUsage')
+      const gcReply = await collected
+      if (gcReply?.result?.exceptionDetails) throw new Error(`gc() failed in the isolate: ${JSON.stringify(gcReply.result.exceptionDetails)}`)
+      const reply = await usage
       const lag = performance.now() - sent
       const r = reply.result ?? {}
       samples.push({ t: Date.now(), kind: 'heap', lag, used: r.usedSize, total: r.totalSize, embedder: r.embedderHeapUsedSize, backing: r.backingStorageSize })
@@ -590,7 +601,7 @@ async function main() {
   let firstReply
   const onStack = async (name, fn) => {
     log(`${name}: starting wrangler dev`)
-    const stack = await startStack(opts.outputFormat)
+    const stack = await startStack(opts.outputFormat, opts.live)
     firstReply ??= stack.sampler.firstReply
     try {
       return await fn(stack)
