@@ -79,6 +79,26 @@ describe('ParquetObjectWriter', () => {
     expect(b.objects.get('k.parquet')!.bytes.byteLength).toBe(a.objects.get('k.parquet')!.bytes.byteLength)
   })
 
+  it('stores the pages of a small row group, and of a column with no value, uncompressed', async () => {
+    const codecsOf = async (copies: number) => {
+      const storage = memoryStorage()
+      const w = writer(storage)
+      await writeLines(w, batchContext.parseTime, copies)
+      await w.close()
+      const { metadata } = await readParquet(storage.objects.get('k.parquet')!.bytes)
+      return new Map(metadata.row_groups[0]!.columns.map((c) => [c.meta_data!.path_in_schema.join('.'), c.meta_data!.codec]))
+    }
+    // 20 rows: under 32, every page uncompressed.
+    expect(new Set((await codecsOf(1)).values())).toEqual(new Set(['UNCOMPRESSED']))
+    // 40 rows: compressed, but for a column the fixture never fills and p_parse_time.
+    const codecs = await codecsOf(2)
+    expect(codecs.get('ClientRequestHost')).toBe('GZIP')
+    expect(codecs.get('p_parse_time')).toBe('UNCOMPRESSED')
+    // The fixture has every field and no unknown one: p_unknown_fields is the column with no value.
+    expect(lines.some((l) => l.includes('"p_unknown_fields"'))).toBe(false)
+    expect(codecs.get('p_unknown_fields')).toBe('UNCOMPRESSED')
+  })
+
   it('stores nothing when aborted, and is done with', async () => {
     const storage = memoryStorage()
     const w = writer(storage, 1024)
