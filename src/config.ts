@@ -63,8 +63,9 @@ export const commonSettings = z.object({
   /** First back-off before retrying a failed storage request; it doubles per retry, up to 2 s, with jitter. */
   S3_RETRY_BASE_DELAY_MS: millis.default(100),
   /**
-   * The time one batch may wait on storage, retries and back-off included; its own parsing and
-   * compressing do not count. Keep it below the sender's own timeout.
+   * The longest one batch may wait on storage with no storage call answering, retries and
+   * back-off included; its own parsing and compressing do not count. Keep it below the sender's
+   * own timeout.
    */
   S3_BATCH_BUDGET_MS: millis.default(60_000),
   /** Multipart part size, and the largest object sent with one PUT; each open object holds about two parts. */

@@ -13,17 +13,17 @@ export interface StorageCall {
 }
 
 /**
- * The time a batch may spend waiting on storage: the time it is held up by storage calls (an
- * upload it must wait for, a staged body that does not arrive), not its own parsing CPU, so a
- * large healthy batch is never cut short by its size, while a bucket that stops answering still
- * ends the batch in bounded time.
+ * How long a batch may be held up by storage that does not answer (an upload it must wait for, a
+ * staged body that does not arrive): never its own parsing CPU, and never a healthy bucket's
+ * steady answers, so a large healthy batch is never cut short by its size or its number of
+ * objects, while a bucket that stops answering still ends the batch in bounded time.
  */
 export interface StorageBudget {
-  /** Milliseconds of waiting left; 0 once spent. */
+  /** Milliseconds the batch may still wait with no answer; 0 once spent. */
   remainingMs(): number
   /**
-   * Settles as `work` does, counting the time until then as waiting (overlapping waits once);
-   * rejects with a `StorageError` TimeoutError for `operation` (and `key`) if the budget runs out first.
+   * Settles as `work` does, counting the time until then as waiting; rejects with a
+   * `StorageError` TimeoutError for `operation` (and `key`) if the budget runs out first.
    */
   wait<T>(work: Promise<T>, operation: string, key?: string): Promise<T>
 }

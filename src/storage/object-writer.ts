@@ -23,7 +23,7 @@ export type ObjectWriterOptions = {
   minPartSize?: number
   contentType?: string
   contentEncoding?: string
-  /** The batch's time for waiting on storage: each wait of this writer on a call counts against it. */
+  /** The batch's budget for storage that stops answering: each wait of this writer on a call goes through it. */
   budget?: StorageBudget
 }
 
