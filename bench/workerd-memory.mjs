@@ -85,7 +85,9 @@ function parseArgs(argv) {
     else if (k === 'output-format') opts.outputFormat = v
     else if (k === 'live') opts.live = true
     else
-      throw new Error(`unknown option ${a} (known: --cases=${Object.keys(CASES).join(',')}, --quick, --no-calibration, --output-format=parquet|ndjson,parquet, --live)`)
+      throw new Error(
+        `unknown option ${a} (known: --cases=${Object.keys(CASES).join(',')}, --quick, --no-calibration, --output-format=parquet|ndjson,parquet, --live)`,
+      )
   }
   for (const c of opts.cases) if (!CASES[c]) throw new Error(`unknown case ${c}; known: ${Object.keys(CASES).join(', ')}`)
   return opts
