@@ -19,6 +19,8 @@ export const testBindings = {
 // Tests that need Node (a browser, real S3 clients, memory figures, the CLI as a process, the build
 // scripts); those that need the Worker start it on a port themselves.
 const NODE_TESTS = ['test/browser/**', 'test/e2e-node/**', 'test/memory/**', 'test/cli/**', 'test/datasets/**']
+// Node tests too heavy for `npm test` (a 1 GiB batch through the real stack): `npm run test:large`.
+const LARGE_TESTS = ['test/large/**']
 
 export default defineConfig({
   test: {
@@ -46,7 +48,7 @@ export default defineConfig({
             fuzzPath: process.env.FUZZ_PATH,
           },
           include: ['test/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
-          exclude: [...configDefaults.exclude, ...NODE_TESTS],
+          exclude: [...configDefaults.exclude, ...NODE_TESTS, ...LARGE_TESTS],
         },
       },
       {
@@ -59,6 +61,17 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // Left out of `npm test` by its `--project '!large'`.
+          name: 'large',
+          include: LARGE_TESTS.map((dir) => `${dir}/*.test.ts`),
+          environment: 'node',
+          // Minutes on a busy two-core machine: generating the body once, then two 1 GiB batches.
+          testTimeout: 10 * 60_000,
+          hookTimeout: 5 * 60_000,
         },
       },
     ],

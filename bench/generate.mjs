@@ -626,7 +626,9 @@ function labelLines(n) {
 /**
  * The cached gzip file for a dataset and size, generated on first use. Returns its path and facts.
  * `spanHours` spreads the events over that many hours instead of the usual 4 minutes, so the
- * batch writes that many partitions or one more (`bench/workerd-memory.mjs`: 48).
+ * batch writes that many partitions or one more (`bench/workerd-memory.mjs`: 48). A byte target
+ * spreads an estimate of its line count, and may write more lines: its events then run past the
+ * span (`1070MB` over 48 hours: 48.05 hours, 50 partitions).
  * @example const { file, lines, bytes } = await ensureDataset('http_requests', '100000')
  */
 export async function ensureDataset(dataset, size, log = () => {}, { spanHours } = {}) {
