@@ -53,6 +53,17 @@ export function parseCommandArgs<O extends ParseArgsOptionsConfig>(command: stri
   }
 }
 
+/**
+ * The options of a command that takes no positional argument: one is a UsageError, as an unknown
+ * option is.
+ * @example const values = parseCommandOptions('status', argv, SCOPE_OPTIONS)
+ */
+export function parseCommandOptions<O extends ParseArgsOptionsConfig>(command: string, argv: string[], options: O) {
+  const { values, positionals } = parseCommandArgs(command, argv, options)
+  if (positionals.length > 0) throw new UsageError(`${command} takes no arguments, got "${positionals[0]}"; see \`logpush-edge ${command} --help\``)
+  return values
+}
+
 /** Writes `value` to stdout as the one JSON object of a `--json` run, with this run's secrets masked. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${redact(JSON.stringify(value))}\n`)

@@ -1,7 +1,7 @@
 import * as zlib from 'node:zlib'
 import { type FileMetaData, parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { expect } from 'vitest'
-import type { ColumnField, ColumnType, ObjectStorage } from '../../src/ports'
+import { type ColumnField, type ColumnType, ENRICHED_FIELDS, INDICATOR_COLUMNS, type ObjectStorage } from '../../src/ports'
 import { concatBytes } from '../../src/utils/bytes'
 
 const decoder = new TextDecoder()
@@ -143,19 +143,7 @@ export function unknownOf(value: unknown, type: ColumnType): unknown {
   return out.length ? Object.fromEntries(out) : undefined
 }
 
-const INDICATORS = [
-  'p_any_ip_addresses',
-  'p_any_domain_names',
-  'p_any_trace_ids',
-  'p_any_emails',
-  'p_any_usernames',
-  'p_any_sha256_hashes',
-  'p_any_sha1_hashes',
-  'p_any_md5_hashes',
-  'p_any_mac_addresses',
-]
-
-const ENRICHED = new Set(['p_log_type', 'p_event_time', 'p_parse_time', 'p_row_id', 'p_source_id', 'p_source_label', ...INDICATORS])
+const ENRICHED = new Set<string>(ENRICHED_FIELDS)
 
 /**
  * Expects a Parquet row to hold what its NDJSON line holds: each schema column (by its type, see
@@ -178,7 +166,7 @@ export function expectRowMatchesLine(row: Record<string, unknown>, line: string,
     got[name] = microsText(row[name] as bigint)
     want[name] = (nd[name] as string).slice(0, 26)
   }
-  for (const name of INDICATORS) {
+  for (const name of INDICATOR_COLUMNS) {
     got[name] = row[name]
     want[name] = nd[name] ?? null
   }

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isPipelineField } from '../../src/pipeline/enrich'
 import { EventParser } from '../../src/pipeline/parse'
-import type { CheckedEvent, StandardFields } from '../../src/ports'
+import { type CheckedEvent, INDICATOR_COLUMNS, STANDARD_COLUMNS } from '../../src/ports'
 import { schemas } from '../../src/schema/registry'
 import { applyLineOps, FIXTURES, valueSets } from '../fuzz/arbitraries'
 import { batchContext } from '../helpers/streams'
@@ -10,19 +10,6 @@ import { batchContext } from '../helpers/streams'
 // The parser as an output format sees it: the values by column, the unknown fields and the
 // standard fields must be what its NDJSON line holds, read back with each number's digits, on
 // both of the parser's paths (the spliced line and the serialised record).
-
-const STANDARD: (keyof StandardFields)[] = ['p_log_type', 'p_event_time', 'p_parse_time', 'p_row_id', 'p_source_id', 'p_source_label']
-const LISTS: (keyof StandardFields)[] = [
-  'p_any_ip_addresses',
-  'p_any_domain_names',
-  'p_any_trace_ids',
-  'p_any_emails',
-  'p_any_usernames',
-  'p_any_sha256_hashes',
-  'p_any_sha1_hashes',
-  'p_any_md5_hashes',
-  'p_any_mac_addresses',
-]
 
 /** The line read back as the port says values are: numbers a double rounds as their text. */
 function readBack(json: string): Record<string, unknown> {
@@ -72,8 +59,8 @@ function expectConsistent(event: CheckedEvent, label: string): boolean {
   expect(comparable(values), `${label}: values by column`).toEqual(comparable(event.columns.map(own)))
   const unknownInLine = Object.entries(line).filter(([name]) => !columns.has(name) && !isPipelineField(name))
   expect(comparable(unknown), `${label}: unknown fields`).toEqual(comparable(unknownInLine))
-  for (const name of STANDARD) expect(event.standard[name], `${label}: ${name}`).toBe(line[name])
-  for (const name of LISTS) expect(event.standard[name], `${label}: ${name}`).toEqual(own(name) ?? [])
+  for (const name of STANDARD_COLUMNS) expect(event.standard[name], `${label}: ${name}`).toBe(line[name])
+  for (const name of INDICATOR_COLUMNS) expect(event.standard[name], `${label}: ${name}`).toEqual(own(name) ?? [])
   return true
 }
 

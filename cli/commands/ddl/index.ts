@@ -1,5 +1,5 @@
 import { knownDatasets, schemaFiles } from '../../../src/schema/registry'
-import { type Command, EXIT_OK, UsageError, parseCommandArgs, printJson } from '../../command'
+import { type Command, EXIT_OK, UsageError, parseCommandOptions, printJson } from '../../command'
 import { PROJECTED_YEARS, athenaTable } from './athena'
 import { duckdbEmptyView, duckdbView } from './duckdb'
 import { type Location, hasObjects, parseLocation, tableGlob, tableLocation } from './location'
@@ -141,8 +141,7 @@ export const ddl: Command = {
   summary: 'print table definitions (Athena, DuckDB, Snowflake) for the bucket the Worker writes',
   help,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs('ddl', argv, OPTIONS)
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}; see \`logpush-edge ddl --help\``)
+    const values = parseCommandOptions('ddl', argv, OPTIONS)
     const engine = choice('engine', values.engine, ENGINES)
     const format = choice('format', values.format, FORMATS, 'ndjson')
     if (values.location === undefined) throw new UsageError('--location is required: s3://<bucket>/<prefix>/ or a local folder (see `logpush-edge ddl --help`)')

@@ -1,5 +1,5 @@
 import { schemaFiles } from '../../../src/schema/registry'
-import { type Command, EXIT_OK, EXIT_PROBLEM, UsageError, parseCommandArgs, printJson, printText } from '../../command'
+import { type Command, EXIT_OK, EXIT_PROBLEM, parseCommandOptions, printJson, printText } from '../../command'
 import { apiFromEnv } from '../../logpush/api'
 import { explainApiError } from '../../logpush/api-errors'
 import { eachScope } from '../../logpush/each-scope'
@@ -98,8 +98,7 @@ export const drift: Command = {
   summary: "compare each dataset's live field list with its schema (exit 1 on drift)",
   help,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs('drift', argv, SCOPE_OPTIONS)
-    if (positionals.length > 0) throw new UsageError(`drift takes no arguments, got "${positionals[0]}"; see \`logpush-edge drift --help\``)
+    const values = parseCommandOptions('drift', argv, SCOPE_OPTIONS)
     const scopes = scopesFrom('drift', values)
     const datasets = datasetsFrom('drift', values.datasets, scopes, true)
     const api = apiFromEnv()

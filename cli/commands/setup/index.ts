@@ -1,4 +1,4 @@
-import { type Command, EXIT_OK, EXIT_PROBLEM, UsageError, parseCommandArgs, printJson, printText } from '../../command'
+import { type Command, EXIT_OK, EXIT_PROBLEM, UsageError, parseCommandOptions, printJson, printText } from '../../command'
 import { type LogpushApi, type LogpushJob, apiFromEnv } from '../../logpush/api'
 import { explainApiError, isDestinationCheckFailure } from '../../logpush/api-errors'
 import { eachScope } from '../../logpush/each-scope'
@@ -184,8 +184,7 @@ export const setup: Command = {
   summary: 'create or update the Logpush jobs that push each dataset to the Worker',
   help,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs('setup', argv, OPTIONS)
-    if (positionals.length > 0) throw new UsageError(`setup takes no arguments, got "${positionals[0]}"; see \`logpush-edge setup --help\``)
+    const values = parseCommandOptions('setup', argv, OPTIONS)
     const workerUrl = parseWorkerUrl(values['worker-url'])
     const scopes = scopesFrom('setup', values)
     const datasets = datasetsFrom('setup', values.datasets, scopes, true)

@@ -1,5 +1,5 @@
 import type { DatasetStats } from '../../../src/counters/types'
-import { type Command, EXIT_OK, EXIT_PROBLEM, UsageError, parseCommandArgs, printJson, printText } from '../../command'
+import { type Command, EXIT_OK, EXIT_PROBLEM, parseCommandOptions, printJson, printText } from '../../command'
 import { type LogpushJob, apiFromEnv } from '../../logpush/api'
 import { explainApiError } from '../../logpush/api-errors'
 import { eachScope } from '../../logpush/each-scope'
@@ -131,8 +131,7 @@ export const status: Command = {
   summary: "our Logpush jobs with their state, beside the Worker's counters: is everything flowing?",
   help,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs('status', argv, SCOPE_OPTIONS)
-    if (positionals.length > 0) throw new UsageError(`status takes no arguments, got "${positionals[0]}"; see \`logpush-edge status --help\``)
+    const values = parseCommandOptions('status', argv, SCOPE_OPTIONS)
     const scopes = scopesFrom('status', values)
     const wanted = new Set(datasetsFrom('status', values.datasets, scopes, false))
     const api = apiFromEnv()

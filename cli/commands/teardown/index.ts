@@ -1,4 +1,4 @@
-import { type Command, EXIT_OK, EXIT_PROBLEM, UsageError, parseCommandArgs, printJson, printText } from '../../command'
+import { type Command, EXIT_OK, EXIT_PROBLEM, parseCommandOptions, printJson, printText } from '../../command'
 import { type LogpushJob, apiFromEnv } from '../../logpush/api'
 import { explainApiError } from '../../logpush/api-errors'
 import { eachScope } from '../../logpush/each-scope'
@@ -72,8 +72,7 @@ export const teardown: Command = {
   summary: 'delete our Logpush jobs (only ours; others are left alone)',
   help,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs('teardown', argv, OPTIONS)
-    if (positionals.length > 0) throw new UsageError(`teardown takes no arguments, got "${positionals[0]}"; see \`logpush-edge teardown --help\``)
+    const values = parseCommandOptions('teardown', argv, OPTIONS)
     const scopes = scopesFrom('teardown', values)
     const wanted = new Set(datasetsFrom('teardown', values.datasets, scopes, false))
     const dryRun = values['dry-run'] === true
