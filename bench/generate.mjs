@@ -7,8 +7,10 @@
 // Datasets: every dataset of the schema manifest (rebuilt from schemas/*.yml on import), plus
 // http_requests_rfc3339. http_requests (unixnano numbers, Logpush's API default),
 // http_requests_rfc3339 (the same events with RFC 3339 strings, the dashboard default),
-// firewall_events and audit_logs have generators tuned here on real traffic shapes; any other
-// dataset's events come from its schema (scripts/schema-events.mjs).
+// firewall_events, audit_logs, dns_logs, gateway_dns, gateway_http, zero_trust_network_sessions
+// and workers_trace_events have generators tuned on real traffic shapes (here; the three Zero
+// Trust ones in zero-trust.mjs; what they share in values.mjs); any other dataset's events come
+// from its schema (scripts/schema-events.mjs).
 
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -16,19 +18,62 @@ import { fileURLToPath } from 'node:url'
 import { createGzip } from 'node:zlib'
 import { buildManifestFiles } from '../scripts/build-manifest.mjs'
 import { eventMaker, ndjsonLine, prng, seedOf } from '../scripts/schema-events.mjs'
+import {
+  BATCH_SPAN_NS,
+  BATCH_START_NS,
+  ASNS,
+  COLOS,
+  COUNTRIES,
+  METHODS,
+  QUERY_TYPES,
+  STATUS,
+  WORDS,
+  ipv4,
+  ipv6,
+  path,
+  query,
+  sortedKeys,
+  timestamp,
+  tools,
+  uuid,
+} from './values.mjs'
+import { gatewayDns, gatewayHttp, zeroTrustNetworkSessions } from './zero-trust.mjs'
 
+/** The version of the schema-made data (`fromSchema`); each tuned generator has its own in TUNED. */
 const GENERATOR_VERSION = 1
 /** Logpush does not document its gzip level; zlib's default is what Go and most producers use. */
 const INPUT_GZIP_LEVEL = 6
 const FLUSH_CHARS = 1 << 20
 const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'out')
-/** Every batch spans four minutes across an hour boundary, so it writes two partitions. */
-const BATCH_START_NS = 1795600680n * 1_000_000_000n // 2026-11-25 09:58:00 UTC
-const BATCH_SPAN_NS = 240n * 1_000_000_000n
 /** For byte targets: a rough line size, only to spread the timestamps over the span. */
-const APPROX_LINE_BYTES = { http_requests: 2700, http_requests_rfc3339: 2700, firewall_events: 950, audit_logs: 1000 }
-/** The datasets with a generator of their own, in the order the bench runs them (before the others). */
-const TUNED = ['http_requests', 'http_requests_rfc3339', 'firewall_events', 'audit_logs']
+const APPROX_LINE_BYTES = {
+  http_requests: 2700,
+  http_requests_rfc3339: 2700,
+  firewall_events: 950,
+  audit_logs: 1000,
+  dns_logs: 210,
+  gateway_dns: 2550,
+  gateway_http: 1800,
+  zero_trust_network_sessions: 1350,
+  workers_trace_events: 580,
+}
+/**
+ * The datasets with a generator of their own, in the order the bench runs them (before the
+ * others), each with its generator's version: bump it when the generator's output changes, so
+ * that the files cached in bench/out/ are made again. (The last five were made from their schema
+ * before: version 1.)
+ */
+export const TUNED = {
+  http_requests: 1,
+  http_requests_rfc3339: 1,
+  firewall_events: 1,
+  audit_logs: 1,
+  dns_logs: 2,
+  gateway_dns: 2,
+  gateway_http: 2,
+  zero_trust_network_sessions: 2,
+  workers_trace_events: 2,
+}
 
 const { manifest } = await buildManifestFiles()
 
@@ -36,68 +81,13 @@ const { manifest } = await buildManifestFiles()
 export const SCHEMA_OF = { ...Object.fromEntries(Object.keys(manifest.datasets).map((d) => [d, d])), http_requests_rfc3339: 'http_requests' }
 
 /** Every bench dataset: the tuned ones, then the rest of the manifest. */
-export const DATASETS = [...TUNED.filter((d) => SCHEMA_OF[d] in manifest.datasets), ...Object.keys(manifest.datasets).filter((d) => !TUNED.includes(d))]
+export const DATASETS = [...Object.keys(TUNED).filter((d) => SCHEMA_OF[d] in manifest.datasets), ...Object.keys(manifest.datasets).filter((d) => !(d in TUNED))]
 
 /**
- * What a bench run measures unless told (`--datasets=all` for every one): Panther's four log
- * types and two Zero Trust datasets, the logs a security team sends first.
+ * What a bench run measures unless told (`--datasets=all` for every one): every dataset with a
+ * generator of its own, and Panther's fourth log type, spectrum_events (made from its schema).
  */
-export const BENCHED = [...TUNED, 'spectrum_events', 'gateway_dns', 'gateway_http'].filter((d) => SCHEMA_OF[d] in manifest.datasets)
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness
-
-function rng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function tools(seed) {
-  const r = rng(seed)
-  const int = (lo, hi) => lo + Math.floor(r() * (hi - lo + 1))
-  const pick = (xs) => xs[Math.floor(r() * xs.length)]
-  /** [[weight, value], ...] */
-  const weighted = (pairs) => {
-    const total = pairs.reduce((a, [w]) => a + w, 0)
-    return () => {
-      let x = r() * total
-      for (const [w, v] of pairs) if ((x -= w) < 0) return v
-      return pairs[pairs.length - 1][1]
-    }
-  }
-  /** Heavy-tailed pick: a few values are very common (top talkers), most are rare. */
-  const zipf = (xs) => () => xs[Math.min(xs.length - 1, Math.floor(xs.length * r() ** 3))]
-  const logNormal = (median, sigma) => () => Math.round(median * Math.exp(sigma * gauss()))
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
-  const hex = (n) => {
-    let s = ''
-    for (let i = 0; i < n; i++) s += '0123456789abcdef'[Math.floor(r() * 16)]
-    return s
-  }
-  const chance = (p) => r() < p
-  return { r, int, pick, weighted, zipf, logNormal, hex, chance }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Value pools
-
-function ipv4(t) {
-  return `${t.pick([1, 5, 23, 31, 37, 45, 62, 66, 81, 91, 103, 109, 151, 176, 185, 188, 203, 212])}.${t.int(0, 255)}.${t.int(0, 255)}.${t.int(1, 254)}`
-}
-
-function ipv6(t) {
-  const prefix = t.pick(['2001:db8', '2a02:810d', '2600:1700', '2406:da14', '2a01:e0a', '2003:c9'])
-  const groups = [t.hex(4), t.hex(4), t.hex(4)].map((g) => g.replace(/^0+(?=.)/, ''))
-  return t.chance(0.5)
-    ? `${prefix}:${groups[0]}::${t.hex(3).replace(/^0+(?=.)/, '')}`
-    : `${prefix}:${groups.join(':')}:${t.hex(4).replace(/^0+(?=.)/, '')}:${t.hex(4).replace(/^0+(?=.)/, '')}:${t.hex(2)}`
-}
+export const BENCHED = [...Object.keys(TUNED), 'spectrum_events'].filter((d) => SCHEMA_OF[d] in manifest.datasets)
 
 function pools(t) {
   const zones = [
@@ -152,64 +142,6 @@ function pools(t) {
   return { hosts, clientIps, originIps, edgeIps, userAgents, ja3, ruleIds }
 }
 
-const COUNTRIES = [
-  [35, 'us'],
-  [8, 'de'],
-  [7, 'gb'],
-  [6, 'fr'],
-  [6, 'in'],
-  [5, 'jp'],
-  [5, 'br'],
-  [4, 'ca'],
-  [4, 'nl'],
-  [3, 'au'],
-  [3, 'sg'],
-  [3, 'cn'],
-  [2, 'se'],
-  [2, 'pl'],
-  [2, 'es'],
-  [5, 'xx'],
-]
-const COLOS = [
-  ['FRA', 18],
-  ['LHR', 23],
-  ['IAD', 7],
-  ['SJC', 16],
-  ['NRT', 32],
-  ['SIN', 47],
-  ['CDG', 19],
-  ['AMS', 20],
-  ['ORD', 9],
-  ['DFW', 10],
-  ['GRU', 77],
-  ['BOM', 101],
-]
-const ASNS = [13335, 15169, 7922, 3320, 16509, 8075, 4134, 14618, 701, 209, 20115, 12389, 3215, 2856, 6830, 9009]
-const STATUS = [
-  [72, 200],
-  [8, 304],
-  [5, 404],
-  [3, 301],
-  [3, 302],
-  [2, 206],
-  [2, 403],
-  [1, 204],
-  [1, 400],
-  [1, 401],
-  [0.7, 500],
-  [0.6, 502],
-  [0.4, 503],
-  [0.3, 429],
-]
-const METHODS = [
-  [84, 'GET'],
-  [10, 'POST'],
-  [2, 'HEAD'],
-  [2, 'OPTIONS'],
-  [1, 'PUT'],
-  [0.6, 'DELETE'],
-  [0.4, 'PATCH'],
-]
 const CONTENT = [
   [30, 'text/html'],
   [25, 'application/json'],
@@ -230,68 +162,13 @@ const CACHE = [
   [2, 'bypass'],
   [1, 'unknown'],
 ]
-const WORDS = [
-  'products',
-  'users',
-  'orders',
-  'search',
-  'cart',
-  'checkout',
-  'static',
-  'images',
-  'assets',
-  'blog',
-  'docs',
-  'api',
-  'v1',
-  'v2',
-  'account',
-  'login',
-  'settings',
-  'media',
-  'feed',
-  'comments',
-]
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-
-function path(t) {
-  const kind = t.r()
-  if (kind < 0.15) return '/'
-  if (kind < 0.4)
-    return `/${t.pick(['static', 'assets'])}/${t.pick(['js', 'css', 'img', 'fonts'])}/${t.pick(['app', 'vendor', 'main', 'chunk', 'logo', 'hero'])}.${t.hex(8)}.${t.pick(['js', 'css', 'webp', 'png', 'woff2'])}`
-  if (kind < 0.7) return `/api/${t.pick(['v1', 'v2'])}/${t.pick(WORDS)}/${t.int(1, 9999999)}${t.chance(0.5) ? `/${t.pick(WORDS)}` : ''}`
-  return `/${t.pick(WORDS)}/${t.pick(WORDS)}-${t.pick(WORDS)}-${t.int(1, 99999)}`
-}
-
-function query(t) {
-  if (!t.chance(0.3)) return ''
-  const n = t.int(1, 4)
-  const parts = []
-  for (let i = 0; i < n; i++)
-    parts.push(
-      `${t.pick(['q', 'page', 'sort', 'utm_source', 'utm_campaign', 'id', 'lang', 'ref', 'session'])}=${t.chance(0.5) ? t.int(1, 500) : t.hex(t.int(4, 24))}`,
-    )
-  return `?${parts.join('&')}`
-}
 
 function httpDate(secs) {
   const d = new Date(secs * 1000)
   const p2 = (n) => String(n).padStart(2, '0')
   return `${DAYS[d.getUTCDay()]}, ${p2(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} GMT`
-}
-
-/** A timestamp in the job's format: unixnano as an exact JSON number, or RFC 3339 (seconds). */
-function timestamp(ns, format) {
-  if (format === 'unixnano') return JSON.rawJSON(ns.toString())
-  return new Date(Number(ns / 1_000_000n)).toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
-
-/** Builds objects with their keys sorted, as Logpush writes them. */
-function sortedKeys(obj) {
-  const out = {}
-  for (const k of Object.keys(obj).sort()) out[k] = obj[k]
-  return out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -575,6 +452,150 @@ function auditLogs(expected, span) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// DNS, Zero Trust and Workers datasets
+
+/** A zone's authoritative DNS queries, as recursive resolvers ask them (one zone a job, as Logpush sends it). */
+function dnsLogs(expected, span) {
+  const t = tools(4)
+  const zone = 'example.com'
+  const names = ['', 'www', 'api', 'mail', 'cdn', 'static', 'shop', 'm', 'autodiscover', '_dmarc', 'selector1._domainkey', 'status', 'vpn', 'blog']
+  const name = t.zipf(names)
+  // Recursive resolvers, not end users, ask an authoritative server: a few big ones ask most.
+  const resolvers = []
+  for (let i = 0; i < 800; i++) {
+    const kind = t.r()
+    resolvers.push(
+      kind < 0.3
+        ? {
+            ip: t.chance(0.3) ? `2404:6800:4003:c0${t.int(0, 4)}::${t.hex(3).replace(/^0+(?=.)/, '')}` : `172.253.${t.int(0, 255)}.${t.int(1, 254)}`,
+            ecs: true,
+          }
+        : kind < 0.45
+          ? {
+              ip: t.chance(0.3) ? `2400:cb00:${t.int(16, 600)}:1024::${t.hex(4).replace(/^0+(?=.)/, '')}` : `162.158.${t.int(0, 255)}.${t.int(1, 254)}`,
+              ecs: false,
+            }
+          : { ip: t.chance(0.2) ? ipv6(t) : ipv4(t), ecs: t.chance(0.1) },
+    )
+  }
+  const resolver = t.zipf(resolvers)
+  const qtype = t.weighted(QUERY_TYPES)
+  const coloCode = t.weighted(COLOS.map(([c], i) => [12 - i, c]))
+  return (i) => {
+    const ns = BATCH_START_NS + (BigInt(i) * span) / expected + BigInt(t.int(0, 999_999))
+    const r = resolver()
+    const probe = t.chance(0.06)
+    const sub = probe ? t.hex(t.int(6, 12)) : name()
+    const v6 = r.ip.includes(':')
+    return sortedKeys({
+      ColoCode: coloCode(),
+      // The client's network as the resolver forwards it (ECS): a /24 or a /56, when it sends one.
+      EDNSSubnet: r.ecs
+        ? v6
+          ? `${t.pick(['2a02:810d', '2600:1700', '2406:da14'])}:${t.hex(4).replace(/^0+(?=.)/, '')}::`
+          : ipv4(t).replace(/\.\d+$/, '.0')
+        : '',
+      EDNSSubnetLength: r.ecs ? (v6 ? 56 : 24) : 0,
+      QueryName: sub ? `${sub}.${zone}` : zone,
+      QueryType: qtype()[0],
+      ResponseCached: t.chance(0.7),
+      ResponseCode: probe ? 3 : t.chance(0.985) ? 0 : t.pick([2, 5]),
+      SourceIP: r.ip,
+      Timestamp: timestamp(ns, 'unixnano'),
+    })
+  }
+}
+
+/** Console lines a Worker writes, with the level it writes them at. */
+const WORKER_LOGS = [
+  [40, ['log', (t) => [`${t.pick(['GET', 'GET', 'POST'])} /${t.pick(WORDS)}/${t.int(1, 99999)} ${t.pick([200, 200, 201, 304, 404])} ${t.int(1, 400)}ms`]]],
+  [20, ['info', (t) => [`cache ${t.pick(['hit', 'miss'])} for key ${t.pick(['user', 'session', 'cart', 'price'])}:${t.int(1, 999999)}`]]],
+  [15, ['log', (t) => ['request', JSON.stringify({ colo: t.pick(COLOS)[0], country: t.pick(COUNTRIES)[1].toUpperCase(), asn: t.pick(ASNS) })]]],
+  [10, ['debug', (t) => [`kv get ${t.pick(['config', 'flags', 'routes'])} took ${t.int(1, 60)}ms`]]],
+  [10, ['warn', (t) => [`upstream slow: ${t.int(800, 5000)}ms from ${t.pick(['origin', 'api', 'd1'])}`]]],
+  [5, ['error', (t) => [`fetch failed: ${t.pick(['Network connection lost.', 'The operation was aborted', 'Too many subrequests.'])}`]]],
+]
+const WORKER_EXCEPTIONS = [
+  ['TypeError', "Cannot read properties of undefined (reading 'id')"],
+  ['Error', 'D1_ERROR: no such table: sessions'],
+  ['SyntaxError', 'Unexpected token < in JSON at position 0'],
+  ['RangeError', 'Maximum call stack size exceeded'],
+]
+
+/** A Cloudflare account's Worker invocations: mostly fetches, some queue batches, alarms and cron runs. */
+function workersTraceEvents(expected, span) {
+  const t = tools(8)
+  const version = () => ({
+    ID: uuid(t),
+    Message: t.chance(0.3) ? `Deploy ${t.hex(7)}` : '',
+    Tag: t.chance(0.2) ? `v${t.int(1, 4)}.${t.int(0, 20)}.${t.int(0, 9)}` : '',
+  })
+  const script = (name, type, extra = {}) => ({ name, type, tags: [], namespace: '', entrypoint: '', version: version(), ...extra })
+  const scripts = t.weighted([
+    [45, script('api-gateway', 'fetch', { tags: ['production', 'api'], host: 'api.example.com' })],
+    [20, script('image-resizer', 'fetch', { host: 'img.example.com' })],
+    [12, script('auth-edge', 'fetch', { tags: ['production'], host: 'www.example.com' })],
+    [8, script('customer-7f3a', 'fetch', { namespace: 'customer-workers', host: 'shop-7f3a.example-platform.com' })],
+    [6, script('og-image', 'fetch', { host: 'og-image.example.workers.dev' })],
+    [5, script('orders-consumer', 'queue', { tags: ['production'] })],
+    [3, script('chat-rooms', 'alarm', { entrypoint: 'ChatRoom' })],
+    [1, script('nightly-cleanup', 'scheduled')],
+  ])
+  const log = t.weighted(WORKER_LOGS)
+  const outcome = t.weighted([
+    [97, 'ok'],
+    [2, 'exception'],
+    [0.7, 'canceled'],
+    [0.3, 'exceededCpu'],
+  ])
+  const status = t.weighted(STATUS)
+  const method = t.weighted(METHODS)
+  const cpuMs = t.logNormal(2, 1)
+  const wallMs = t.logNormal(30, 1.3)
+  return (i) => {
+    const ns = BATCH_START_NS + (BigInt(i) * span) / expected + BigInt(t.int(0, 999_999))
+    const ms = Number(ns / 1_000_000n)
+    const s = scripts()
+    const out = outcome()
+    const wall = wallMs()
+    const at = () => ms + t.int(0, wall)
+    const event =
+      s.type === 'fetch'
+        ? {
+            RayID: t.hex(16),
+            Request: { URL: `https://${s.host}${path(t)}${query(t)}`, Method: method() },
+            Response: { Status: out === 'ok' ? status() : 500 },
+          }
+        : s.type === 'queue'
+          ? { BatchSize: t.int(1, 100), Queue: 'orders' }
+          : s.type === 'alarm'
+            ? { ScheduledTime: ms - t.int(0, 50) }
+            : { Cron: '0 3 * * *', ScheduledTime: ms - t.int(0, 50) }
+    const logs = []
+    for (let n = t.chance(0.45) ? 0 : t.int(1, 4); n > 0; n--) {
+      const [level, message] = log()
+      logs.push({ Level: level, Message: message(t), TimestampMs: at() })
+    }
+    const exception = out === 'exception' ? t.pick(WORKER_EXCEPTIONS) : null
+    return sortedKeys({
+      CPUTimeMs: out === 'exceededCpu' ? t.int(30, 50) : cpuMs(),
+      DispatchNamespace: s.namespace,
+      Entrypoint: s.entrypoint,
+      Event: event,
+      EventTimestampMs: ms,
+      EventType: s.type,
+      Exceptions: exception ? [{ Name: exception[0], Message: exception[1], TimestampMs: at() }] : [],
+      Logs: logs,
+      Outcome: out,
+      ScriptName: s.name,
+      ScriptTags: s.tags,
+      ScriptVersion: s.version,
+      WallTimeMs: wall,
+    })
+  }
+}
+
 /** Any other dataset: events from its schema, unixnano, spread over the batch's span like the others. */
 function fromSchema(schema, expected, span) {
   const r = prng(seedOf(schema.dataset))
@@ -595,6 +616,16 @@ function lineMaker(dataset, expectedLines, span) {
       return json(firewallEvents(expected, span))
     case 'audit_logs':
       return json(auditLogs(expected, span))
+    case 'dns_logs':
+      return json(dnsLogs(expected, span))
+    case 'gateway_dns':
+      return json(gatewayDns(expected, span))
+    case 'gateway_http':
+      return json(gatewayHttp(expected, span))
+    case 'zero_trust_network_sessions':
+      return json(zeroTrustNetworkSessions(expected, span))
+    case 'workers_trace_events':
+      return json(workersTraceEvents(expected, span))
     default:
       if (!(dataset in manifest.datasets)) throw new Error(`unknown dataset ${dataset}; known: ${DATASETS.join(', ')}`)
       return fromSchema(manifest.datasets[dataset], expected, span)
@@ -603,8 +634,18 @@ function lineMaker(dataset, expectedLines, span) {
 
 /** The cache name's version: the generator's, and for schema-made data the schema's fields too. */
 function versionOf(dataset) {
-  if (TUNED.includes(dataset)) return `v${GENERATOR_VERSION}`
+  if (dataset in TUNED) return `v${TUNED[dataset]}`
   return `v${GENERATOR_VERSION}-${seedOf(JSON.stringify(manifest.datasets[dataset]?.fields ?? null)).toString(16)}`
+}
+
+/**
+ * The first `count` lines of a bench dataset's batch of that many lines, in memory, without their
+ * newlines: what `ensureDataset(dataset, String(count))` writes, for tests.
+ * @example const lines = sampleLines('gateway_dns', 300)
+ */
+export function sampleLines(dataset, count) {
+  const make = lineMaker(dataset, count, BATCH_SPAN_NS)
+  return Array.from({ length: count }, (_, i) => make(i))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -687,7 +728,7 @@ export async function ensureDataset(dataset, size, log = () => {}, { spanHours }
     bytes,
     compressedBytes: compressed,
     gzipLevel: INPUT_GZIP_LEVEL,
-    generator: GENERATOR_VERSION,
+    generator: TUNED[dataset] ?? GENERATOR_VERSION,
   }
   writeFileSync(metaFile, JSON.stringify(meta))
   log(`  ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB -> ${(compressed / 1e6).toFixed(1)} MB gzip in ${((performance.now() - started) / 1000).toFixed(1)} s`)
