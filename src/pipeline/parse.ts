@@ -5,6 +5,8 @@ import { type BatchContext, Enricher, isPipelineField } from './enrich'
 import { LineMembers } from './members'
 
 const PREVIEW_CHARS = 80
+// `YYYY-MM-DD HH` of an event time.
+const PARTITION_CHARS = 13
 // A JSON number of 16 or more digits may be beyond 2^53, and one with a 3-digit exponent beyond a
 // double (1e400 reads as Infinity, which JSON.stringify writes as null). When a line is serialised
 // from its parsed record, one of these anywhere makes it parse again with each number's source
@@ -220,8 +222,11 @@ export class EventParser implements CheckedEvent {
   private accept(lineNo: number, record: Record<string, unknown> | null): true {
     this.lineNo = lineNo
     this.record = record
-    this.eventTime = this.ctx.eventTime
-    this.partition = this.ctx.eventTime.slice(0, 13)
+    const eventTime = this.ctx.eventTime
+    this.eventTime = eventTime
+    // Events of a batch mostly fall in the hour of the one before: the same string is kept, not
+    // a new one made per event (and the output's lookup by partition finds its hash cached).
+    if (this.partition.length !== PARTITION_CHARS || !eventTime.startsWith(this.partition)) this.partition = eventTime.slice(0, PARTITION_CHARS)
     return true
   }
 

@@ -30,6 +30,12 @@ export interface SourceMembers {
   isPlainInteger(column: number): boolean
 }
 
+// Setting an array's length costs a runtime call even when it is 0 already (~40 ns in Node 22,
+// nine of them an event): most of an event's lists stay empty.
+function empty(list: unknown[]): void {
+  if (list.length !== 0) list.length = 0
+}
+
 /** Per-event scratch state, reused across events of a batch. */
 export class CheckContext {
   ip: string[] = []
@@ -69,22 +75,22 @@ export class CheckContext {
   }
 
   reset(members: SourceMembers | null): void {
-    this.ip.length = 0
-    this.domain.length = 0
-    this.trace_id.length = 0
-    this.email.length = 0
-    this.username.length = 0
-    this.sha256.length = 0
-    this.sha1.length = 0
-    this.md5.length = 0
-    this.mac.length = 0
+    empty(this.ip)
+    empty(this.domain)
+    empty(this.trace_id)
+    empty(this.email)
+    empty(this.username)
+    empty(this.sha256)
+    empty(this.sha1)
+    empty(this.md5)
+    empty(this.mac)
     this.eventTime = ''
     this.members = members
     for (const column of this.edited) {
       this.replacements[column] = undefined
       this.values[column] = undefined
     }
-    this.edited.length = 0
+    empty(this.edited)
     this.spliceable = true
   }
 }
