@@ -59,21 +59,24 @@ const APPROX_LINE_BYTES = {
 }
 /**
  * The datasets with a generator of their own, in the order the bench runs them (before the
- * others), each with its generator's version: bump it when the generator's output changes, so
- * that the files cached in bench/out/ are made again. (The last five were made from their schema
- * before: version 1.)
+ * others): each generator's version (bump it when the generator's output changes, so that the
+ * files cached in bench/out/ are made again; the last five were made from their schema before:
+ * version 1) and its `(expected lines, span) => (i) => event i`.
  */
-export const TUNED = {
-  http_requests: 1,
-  http_requests_rfc3339: 1,
-  firewall_events: 1,
-  audit_logs: 1,
-  dns_logs: 2,
-  gateway_dns: 2,
-  gateway_http: 2,
-  zero_trust_network_sessions: 2,
-  workers_trace_events: 2,
+const GENERATORS = {
+  http_requests: { version: 1, events: (expected, span) => httpRequests('unixnano', expected, span) },
+  http_requests_rfc3339: { version: 1, events: (expected, span) => httpRequests('rfc3339', expected, span) },
+  firewall_events: { version: 1, events: firewallEvents },
+  audit_logs: { version: 1, events: auditLogs },
+  dns_logs: { version: 2, events: dnsLogs },
+  gateway_dns: { version: 2, events: gatewayDns },
+  gateway_http: { version: 2, events: gatewayHttp },
+  zero_trust_network_sessions: { version: 2, events: zeroTrustNetworkSessions },
+  workers_trace_events: { version: 2, events: workersTraceEvents },
 }
+
+/** The datasets with a generator of their own, each with its generator's version. */
+export const TUNED = Object.fromEntries(Object.entries(GENERATORS).map(([dataset, { version }]) => [dataset, version]))
 
 const { manifest } = await buildManifestFiles()
 
@@ -606,30 +609,13 @@ function fromSchema(schema, expected, span) {
 /** `(i) => line i` of a bench dataset, without its newline. */
 function lineMaker(dataset, expectedLines, span) {
   const expected = BigInt(Math.max(1, Math.round(expectedLines)))
-  const json = (make) => (i) => JSON.stringify(make(i))
-  switch (dataset) {
-    case 'http_requests':
-      return json(httpRequests('unixnano', expected, span))
-    case 'http_requests_rfc3339':
-      return json(httpRequests('rfc3339', expected, span))
-    case 'firewall_events':
-      return json(firewallEvents(expected, span))
-    case 'audit_logs':
-      return json(auditLogs(expected, span))
-    case 'dns_logs':
-      return json(dnsLogs(expected, span))
-    case 'gateway_dns':
-      return json(gatewayDns(expected, span))
-    case 'gateway_http':
-      return json(gatewayHttp(expected, span))
-    case 'zero_trust_network_sessions':
-      return json(zeroTrustNetworkSessions(expected, span))
-    case 'workers_trace_events':
-      return json(workersTraceEvents(expected, span))
-    default:
-      if (!(dataset in manifest.datasets)) throw new Error(`unknown dataset ${dataset}; known: ${DATASETS.join(', ')}`)
-      return fromSchema(manifest.datasets[dataset], expected, span)
+  const tuned = Object.hasOwn(GENERATORS, dataset) ? GENERATORS[dataset] : undefined
+  if (tuned !== undefined) {
+    const make = tuned.events(expected, span)
+    return (i) => JSON.stringify(make(i))
   }
+  if (!(dataset in manifest.datasets)) throw new Error(`unknown dataset ${dataset}; known: ${DATASETS.join(', ')}`)
+  return fromSchema(manifest.datasets[dataset], expected, span)
 }
 
 /** The cache name's version: the generator's, and for schema-made data the schema's fields too. */
