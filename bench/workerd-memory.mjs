@@ -1,5 +1,6 @@
 // npm run bench:workerd-memory [-- --cases=1gib,5000h,1m_tiny,s3_put_1gib] [--quick]
 // npm run bench:workerd-memory -- --no-calibration --cases=tp_http_requests,tp_gateway_dns   (throughput)
+// npm run bench:workerd-memory -- --no-calibration --cases=1gib --trace-gc   (V8's collections in the isolate, trace in bench/out/)
 //
 // The Worker's memory while a batch runs through the real runtime: `wrangler dev` (workerd) over
 // the local S3 server, as `npm start` runs them, one fresh stack per case. A sampler thread polls
@@ -24,7 +25,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { createGzip } from 'node:zlib'
 import WebSocket from 'ws'
 import { BENCHED, ensureDataset, SCHEMA_OF } from './generate.mjs'
-import { buildBundle, fileBody, loadPipeline, pipeline, timed } from './lib.mjs'
+import { buildBundle, fileBody, loadPipeline, median, pipeline, timed } from './lib.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT_DIR = join(ROOT, 'bench', 'out')
@@ -86,9 +87,10 @@ function parseArgs(argv) {
     else if (k === 'no-calibration') opts.calibration = false
     else if (k === 'output-format') opts.outputFormat = v
     else if (k === 'live') opts.live = true
+    else if (k === 'trace-gc') opts.traceGc = true
     else
       throw new Error(
-        `unknown option ${a} (known: --cases=${Object.keys(CASES).join(',')}, --quick, --no-calibration, --output-format=parquet|ndjson,parquet, --live)`,
+        `unknown option ${a} (known: --cases=${Object.keys(CASES).join(',')}, --quick, --no-calibration, --output-format=parquet|ndjson,parquet, --live, --trace-gc)`,
       )
   }
   for (const c of opts.cases) if (!CASES[c]) throw new Error(`unknown case ${c}; known: ${Object.keys(CASES).join(', ')}`)
@@ -180,8 +182,11 @@ function findWorkerd(rootPid) {
   return { worker: worker?.[0], proxy: proxy?.[0] }
 }
 
-/** `outputFormat`: OUTPUT_FORMAT for the Worker (`parquet`, `ndjson,parquet`), the service's default when unset. */
-async function startStack(outputFormat, live) {
+/**
+ * `outputFormat`: OUTPUT_FORMAT for the Worker (`parquet`, `ndjson,parquet`), the service's default when unset.
+ * `gcLog`: a file that receives workerd's own output with V8's --trace-gc lines in it.
+ */
+async function startStack(outputFormat, live, gcLog) {
   const { startS3Server } = await import('../scripts/s3-server.mjs')
   const { freePort } = await import('../scripts/free-port.mjs')
   const dir = mkdtempSync(join(tmpdir(), 'logpush-edge-workerd-memory-'))
@@ -191,14 +196,19 @@ async function startStack(outputFormat, live) {
   const varArgs = Object.entries(localVars(s3.url, outputFormat)).flatMap(([k, v]) => ['--var', `${k}:${v}`])
   const wranglerBin = join(ROOT, 'node_modules/wrangler/bin/wrangler.js')
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', join(dir, 'state')]
-  const wrangler = spawn(process.execPath, [wranglerBin, ...args, '--show-interactive-dev-session=false', '--log-level', 'warn', ...varArgs], {
+  // Miniflare hands these to workerd: --expose-gc gives the isolate the gc() that --live calls.
+  const v8Flags = [live && '--expose-gc', gcLog && '--trace-gc'].filter(Boolean).join(' ')
+  // workerd's stdout, where V8 prints its trace, reaches wrangler's output only at level "log".
+  const logLevel = gcLog ? 'log' : 'warn'
+  const wrangler = spawn(process.execPath, [wranglerBin, ...args, '--show-interactive-dev-session=false', '--log-level', logLevel, ...varArgs], {
     cwd: ROOT,
-    // Miniflare hands these to workerd: --expose-gc gives the isolate the gc() that --live calls.
-    env: live ? { ...process.env, MINIFLARE_WORKERD_V8_FLAGS: '--expose-gc' } : process.env,
+    env: v8Flags ? { ...process.env, MINIFLARE_WORKERD_V8_FLAGS: v8Flags } : process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output = []
+  const gcOut = gcLog && createWriteStream(gcLog)
   const keep = (chunk) => {
+    gcOut?.write(chunk)
     output.push(...String(chunk).split('\n').filter(Boolean))
     if (output.length > 200) output.splice(0, output.length - 200)
   }
@@ -212,6 +222,7 @@ async function startStack(outputFormat, live) {
     const timer = setTimeout(() => wrangler.kill('SIGKILL'), 10_000)
     await exited
     clearTimeout(timer)
+    if (gcOut) await new Promise((resolve) => gcOut.end(resolve))
     await s3.close()
     rmSync(dir, { recursive: true, force: true })
   }
@@ -596,6 +607,39 @@ async function calibrate(stack) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// --trace-gc: what V8's collector did in the Worker's isolate
+
+const GC_LINE = /^\[\d+:(0x[0-9a-f]+)\]\s+[\d.]+ ms: (Scavenge|Mark-Compact|Minor Mark-Sweep)\S* ([\d.]+) \([\d.]+\) -> ([\d.]+) \(/
+
+/**
+ * The trace of the isolate that collected most (workerd runs a few small ones of its own), in
+ * three figures: how far the heap got before the old generation was collected (what the raw peaks
+ * see), what it kept (what --live sees), and what each young collection moved to the old one
+ * (garbage that only the next full collection frees).
+ */
+function gcSummary(file) {
+  const byIsolate = new Map()
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = GC_LINE.exec(line)
+    if (!m) continue
+    const events = byIsolate.get(m[1]) ?? []
+    events.push({ kind: m[2] === 'Mark-Compact' ? 'full' : 'young', before: Number(m[3]), after: Number(m[4]) })
+    byIsolate.set(m[1], events)
+  }
+  const events = [...byIsolate.values()].sort((a, b) => b.length - a.length)[0] ?? []
+  const full = events.filter((e) => e.kind === 'full')
+  const young = events.filter((e) => e.kind === 'young')
+  const promoted = []
+  for (let i = 1; i < events.length; i++) if (events[i].kind === 'young' && events[i - 1].kind === 'young') promoted.push(events[i].after - events[i - 1].after)
+  const max = (xs) => (xs.length ? Math.max(...xs) : null)
+  return (
+    `gc: ${young.length} young, ${full.length} full collections; heap before a full one up to ${max(full.map((e) => e.before))} MB, ` +
+    `after it up to ${max(full.map((e) => e.after))} MB; young generation up to ${round(max(young.map((e) => e.before - e.after)))} MB, ` +
+    `promoted per young collection ${round(median(promoted), 2)} MB (median)`
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 async function main() {
@@ -605,12 +649,14 @@ async function main() {
   let firstReply
   const onStack = async (name, fn) => {
     log(`${name}: starting wrangler dev`)
-    const stack = await startStack(opts.outputFormat, opts.live)
+    const gcLog = opts.traceGc ? join(OUT_DIR, `workerd-gc-${name}.log`) : undefined
+    const stack = await startStack(opts.outputFormat, opts.live, gcLog)
     firstReply ??= stack.sampler.firstReply
     try {
       return await fn(stack)
     } finally {
       await stack.close()
+      if (gcLog) log(`  ${gcSummary(gcLog)} (trace: ${gcLog})`)
     }
   }
 
