@@ -613,8 +613,9 @@ const GC_LINE = /^\[\d+:(0x[0-9a-f]+)\]\s+[\d.]+ ms: (Scavenge|Mark-Compact|Mino
 
 /**
  * The trace of the isolate that collected most (workerd runs a few small ones of its own), in
- * three figures: how far the heap got before the old generation was collected (what the raw peaks
- * see), what it kept (what --live sees), and what each young collection moved to the old one
+ * four figures: how far the heap got before the old generation was collected (what the raw peaks
+ * see), what it kept (what --live sees), what a young collection freed (about the young
+ * generation's size), and what each young collection moved to the old one
  * (garbage that only the next full collection frees).
  */
 function gcSummary(file) {
@@ -634,7 +635,7 @@ function gcSummary(file) {
   const max = (xs) => (xs.length ? Math.max(...xs) : null)
   return (
     `gc: ${young.length} young, ${full.length} full collections; heap before a full one up to ${max(full.map((e) => e.before))} MB, ` +
-    `after it up to ${max(full.map((e) => e.after))} MB; young generation up to ${round(max(young.map((e) => e.before - e.after)))} MB, ` +
+    `after it up to ${max(full.map((e) => e.after))} MB; a young collection freed up to ${round(max(young.map((e) => e.before - e.after)))} MB, ` +
     `promoted per young collection ${round(median(promoted), 2)} MB (median)`
   )
 }
