@@ -28,6 +28,12 @@ export interface StorageBudget {
   wait<T>(work: Promise<T>, operation: string, key?: string): Promise<T>
 }
 
+/**
+ * The bytes of one request's body: one array, or several that go out one after another as one
+ * body. Several, so that a writer that collects a part in pieces never copies them into one.
+ */
+export type ObjectBody = Uint8Array | readonly Uint8Array[]
+
 /** Object metadata kept with the bytes (Content-Type, Content-Encoding). */
 export type ObjectHeaders = Record<string, string>
 
@@ -48,7 +54,7 @@ export interface ObjectInfo {
  */
 export interface ObjectStorage {
   /** Stores `body` in one request; resolves to the object's ETag. */
-  putObject(key: string, body: Uint8Array, headers?: ObjectHeaders, call?: StorageCall): Promise<string>
+  putObject(key: string, body: ObjectBody, headers?: ObjectHeaders, call?: StorageCall): Promise<string>
   /** Stores a stream of exactly `length` bytes as it arrives, never buffered whole. */
   putObjectStream(key: string, body: ReadableStream<Uint8Array>, length: number, headers?: ObjectHeaders, call?: StorageCall): Promise<string>
   /** The object's bytes as stored (not decoded by Content-Encoding), or null when there is none. */
@@ -61,7 +67,7 @@ export interface ObjectStorage {
   /** `headers` apply to the final object; resolves to the upload id. */
   createMultipartUpload(key: string, headers?: ObjectHeaders, call?: StorageCall): Promise<string>
   /** `partNumber` from 1 to 10 000; resolves to the part's ETag. */
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array, call?: StorageCall): Promise<string>
+  uploadPart(key: string, uploadId: string, partNumber: number, body: ObjectBody, call?: StorageCall): Promise<string>
   completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[], call?: StorageCall): Promise<string>
   /** An upload already gone counts as aborted. */
   abortMultipartUpload(key: string, uploadId: string, call?: StorageCall): Promise<void>

@@ -135,13 +135,15 @@ export function createChecksum(algorithm: ChecksumAlgorithm): IncrementalChecksu
 }
 
 /**
- * MD5 (RFC 1321) of bytes, read in place: node:crypto hashes the caller's memory, where Web
+ * MD5 (RFC 1321) of bytes (one array or several in a row), read in place: node:crypto hashes the caller's memory, where Web
  * Crypto's `digest` copies its input first (for an 8 MiB multipart part, 8 MiB more held until
  * GC). The S3 client sends it as Content-MD5, so S3 refuses a body damaged on the way.
  * @example toBase64(md5(new TextEncoder().encode('abc'))) === 'kAFQmDzST7DWlj99KOF/cg=='
  */
-export function md5(bytes: Uint8Array): Uint8Array {
-  return createHash('md5').update(bytes).digest()
+export function md5(bytes: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const hash = createHash('md5')
+  for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) hash.update(chunk)
+  return hash.digest()
 }
 
 export function toBase64(bytes: Uint8Array): string {

@@ -1,14 +1,19 @@
-import { type CompletedPart, type ObjectStorage, type StorageBudget, type StorageCall, StorageError } from '../ports'
+import { type CompletedPart, type ObjectBody, type ObjectStorage, type StorageBudget, type StorageCall, StorageError } from '../ports'
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024 // S3 rejects smaller parts, except the last one
 const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
 const MAX_PARTS = 10_000
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024
-// A part starts this small and doubles as it fills: a small object (most quarantine objects,
-// a quiet partition) does not cost a whole part, nor does an object left open with a part
-// barely begun while another is written. Small, because a batch spread over thousands of hours
-// keeps thousands of objects of a few hundred bytes open at once.
+// A part is filled in blocks, each about as big as the part so far, from this small: a small
+// object (most quarantine objects, a quiet partition) does not cost a whole part, nor does an
+// object left open with a part barely begun while another is written. Small, because a batch
+// spread over thousands of hours keeps thousands of objects of a few hundred bytes open at once.
 const FIRST_CAPACITY = 1024
+// Blocks are never copied into one: they go to storage as they are. Growing a single array by
+// doubling instead copied each part about twice more, into arrays that lived long enough to
+// outlast young collections (the 1 GiB batch's external memory climbed ~9 MB per hour between
+// full collections in workerd). This cap bounds the room an object holds unfilled.
+const MAX_BLOCK = 256 * 1024
 // trim() copies at most this much: a suspended object resumed at every event costs a copy each.
 const TRIM_BYTES = 64 * 1024
 // Cleanup gets its own time: the batch's budget may be what just ran out.
@@ -42,7 +47,7 @@ type State = 'open' | 'closing' | 'closed' | 'failed' | 'aborted'
  * `partSize` bytes nothing is sent and `close()` stores them with one PUT; past it, a
  * multipart upload starts and each full part is sent as it fills, one part in flight while
  * the next fills, so memory stays near two parts whatever the object's size: each chunk is
- * copied into the part being filled, and nothing else is kept.
+ * copied into the blocks of the part being filled, which go to storage as they are.
  * Await each `write()` before the next: that is the backpressure.
  *
  * @example
@@ -65,8 +70,9 @@ export class ObjectWriter {
   readonly #cancel = new AbortController()
   #state: State = 'open'
   #failure: unknown
-  // The part being filled: its first #filled bytes are the object's bytes not yet sent.
-  #part: Uint8Array | undefined
+  // The part being filled: full blocks, then one filled to #blockFilled; #filled bytes in all.
+  #blocks: Uint8Array[] = []
+  #blockFilled = 0
   #filled = 0
   #bytes = 0
   #uploadId: string | undefined
@@ -99,8 +105,8 @@ export class ObjectWriter {
 
   /**
    * The most memory this object can hold for bytes not yet stored once at most `bytes` bytes
-   * were written: the part being filled (grown by doubling, so up to twice its bytes, at most a
-   * part) and, past one part, the part sent last. `trimmed`: `trim()` ran since the last write.
+   * were written: the part being filled (each new block about as big as the part so far, so up
+   * to twice its bytes, at most a part) and, past one part, the part sent last. `trimmed`: `trim()` ran since the last write.
    * A caller that decides by it from counts of its own decides the same way on a retry.
    */
   holdsAtMost(bytes: number, trimmed: boolean): number {
@@ -114,9 +120,18 @@ export class ObjectWriter {
    */
   trim(): void {
     if (this.#writing) throw new Error('ObjectWriter: trim() called before the last write() settled')
-    const part = this.#part
-    if (!part || this.#filled > TRIM_BYTES || part.byteLength === this.#filled) return
-    this.#part = part.slice(0, this.#filled)
+    const blocks = this.#blocks
+    if (blocks.length === 0 || this.#filled > TRIM_BYTES) return
+    if (blocks.length === 1 && blocks[0]!.byteLength === this.#filled) return
+    // A copy, not a view: a view would keep the blocks it was cut from.
+    const exact = new Uint8Array(this.#filled)
+    let at = 0
+    for (const block of this.#filledBlocks()) {
+      exact.set(block, at)
+      at += block.byteLength
+    }
+    this.#blocks = [exact]
+    this.#blockFilled = exact.byteLength
   }
 
   /** Appends a copy of `chunk`: the caller may reuse it once write() settled. */
@@ -135,8 +150,10 @@ export class ObjectWriter {
           this.#uploadId ??= await this.#waitFor(this.#storage.createMultipartUpload(this.key, this.#headers, this.#call()), 'CreateMultipartUpload', this.key)
           this.#inFlight = this.#sendPart(this.#takePart())
         }
-        const n = Math.min(chunk.byteLength - at, this.#partSize - this.#filled)
-        this.#reserve(this.#filled + n).set(chunk.subarray(at, at + n), this.#filled)
+        const block = this.#blockWithRoom(chunk.byteLength - at)
+        const n = Math.min(chunk.byteLength - at, block.byteLength - this.#blockFilled)
+        block.set(chunk.subarray(at, at + n), this.#blockFilled)
+        this.#blockFilled += n
         this.#filled += n
         at += n
       }
@@ -181,7 +198,8 @@ export class ObjectWriter {
     const wasFailed = this.#state === 'failed'
     this.#state = 'aborted'
     this.#failure ??= reason ?? new Error('ObjectWriter aborted')
-    this.#part = undefined
+    this.#blocks = []
+    this.#blockFilled = 0
     this.#filled = 0
     if (!wasFailed) await this.#cleanUp()
   }
@@ -216,7 +234,7 @@ export class ObjectWriter {
   }
 
   // Never rejects: a failure is kept in #failure for the next write() or close() to throw.
-  async #sendPart(body: Uint8Array): Promise<void> {
+  async #sendPart(body: ObjectBody): Promise<void> {
     // Reserve the slot now: parts are numbered in write order even while one is in flight.
     const part = { partNumber: this.#parts.length + 1, etag: '' }
     this.#parts.push(part)
@@ -240,24 +258,33 @@ export class ObjectWriter {
     if (this.#failure !== undefined) throw this.#failure
   }
 
-  // The part being filled, with room for `size` bytes (at most partSize): doubled as needed.
-  #reserve(size: number): Uint8Array {
-    const part = this.#part
-    if (part && part.byteLength >= size) return part
-    let capacity = Math.max(FIRST_CAPACITY, 2 * (part?.byteLength ?? 0))
-    while (capacity < size) capacity *= 2
-    const grown = new Uint8Array(Math.min(capacity, this.#partSize))
-    if (part) grown.set(part.subarray(0, this.#filled))
-    this.#part = grown
-    return grown
+  // The last block if it has room, else a new one: as big as the bytes to come or the part so
+  // far (so the part's room stays at most its bytes), at most MAX_BLOCK and what the part lacks.
+  #blockWithRoom(coming: number): Uint8Array {
+    const last = this.#blocks.at(-1)
+    if (last && this.#blockFilled < last.byteLength) return last
+    const size = Math.min(Math.max(FIRST_CAPACITY, this.#filled, coming), MAX_BLOCK, this.#partSize - this.#filled)
+    const block = new Uint8Array(size)
+    this.#blocks.push(block)
+    this.#blockFilled = 0
+    return block
   }
 
-  // Hands over the bytes filled (a view of exactly that size) and lets go of the part.
-  #takePart(): Uint8Array {
-    const filled = this.#part?.subarray(0, this.#filled) ?? new Uint8Array(0)
-    this.#part = undefined
+  // The blocks with the last cut to what it holds.
+  #filledBlocks(): Uint8Array[] {
+    const blocks = this.#blocks.slice()
+    const last = blocks.length - 1
+    if (last >= 0) blocks[last] = blocks[last]!.subarray(0, this.#blockFilled)
+    return blocks
+  }
+
+  // Hands over the bytes filled (one array when they fit one) and lets go of the part.
+  #takePart(): ObjectBody {
+    const blocks = this.#filledBlocks()
+    this.#blocks = []
+    this.#blockFilled = 0
     this.#filled = 0
-    return filled
+    return blocks.length === 1 ? blocks[0]! : blocks.length === 0 ? new Uint8Array(0) : blocks
   }
 
   async #fail(err: unknown): Promise<void> {

@@ -2,7 +2,7 @@ import * as zlib from 'node:zlib'
 import { type FileMetaData, parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { expect } from 'vitest'
 import { type ColumnField, type ColumnType, ENRICHED_FIELDS, INDICATOR_COLUMNS, type ObjectStorage } from '../../src/ports'
-import { concatBytes } from '../../src/utils/bytes'
+import { bodyChunks, concatBytes } from '../../src/utils/bytes'
 
 const decoder = new TextDecoder()
 
@@ -55,7 +55,7 @@ export function memoryStorage(): ObjectStorage & { objects: Map<string, { bytes:
   return {
     objects,
     async putObject(key, body, headers = {}) {
-      objects.set(key, { bytes: body.slice(), headers })
+      objects.set(key, { bytes: concatBytes(bodyChunks(body)).slice(), headers })
       return `"${key}"`
     },
     putObjectStream: refuse,
@@ -69,7 +69,7 @@ export function memoryStorage(): ObjectStorage & { objects: Map<string, { bytes:
       return id
     },
     async uploadPart(_key, uploadId, partNumber, body) {
-      uploads.get(uploadId)!.parts.set(partNumber, body.slice())
+      uploads.get(uploadId)!.parts.set(partNumber, concatBytes(bodyChunks(body)).slice())
       return `"${uploadId}-${partNumber}"`
     },
     async completeMultipartUpload(key, uploadId, parts) {

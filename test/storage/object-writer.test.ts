@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { ObjectBody, ObjectStorage } from '../../src/ports'
+import { countingStorage } from '../../src/storage/counting'
 import { MIN_PART_SIZE, ObjectWriter } from '../../src/storage/object-writer'
 import { S3Client } from '../../src/storage/s3/client'
 import { faultStats, faultyS3Options, firstDifference, injectFault, md5Hex, noise, s3Options, uniquePrefix, watch } from './helpers'
@@ -164,6 +166,39 @@ describe('ObjectWriter', () => {
       }
       await writer.close()
       expect(firstDifference(await readBack(s3, `${prefix}${name}`), body)).toBe(-1)
+    }
+  })
+
+  it('hands storage each part as the blocks it was filled in, never joined, within the bound it states', async () => {
+    const bodies: ObjectBody[] = []
+    // All of s3's calls, with the bodies of the two that carry them recorded.
+    const recording: ObjectStorage = {
+      ...countingStorage(s3, () => {}),
+      putObject: (key, body, headers, call) => (bodies.push(body), s3.putObject(key, body, headers, call)),
+      uploadPart: (key, uploadId, n, body, call) => (bodies.push(body), s3.uploadPart(key, uploadId, n, body, call)),
+    }
+    const prefix = uniquePrefix('writer-blocks')
+    for (const [name, total] of [
+      ['single', 3 * MiB + 5],
+      ['multipart', 2 * PART_SIZE + 100],
+    ] as const) {
+      bodies.length = 0
+      const writer = new ObjectWriter({ storage: recording, key: `${prefix}${name}`, partSize: PART_SIZE })
+      const body = noise(total)
+      await writeAll(writer, body, 16_384 + 3)
+      await writer.close()
+      expect(firstDifference(await readBack(s3, `${prefix}${name}`), body)).toBe(-1)
+      for (const sent of bodies) {
+        const blocks = sent instanceof Uint8Array ? [sent] : sent
+        // Every block is an array of its own, none bigger than 256 KiB, and all of them no more
+        // room than the bytes they hold (or the first KiB): the part grew without a copy.
+        expect(new Set(blocks.map((b) => b.buffer)).size).toBe(blocks.length)
+        expect(Math.max(...blocks.map((b) => b.buffer.byteLength))).toBeLessThanOrEqual(256 * 1024)
+        const room = blocks.reduce((sum, b) => sum + b.buffer.byteLength, 0)
+        const filled = blocks.reduce((sum, b) => sum + b.byteLength, 0)
+        expect(room).toBeLessThanOrEqual(writer.holdsAtMost(filled, false))
+      }
+      expect(bodies.length).toBe(name === 'single' ? 1 : 3)
     }
   })
 

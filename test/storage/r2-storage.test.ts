@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { StorageError } from '../../src/ports'
 import { R2Storage } from '../../src/storage/r2/client'
 import { r2Code, r2Failure } from '../../src/storage/r2/errors'
+import { concatBytes } from '../../src/utils/bytes'
 import { FailingBucket, r2Error } from '../helpers/failing-bucket'
 import { firstDifference, noise, uniquePrefix } from './helpers'
 
@@ -96,6 +97,24 @@ describe('R2Storage over the local R2 binding', () => {
     // Gone once completed: aborting it again is a no-op, another part is refused.
     await r2.abortMultipartUpload(key, uploadId)
     await expect(r2.uploadPart(key, uploadId, 4, body.subarray(0, 10))).rejects.toMatchObject({ code: 'NoSuchUpload', status: 404, retryable: false })
+  })
+
+  it('stores a body of several arrays, whole or as a part, as their bytes in a row', async () => {
+    const key = `${uniquePrefix('r2')}pieces`
+    const pieces = [noise(1000), new Uint8Array(0), noise(5 * MiB - 1000)]
+    const whole = concatBytes(pieces)
+    await r2.putObject(key, pieces)
+    expect(firstDifference(new Uint8Array(await (await r2.getObject(key))!.arrayBuffer()), whole)).toBe(-1)
+
+    const multipart = `${key}-multipart`
+    const uploadId = await r2.createMultipartUpload(multipart)
+    const parts = [
+      { partNumber: 1, etag: await r2.uploadPart(multipart, uploadId, 1, pieces) },
+      { partNumber: 2, etag: await r2.uploadPart(multipart, uploadId, 2, [bytes('end'), bytes('.')]) },
+    ]
+    await r2.completeMultipartUpload(multipart, uploadId, parts)
+    const stored = new Uint8Array(await (await r2.getObject(multipart))!.arrayBuffer())
+    expect(firstDifference(stored, concatBytes([whole, bytes('end.')]))).toBe(-1)
   })
 
   it('aborts an upload: no object appears, and aborting it twice is fine', async () => {

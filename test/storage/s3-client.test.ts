@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { encodeKey } from '../../src/s3-protocol/names'
 import { S3Client } from '../../src/storage/s3/client'
 import { StorageError } from '../../src/ports'
-import { md5Hex, s3Options, uniquePrefix } from './helpers'
+import { concatBytes } from '../../src/utils/bytes'
+import { firstDifference, md5Hex, noise, s3Options, uniquePrefix } from './helpers'
 
 const encoder = new TextEncoder()
 
@@ -54,6 +55,21 @@ describe('S3Client against the local S3 server', () => {
     expect(`"${hexOf(sent.at(-1)!)}"`).toBe(etag)
     await recording.completeMultipartUpload(key, uploadId, [{ partNumber: 1, etag }])
     expect(sent.at(-1)).not.toBe('')
+  })
+
+  it('sends a body of several arrays as their bytes in a row, checked by the MD5 of them all', async () => {
+    const pieces = [noise(1000), new Uint8Array(0), noise(70_000), noise(3)]
+    const whole = concatBytes(pieces)
+    const key = `${uniquePrefix('pieces')}put.bin`
+    expect(await s3.putObject(key, pieces)).toBe(`"${await md5Hex(whole)}"`)
+    expect(firstDifference(new Uint8Array(await (await s3.getObject(key))!.arrayBuffer()), whole)).toBe(-1)
+
+    const multipart = `${uniquePrefix('pieces')}multipart.bin`
+    const uploadId = await s3.createMultipartUpload(multipart)
+    const etag = await s3.uploadPart(multipart, uploadId, 1, pieces)
+    expect(etag).toBe(`"${await md5Hex(whole)}"`)
+    await s3.completeMultipartUpload(multipart, uploadId, [{ partNumber: 1, etag }])
+    expect(firstDifference(new Uint8Array(await (await s3.getObject(multipart))!.arrayBuffer()), whole)).toBe(-1)
   })
 
   it('lists every key under a prefix across pages', async () => {

@@ -1,4 +1,4 @@
-import { type CompletedPart, type ObjectHeaders, type ObjectInfo, type ObjectStorage, type StorageCall, StorageError } from '../../ports'
+import { type CompletedPart, type ObjectBody, type ObjectHeaders, type ObjectInfo, type ObjectStorage, type StorageCall, StorageError } from '../../ports'
 import { OneShotBody } from '../one-shot-body'
 import { type CallName, callFailure, type RetryHooks, type RetryOptions, type RetryPolicy, retryPolicy, withRetries } from '../retry'
 import { r2Failure } from './errors'
@@ -41,9 +41,9 @@ export class R2Storage implements ObjectStorage {
     this.#policy = retryPolicy('R2Storage', options)
   }
 
-  async putObject(key: string, body: Uint8Array, headers?: ObjectHeaders, call?: StorageCall): Promise<string> {
+  async putObject(key: string, body: ObjectBody, headers?: ObjectHeaders, call?: StorageCall): Promise<string> {
     const name = { operation: 'PutObject', key }
-    const object = await this.#run(name, call, () => this.#bucket.put(key, body, { httpMetadata: new Headers(headers) }), writeHooks)
+    const object = await this.#run(name, call, () => this.#bucket.put(key, r2Value(body), { httpMetadata: new Headers(headers) }), writeHooks)
     if (!object) throw callFailure(name, 'InvalidResponse', 'put stored nothing')
     return object.httpEtag
   }
@@ -120,11 +120,11 @@ export class R2Storage implements ObjectStorage {
   }
 
   /** R2 wants every part but the last of one size, and at least 5 MiB: ObjectWriter sends them so. */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array, call?: StorageCall): Promise<string> {
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: ObjectBody, call?: StorageCall): Promise<string> {
     const part = await this.#run(
       { operation: 'UploadPart', key },
       call,
-      () => this.#bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, body),
+      () => this.#bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, r2Value(body)),
       writeHooks,
     )
     return part.etag
@@ -194,4 +194,9 @@ async function attempt<T>(
     clearTimeout(timer)
     if (cancel) signal?.removeEventListener('abort', cancel)
   }
+}
+
+// The binding takes one value: several arrays go as a Blob of them, not joined into a new ArrayBuffer.
+function r2Value(body: ObjectBody): Uint8Array | Blob {
+  return body instanceof Uint8Array ? body : new Blob(body as Uint8Array[])
 }

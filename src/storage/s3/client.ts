@@ -1,9 +1,10 @@
 import { AwsClient } from 'aws4fetch'
-import { type CompletedPart, type ObjectInfo, type ObjectStorage, type StorageCall, StorageError } from '../../ports'
+import { type CompletedPart, type ObjectBody, type ObjectInfo, type ObjectStorage, type StorageCall, StorageError } from '../../ports'
 import { xmlBlocks, xmlDocument, xmlText } from '../../s3-protocol/xml'
 import { md5, toBase64 } from '../../s3-protocol/checksums'
 import { encodeKey, isBucketName } from '../../s3-protocol/names'
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD, uriEncode } from '../../s3-protocol/sigv4'
+import { bodyChunks, bodyLength } from '../../utils/bytes'
 import { OneShotBody } from '../one-shot-body'
 import { type RetryPolicy, retryPolicy, withRetries } from '../retry'
 
@@ -39,7 +40,7 @@ type S3Request = {
   key?: string
   query?: Record<string, string>
   headers?: HeadersInit
-  body?: Uint8Array | OneShotBody
+  body?: ObjectBody | OneShotBody
 }
 
 /**
@@ -79,7 +80,7 @@ export class S3Client implements ObjectStorage {
   }
 
   /** PutObject: stores `body` under `key` in one request; resolves to the object's ETag. */
-  async putObject(key: string, body: Uint8Array, headers?: HeadersInit, call?: StorageCall): Promise<string> {
+  async putObject(key: string, body: ObjectBody, headers?: HeadersInit, call?: StorageCall): Promise<string> {
     const req: S3Request = { operation: 'PutObject', method: 'PUT', key, headers, body }
     return this.#send(req, call, async (res) => requireEtag(req, res))
   }
@@ -123,7 +124,7 @@ export class S3Client implements ObjectStorage {
   }
 
   /** UploadPart: `partNumber` from 1 to 10 000; resolves to the part's ETag for Complete. */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array, call?: StorageCall): Promise<string> {
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: ObjectBody, call?: StorageCall): Promise<string> {
     const query = { partNumber: String(partNumber), uploadId }
     const req: S3Request = { operation: 'UploadPart', method: 'PUT', key, query, body }
     return this.#send(req, call, async (res) => requireEtag(req, res))
@@ -221,14 +222,15 @@ export class S3Client implements ObjectStorage {
     const url = this.#url(req)
     const headers = new Headers(req.headers)
     const stream = req.body instanceof OneShotBody ? req.body : undefined
+    const held = req.body instanceof OneShotBody ? undefined : req.body
     // A buffered body goes with its Content-MD5, which is signed, so S3 refuses a body damaged on
     // the way. Its SHA-256 is not: Web Crypto's digest copies the bytes first, and for an 8 MiB
     // part that copy lives until GC. A stream's hash is known only at its end, after the headers
     // went out.
-    if (req.body instanceof Uint8Array) headers.set('Content-MD5', toBase64(md5(req.body)))
+    if (held) headers.set('Content-MD5', toBase64(md5(held)))
     headers.set('X-Amz-Content-Sha256', req.body ? UNSIGNED_PAYLOAD : EMPTY_SHA256)
-    // Bodies go as streams (see oneChunk); Node's fetch sends a stream chunked unless told its length.
-    if (req.body) headers.set('Content-Length', String(req.body instanceof Uint8Array ? req.body.byteLength : req.body.length))
+    // Bodies go as streams (see heldBody); Node's fetch sends a stream chunked unless told its length.
+    if (req.body) headers.set('Content-Length', String(held ? bodyLength(held) : stream!.length))
     return withRetries(req, this.#policy, call, (timeoutMs) => this.#attempt(req, url, headers, timeoutMs, call.signal, read), {
       replayable: () => !stream?.started,
     })
@@ -252,7 +254,7 @@ export class S3Client implements ObjectStorage {
     try {
       // No redirects: a signed request replayed to another host is wrong, and S3 redirects
       // mean a misconfigured endpoint or region, which the error should say.
-      const body = req.body instanceof OneShotBody ? req.body.open() : req.body && oneChunk(req.body)
+      const body = req.body instanceof OneShotBody ? req.body.open() : req.body && heldBody(req.body)
       const init = { method: req.method, headers, body, signal: controller.signal, redirect: 'manual', duplex: 'half' }
       const signed = await this.#aws.sign(url, init)
       const res = await this.#fetch(signed)
@@ -289,12 +291,12 @@ export class S3Client implements ObjectStorage {
  * byte body when it is made (twice here: aws4fetch makes one to sign), and reads a stream only as
  * it sends. Each attempt gets a fresh one, so a retry sends every byte again.
  */
-function oneChunk(bytes: Uint8Array): ReadableStream<Uint8Array> {
+function heldBody(body: ObjectBody): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     // workerd then sends Content-Length instead of a chunked body, which S3 refuses.
-    expectedLength: bytes.byteLength,
+    expectedLength: bodyLength(body),
     start(controller) {
-      if (bytes.byteLength > 0) controller.enqueue(bytes)
+      for (const chunk of bodyChunks(body)) if (chunk.byteLength > 0) controller.enqueue(chunk)
       controller.close()
     },
   })
