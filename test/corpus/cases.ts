@@ -37,6 +37,11 @@ export interface CorpusCase {
   dataset?: string
   /** Settings changed for this case (limits); the request then goes through app.fetch with them. */
   env?: Record<string, string>
+  /**
+   * Stores thousands of objects: under an S3_PREFIX of its own, so that every other test's listing
+   * of the bucket stays a page or two long.
+   */
+  ownPrefix?: true
   /** Request headers besides Authorization. */
   headers?: Record<string, string>
   body: () => Uint8Array | Promise<Uint8Array>
@@ -581,11 +586,13 @@ export const corpus: CorpusCase[] = [
   // --- events spread over many hours ---
   {
     name: '5,000 hours, one event each (a 5,000-partition batch)',
+    ownPrefix: true,
     body: () => gzip(ndjson(...spread(5_000, 5_000, 'h'))),
     answer: { status: 200, events: 5_000, written: 5_000, quarantined: 0, objects: 5_000, split: false, check: rays(raysOf(5_000, 'h')) },
   },
   {
     name: '50,000 lines over 2,000 hours, interleaved A, B, C, …, A, B, C, …',
+    ownPrefix: true,
     body: () => gzip(ndjson(...spread(50_000, 2_000, 'rr'))),
     answer: {
       status: 200,

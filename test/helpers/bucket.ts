@@ -98,7 +98,7 @@ export function linesIn(store: Store): (key: string) => Promise<Record<string, u
 export const readObjectLines = linesIn(stores.s3)
 
 /** Every key in the store that belongs to a batch. */
-export async function keysOfBatch(batchId: string, store: Store = stores.s3): Promise<string[]> {
-  const all = [...(await store.listKeys('logs/')), ...(await store.listKeys('parquet/')), ...(await store.listKeys('quarantine/'))]
+export async function keysOfBatch(batchId: string, store: Store = stores.s3, prefix = ''): Promise<string[]> {
+  const all = [...(await store.listKeys(`${prefix}logs/`)), ...(await store.listKeys(`${prefix}parquet/`)), ...(await store.listKeys(`${prefix}quarantine/`))]
   return all.filter((k) => k.includes(batchId)).sort()
 }
