@@ -21,6 +21,8 @@ export interface IngestInput {
   contentLength?: number
   /** The request's log line: ingest notes the batch id, bytes, phase and storage requests in it. */
   log?: BatchLog
+  /** The body again, when it is stored already (the S3 endpoint's parts): then no copy is staged. */
+  reopen?: () => ReadableStream<Uint8Array>
 }
 
 export interface BatchResult {
@@ -74,6 +76,7 @@ export async function ingestBatch(config: Config, stores: BatchStores, input: In
       memoryBytes: config.SPOOL_MEMORY_BYTES,
       hashHexChars: BATCH_ID_HEX_CHARS,
       spill: stores.spill,
+      reopen: input.reopen,
     }),
   )
   const batchId = spooled.hash

@@ -32,6 +32,11 @@ export interface SpoolOptions {
   memoryBytes: number
   hashHexChars: number
   spill: SpillStore
+  /**
+   * The body again, for a body that is stored already (the S3 endpoint's staged parts): the
+   * spool then only hashes it, holding and staging nothing, and `open` reads it from there.
+   */
+  reopen?: () => ReadableStream<Uint8Array>
 }
 
 function hex(buffer: ArrayBuffer, chars: number): string {
@@ -53,7 +58,8 @@ function streamOfChunks(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
 /**
  * Reads a request body once, hashing it as it passes, so the batch id (and so every object key
  * and row id) is known before the first event is written. Small bodies stay in memory; a body
- * over `memoryBytes` is staged in the bucket and read back, so memory stays flat.
+ * over `memoryBytes` is staged in the bucket and read back, so memory stays flat. A body that can
+ * be read again (`reopen`) is only hashed: a copy of it would cost its size in storage calls.
  * @example const body = await spoolBody(request.body, { seed: 'http_requests', ... })
  */
 export async function spoolBody(body: ReadableStream<Uint8Array>, options: SpoolOptions): Promise<SpooledBody> {
@@ -82,6 +88,7 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, options: Spool
         throw new BodyTooLargeError('MAX_BODY_BYTES', options.maxBodyBytes)
       }
       await hasher.write(chunk)
+      if (options.reopen) continue
       if (spill) {
         await spill.write(chunk)
       } else {
@@ -110,7 +117,10 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, options: Spool
     hash,
     bytes,
     staged: staged !== undefined,
-    open: async () => (staged === undefined ? streamOfChunks(held) : options.spill.read(staged)),
+    open: async () => {
+      if (options.reopen) return options.reopen()
+      return staged === undefined ? streamOfChunks(held) : options.spill.read(staged)
+    },
     discard: async () => {
       held.length = 0
       if (staged !== undefined) await options.spill.remove(staged)

@@ -22,6 +22,8 @@ interface UploadMarker {
 export interface CompletedUpload {
   /** The parts' bytes in order, read from staging as the consumer pulls. */
   body: ReadableStream<Uint8Array>
+  /** The same bytes again, from the start: the batch reads them twice (hash, then pipeline) rather than staging a copy. */
+  reopen: () => ReadableStream<Uint8Array>
   length: number
   /** S3's multipart ETag: MD5 of the parts' MD5s, `-<count>`. */
   etag: string
@@ -135,7 +137,7 @@ export function multipartStaging(store: ObjectStore, s3Prefix: string) {
       md5s.forEach((md5, i) => all.set(md5, i * 16))
       const etag = `${toHex(await crypto.subtle.digest('MD5', all))}-${parts.length}`
       const keys = parts.map((part) => partKey(uploadId, part.partNumber))
-      return { body: concatObjects(store, keys), length, etag }
+      return { body: concatObjects(store, keys), reopen: () => concatObjects(store, keys), length, etag }
     },
 
     /** Removes every staged object of an upload (after Complete succeeded, or on Abort). */

@@ -171,7 +171,7 @@ async function completeUpload(request: S3Request, deps: S3ProxyDeps, log?: Batch
       throw new S3XmlError('EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of ${config.MAX_BODY_BYTES} bytes`)
     }
     // On failure the staged parts stay: the client may retry Complete, or Abort to remove them.
-    headers = batchHeaders(await deps.ingest(c.env, { dataset, body: upload.body, receivedAt, contentLength: upload.length, log }))
+    headers = batchHeaders(await deps.ingest(c.env, { dataset, body: upload.body, reopen: upload.reopen, receivedAt, contentLength: upload.length, log }))
   }
   // The batch is durable; removing the staging objects need not hold the answer back.
   await afterResponse(

@@ -30,4 +30,27 @@ describe('spoolBody', () => {
     })
     expect(unhandled).toEqual([])
   })
+
+  it('only hashes a body that can be read again: nothing held or staged, the same batch id, and open() reads it anew', async () => {
+    const body = bytes('{"a":1}\n'.repeat(1000))
+    const chunked = () => {
+      let at = 0
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (at >= body.byteLength) return controller.close()
+          controller.enqueue(body.slice(at, at + 777))
+          at += 777
+        },
+      })
+    }
+    const options = { seed: 'http_requests', maxBodyBytes: 1 << 20, memoryBytes: 100, hashHexChars: 32 }
+    let reopened = 0
+    const again = await spoolBody(chunked(), { ...options, spill: noSpill, reopen: () => (reopened++, chunked()) })
+    // Held in memory (memoryBytes over the body's size), the same bytes hash the same.
+    const held = await spoolBody(chunked(), { ...options, memoryBytes: 1 << 20, spill: noSpill })
+    expect(again).toMatchObject({ hash: held.hash, bytes: body.byteLength, staged: false })
+    expect(reopened).toBe(0)
+    expect(new Uint8Array(await new Response(await again.open()).arrayBuffer())).toEqual(body)
+    expect(reopened).toBe(1)
+  })
 })

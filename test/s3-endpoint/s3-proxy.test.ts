@@ -45,11 +45,13 @@ class MemoryStore implements ObjectStore {
 
 function setup(envOverrides: Record<string, string | undefined> = {}, failWith?: Error) {
   const store = new MemoryStore()
-  const batches: { dataset: string; text: string; contentLength?: number }[] = []
+  // `again`: the body read a second time, for a body the endpoint has stored already.
+  const batches: { dataset: string; text: string; contentLength?: number; again?: string }[] = []
   const ingest = async (_env: Env, input: IngestInput): Promise<BatchResult> => {
     const text = await new Response(input.body).text()
     if (failWith) throw failWith
-    batches.push({ dataset: input.dataset, text, contentLength: input.contentLength })
+    const again = input.reopen && (await new Response(input.reopen()).text())
+    batches.push({ dataset: input.dataset, text, contentLength: input.contentLength, again })
     return {
       batchId: 'b1',
       dataset: input.dataset,
@@ -300,7 +302,7 @@ describe('multipart upload', () => {
     return response.headers.get('etag')!
   }
 
-  it('stages parts in the bucket, streams them in order into one batch on Complete, then removes them', async () => {
+  it('stages parts in the bucket, streams them in order into one batch on Complete (twice: hash, then pipeline; no copy staged), then removes them', async () => {
     const { fetch, batches, store } = setup()
     const uploadId = await start(fetch)
     const etag2 = await part(fetch, uploadId, 2, 'second\n')
@@ -319,7 +321,7 @@ describe('multipart upload', () => {
     )
     expect(complete.status).toBe(200)
     expect(await complete.text()).toMatch(/<ETag>&quot;[0-9a-f]{32}-2&quot;<\/ETag>/)
-    expect(batches).toEqual([{ dataset: 'firewall_events', text: 'first\nsecond\n', contentLength: 13 }])
+    expect(batches).toEqual([{ dataset: 'firewall_events', text: 'first\nsecond\n', contentLength: 13, again: 'first\nsecond\n' }])
     expect(store.objects.size).toBe(0)
   })
 
