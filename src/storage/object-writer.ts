@@ -260,11 +260,12 @@ export class ObjectWriter {
   }
 
   // The last block if it has room, else a new one: as big as the bytes to come or the part so
-  // far (so the part's room stays at most its bytes), at most MAX_BLOCK and what the part lacks.
+  // far (so the part's room stays at most its bytes), or what brings a part trimmed under
+  // FIRST_CAPACITY up to it; at most MAX_BLOCK and what the part lacks.
   #blockWithRoom(coming: number): Uint8Array {
     const last = this.#blocks.at(-1)
     if (last && this.#blockFilled < last.byteLength) return last
-    const size = Math.min(Math.max(FIRST_CAPACITY, this.#filled, coming), MAX_BLOCK, this.#partSize - this.#filled)
+    const size = Math.min(Math.max(FIRST_CAPACITY - this.#filled, this.#filled, coming), MAX_BLOCK, this.#partSize - this.#filled)
     const block = new Uint8Array(size)
     this.#blocks.push(block)
     this.#blockFilled = 0

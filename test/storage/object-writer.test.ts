@@ -202,6 +202,21 @@ describe('ObjectWriter', () => {
     }
   })
 
+  it('holds no more than it says after a trim to under a KiB and a write after it', async () => {
+    const bodies: ObjectBody[] = []
+    const recording: ObjectStorage = { ...countingStorage(s3, () => {}), putObject: (key, body) => (bodies.push(body), s3.putObject(key, body)) }
+    const key = `${uniquePrefix('writer-blocks')}trimmed`
+    const writer = new ObjectWriter({ storage: recording, key, partSize: PART_SIZE })
+    const body = noise(501)
+    await writer.write(body.subarray(0, 500))
+    writer.trim()
+    await writer.write(body.subarray(500))
+    await writer.close()
+    const blocks = bodies[0] instanceof Uint8Array ? [bodies[0]] : bodies[0]!
+    expect(blocks.reduce((sum, b) => sum + b.buffer.byteLength, 0)).toBeLessThanOrEqual(writer.holdsAtMost(501, false))
+    expect(await readBack(s3, key)).toEqual(body)
+  })
+
   it('bounds what it holds: the bytes once trimmed, up to twice them growing, two parts at most', () => {
     const writer = new ObjectWriter({ storage: s3, key: `${uniquePrefix('writer-trim')}bound`, partSize: PART_SIZE })
     expect(writer.holdsAtMost(300, true)).toBe(300)
