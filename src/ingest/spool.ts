@@ -56,6 +56,35 @@ function streamOfChunks(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
 }
 
 /**
+ * A body read a second time, failing the read if it is not the body that was hashed: the batch id
+ * names those bytes, and a retry finds what the batch stored by it. (A client may re-send a part
+ * of an upload it is completing.) Past `bytes` it fails at once, so it never reads more than that.
+ */
+function checkedAgainst(body: ReadableStream<Uint8Array>, options: SpoolOptions, hash: string, bytes: number): ReadableStream<Uint8Array> {
+  const digest = new crypto.DigestStream('SHA-256')
+  const hasher = digest.getWriter()
+  const seeded = hasher.write(new TextEncoder().encode(`${options.seed}\n`))
+  let read = 0
+  const changed = () => new Error('the body changed between the read that named the batch and the read that runs it')
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      async transform(chunk, controller) {
+        read += chunk.byteLength
+        if (read > bytes) throw changed()
+        await seeded
+        await hasher.write(chunk)
+        controller.enqueue(chunk)
+      },
+      async flush() {
+        await seeded
+        await hasher.close()
+        if (read !== bytes || hex(await digest.digest, options.hashHexChars) !== hash) throw changed()
+      },
+    }),
+  )
+}
+
+/**
  * Reads a request body once, hashing it as it passes, so the batch id (and so every object key
  * and row id) is known before the first event is written. Small bodies stay in memory; a body
  * over `memoryBytes` is staged in the bucket and read back, so memory stays flat. A body that can
@@ -118,7 +147,7 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, options: Spool
     bytes,
     staged: staged !== undefined,
     open: async () => {
-      if (options.reopen) return options.reopen()
+      if (options.reopen) return checkedAgainst(options.reopen(), options, hash, bytes)
       return staged === undefined ? streamOfChunks(held) : options.spill.read(staged)
     },
     discard: async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BodyTooLargeError } from '../../src/pipeline/errors'
 import { type SpillStore, spoolBody } from '../../src/ingest/spool'
-import { bytes } from '../helpers/streams'
+import { bytes, concatBytes, streamOf } from '../helpers/streams'
 import { unhandledRejectionsDuring } from '../helpers/rejections'
 
 const noSpill: SpillStore = {
@@ -52,5 +52,16 @@ describe('spoolBody', () => {
     expect(reopened).toBe(0)
     expect(new Uint8Array(await new Response(await again.open()).arrayBuffer())).toEqual(body)
     expect(reopened).toBe(1)
+  })
+
+  it('fails the second read of a body that changed since it was hashed: other bytes, more bytes or fewer', async () => {
+    const body = bytes('{"a":1}\n'.repeat(100))
+    const options = { seed: 'http_requests', maxBodyBytes: 1 << 20, memoryBytes: 100, hashHexChars: 32, spill: noSpill }
+    const changed = body.slice()
+    changed[3] = 0x32
+    for (const second of [changed, concatBytes(body, bytes('x')), body.subarray(1)]) {
+      const spooled = await spoolBody(streamOf(body), { ...options, reopen: () => streamOf(second) })
+      await expect(new Response(await spooled.open()).arrayBuffer()).rejects.toThrow(/changed/)
+    }
   })
 })
