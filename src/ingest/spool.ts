@@ -39,6 +39,27 @@ export interface SpoolOptions {
   reopen?: () => ReadableStream<Uint8Array>
 }
 
+/**
+ * The batch id's hash as a body passes: SHA-256 of the seed's line, then the body. Both reads of a
+ * body hash it with this, so that they agree by construction.
+ */
+function batchHasher(options: SpoolOptions): { write(chunk: Uint8Array): Promise<void>; finish(): Promise<string> } {
+  const digest = new crypto.DigestStream('SHA-256')
+  const writer = digest.getWriter()
+  const seeded = writer.write(new TextEncoder().encode(`${options.seed}\n`))
+  return {
+    write: async (chunk) => {
+      await seeded
+      await writer.write(chunk)
+    },
+    finish: async () => {
+      await seeded
+      await writer.close()
+      return hex(await digest.digest, options.hashHexChars)
+    },
+  }
+}
+
 function hex(buffer: ArrayBuffer, chars: number): string {
   let out = ''
   for (const b of new Uint8Array(buffer)) out += b.toString(16).padStart(2, '0')
@@ -61,9 +82,7 @@ function streamOfChunks(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
  * of an upload it is completing.) Past `bytes` it fails at once, so it never reads more than that.
  */
 function checkedAgainst(body: ReadableStream<Uint8Array>, options: SpoolOptions, hash: string, bytes: number): ReadableStream<Uint8Array> {
-  const digest = new crypto.DigestStream('SHA-256')
-  const hasher = digest.getWriter()
-  const seeded = hasher.write(new TextEncoder().encode(`${options.seed}\n`))
+  const hasher = batchHasher(options)
   let read = 0
   const changed = () => new Error('the body changed between the read that named the batch and the read that runs it')
   return body.pipeThrough(
@@ -71,14 +90,11 @@ function checkedAgainst(body: ReadableStream<Uint8Array>, options: SpoolOptions,
       async transform(chunk, controller) {
         read += chunk.byteLength
         if (read > bytes) throw changed()
-        await seeded
         await hasher.write(chunk)
         controller.enqueue(chunk)
       },
       async flush() {
-        await seeded
-        await hasher.close()
-        if (read !== bytes || hex(await digest.digest, options.hashHexChars) !== hash) throw changed()
+        if ((await hasher.finish()) !== hash || read !== bytes) throw changed()
       },
     }),
   )
@@ -92,14 +108,13 @@ function checkedAgainst(body: ReadableStream<Uint8Array>, options: SpoolOptions,
  * @example const body = await spoolBody(request.body, { seed: 'http_requests', ... })
  */
 export async function spoolBody(body: ReadableStream<Uint8Array>, options: SpoolOptions): Promise<SpooledBody> {
-  const digest = new crypto.DigestStream('SHA-256')
-  const hasher = digest.getWriter()
-  await hasher.write(new TextEncoder().encode(`${options.seed}\n`))
+  const hasher = batchHasher(options)
   const held: Uint8Array[] = []
   let bytes = 0
   let spillKey: string | undefined
   let spill: ByteWriter | undefined
   const reader = body.getReader()
+  let hash: string
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>
@@ -130,7 +145,7 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, options: Spool
         }
       }
     }
-    await hasher.close()
+    hash = await hasher.finish()
     if (spill) await spill.close()
   } catch (err) {
     if (spill) {
@@ -140,7 +155,6 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, options: Spool
     }
     throw err
   }
-  const hash = hex(await digest.digest, options.hashHexChars)
   const staged = spillKey
   return {
     hash,

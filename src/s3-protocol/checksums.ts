@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
+import { bodyChunks } from '../utils/bytes'
 
 export type ChecksumAlgorithm = 'crc32' | 'crc32c' | 'crc64nvme' | 'sha1' | 'sha256'
 
@@ -142,7 +143,7 @@ export function createChecksum(algorithm: ChecksumAlgorithm): IncrementalChecksu
  */
 export function md5(bytes: Uint8Array | readonly Uint8Array[]): Uint8Array {
   const hash = createHash('md5')
-  for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) hash.update(chunk)
+  for (const chunk of bodyChunks(bytes)) hash.update(chunk)
   return hash.digest()
 }
 

@@ -1,3 +1,4 @@
+import { concatBytes } from '../utils/bytes'
 import { type CompletedPart, type ObjectBody, type ObjectStorage, type StorageBudget, type StorageCall, StorageError } from '../ports'
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024 // S3 rejects smaller parts, except the last one
@@ -125,14 +126,9 @@ export class ObjectWriter {
     if (blocks.length === 0 || this.#filled > TRIM_BYTES) return
     if (blocks.length === 1 && blocks[0]!.byteLength === this.#filled) return
     // A copy, not a view: a view would keep the blocks it was cut from.
-    const exact = new Uint8Array(this.#filled)
-    let at = 0
-    for (const block of this.#filledBlocks()) {
-      exact.set(block, at)
-      at += block.byteLength
-    }
-    this.#blocks = [exact]
-    this.#blockFilled = exact.byteLength
+    const filled = this.#filledBlocks()
+    this.#blocks = [filled.length === 1 ? filled[0]!.slice() : concatBytes(filled, this.#filled)]
+    this.#blockFilled = this.#filled
   }
 
   /** Appends a copy of `chunk`: the caller may reuse it once write() settled. */
