@@ -1,4 +1,4 @@
-// npm run bench:workerd-memory [-- --cases=1gib,5000h,1m_tiny,s3_put_1gib] [--quick]
+// npm run bench:workerd-memory [-- --cases=1gib,5000h,control_fetch_5000,1m_tiny,s3_put_1gib] [--quick]
 // npm run bench:workerd-memory -- --no-calibration --cases=tp_http_requests,tp_gateway_dns   (throughput)
 // npm run bench:workerd-memory -- --no-calibration --cases=1gib --trace-gc   (V8's collections in the isolate, trace in bench/out/)
 //
@@ -56,6 +56,11 @@ const CASES = {
     run: (stack) => postCase(stack, () => tinyBatch('1m-tiny', 1_000_000, (i) => TINY_START_NS + (BigInt(i) * 2n * HOUR_NS) / 1_000_000n)),
   },
   s3_put_1gib: { about: 'S3 endpoint: multipart PUT of the 1gib batch as Logpush sends it (gzip, ~1 GiB decompressed), 16 MiB parts', run: s3PutCase },
+  control_fetch_5000: {
+    about: 'control: a Worker of nothing but 5,000 PUTs of 200 bytes (the 5000h case writes 5,000 objects), the runtime per request',
+    control: true,
+    run: (stack) => controlCase(stack, 5000),
+  },
   '100k_tiny': {
     about: '100,000 tiny http_requests events over 2 hours (--quick)',
     run: (stack) => postCase(stack, () => tinyBatch('100k-tiny', 100_000, (i) => TINY_START_NS + (BigInt(i) * 2n * HOUR_NS) / 100_000n)),
@@ -71,7 +76,8 @@ for (const dataset of BENCHED) {
     run: (stack) => throughputCase(stack, dataset),
   }
 }
-const FULL_CASES = ['1gib', '5000h', '1m_tiny', 's3_put_1gib']
+const FULL_CASES = ['1gib', '5000h', 'control_fetch_5000', '1m_tiny', 's3_put_1gib']
+const CONTROL_CONFIG = join(ROOT, 'bench', 'control', 'wrangler.toml')
 const QUICK_CASES = ['100k_tiny']
 
 const log = (m) => process.stderr.write(`${m}\n`)
@@ -149,6 +155,19 @@ function localVars(s3Url, outputFormat) {
   return { ...vars, S3_ENDPOINT: s3Url, ...(outputFormat ? { OUTPUT_FORMAT: outputFormat } : {}) }
 }
 
+/** An HTTP server that answers every request 200 once it has read the body: the control's bucket. */
+async function startSink() {
+  const server = http.createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { ETag: '"control"' })
+      res.end()
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => server.close(resolve)) }
+}
+
 /** pid -> { ppid, cmdline } for every process now. */
 function processTable() {
   const table = new Map()
@@ -186,16 +205,18 @@ function findWorkerd(rootPid) {
  * `outputFormat`: OUTPUT_FORMAT for the Worker (`parquet`, `ndjson,parquet`), the service's default when unset.
  * `gcLog`: a file that receives workerd's own output with V8's --trace-gc lines in it.
  */
-async function startStack(outputFormat, live, gcLog) {
+async function startStack({ outputFormat, live, gcLog, control }) {
   const { startS3Server } = await import('../scripts/s3-server.mjs')
   const { freePort } = await import('../scripts/free-port.mjs')
   const dir = mkdtempSync(join(tmpdir(), 'logpush-edge-workerd-memory-'))
-  const s3 = await startS3Server({ port: await freePort(), directory: join(dir, 's3'), silent: true })
+  const s3 = control ? await startSink() : await startS3Server({ port: await freePort(), directory: join(dir, 's3'), silent: true })
   const port = await freePort()
   const inspectorPort = await freePort()
-  const varArgs = Object.entries(localVars(s3.url, outputFormat)).flatMap(([k, v]) => ['--var', `${k}:${v}`])
+  const vars = control ? { TARGET: s3.url } : localVars(s3.url, outputFormat)
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])
   const wranglerBin = join(ROOT, 'node_modules/wrangler/bin/wrangler.js')
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', join(dir, 'state')]
+  if (control) args.push('--config', CONTROL_CONFIG)
   // Miniflare hands these to workerd: --expose-gc gives the isolate the gc() that --live calls.
   const v8Flags = [live && '--expose-gc', gcLog && '--trace-gc'].filter(Boolean).join(' ')
   // workerd's stdout, where V8 prints its trace, reaches wrangler's output only at level "log".
@@ -232,7 +253,7 @@ async function startStack(outputFormat, live, gcLog) {
     for (;;) {
       if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited (${wrangler.exitCode})`)
       if (Date.now() - ready > 120_000) throw new Error('wrangler dev was not ready within 120 s')
-      const status = await fetch(`${url}/healthz`).then(
+      const status = await fetch(control ? url : `${url}/healthz`).then(
         (r) => r.text().then(() => r.status),
         () => 0,
       )
@@ -471,6 +492,22 @@ async function postBatch(stack, dataset, file) {
   return { status: r.status, events: json?.written ?? 0, detail: r.status === 200 ? undefined : r.body.slice(0, 300) }
 }
 
+/**
+ * The control Worker's `count` PUTs, after a warm-up of 100, measured as a batch is: what the
+ * runtime itself holds for that many requests, with none of the service's work.
+ */
+async function controlCase(stack, count) {
+  const put = async (n) => {
+    const r = await fetch(`${stack.url}/?n=${n}`)
+    return r.json()
+  }
+  await put(100)
+  return measured(stack, async () => {
+    const r = await put(count)
+    return { status: r.status, events: r.written }
+  })
+}
+
 /** CPU ms the process has used (user + system), from /proc: workerd's own, whatever thread. */
 function processCpuMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -651,7 +688,7 @@ async function main() {
   const onStack = async (name, fn) => {
     log(`${name}: starting wrangler dev`)
     const gcLog = opts.traceGc ? join(OUT_DIR, `workerd-gc-${name}.log`) : undefined
-    const stack = await startStack(opts.outputFormat, opts.live, gcLog)
+    const stack = await startStack({ outputFormat: opts.outputFormat, live: opts.live, gcLog, control: CASES[name]?.control })
     firstReply ??= stack.sampler.firstReply
     try {
       return await fn(stack)
