@@ -5,8 +5,11 @@
 declare module 'node:zlib' {
   export interface Gzip extends AsyncIterable<Uint8Array> {
     readonly destroyed: boolean
-    /** false once the input zlib holds reaches its high-water mark: wait for 'drain'. */
-    write(chunk: Uint8Array): boolean
+    /**
+     * false once the input zlib holds reaches its high-water mark: wait for 'drain'. `done` runs
+     * once zlib has consumed `chunk` (or the stream was torn down): only then may it be reused.
+     */
+    write(chunk: Uint8Array, done?: (error?: Error | null) => void): boolean
     end(): this
     destroy(error?: Error): this
     on(event: 'drain' | 'close', listener: () => void): this

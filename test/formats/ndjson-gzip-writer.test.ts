@@ -217,6 +217,26 @@ describe('GzipNdjsonWriter', () => {
     expect(firstDifference(await readBackText(s3, key), expected)).toBe(-1)
   })
 
+  it('keeps each object its own bytes while writers interleave and reuse encode buffers, long and non-ASCII lines included', async () => {
+    const prefix = uniquePrefix('gzip-interleaved')
+    const writers = [0, 1, 2].map((i) => new GzipNdjsonWriter({ storage: s3, key: `${prefix}${i}.json.gz`, ...SMALL_PART }))
+    const expected: string[][] = [[], [], []]
+    const noisy = noisyLines()
+    for (let n = 0; n < 3000; n++) {
+      const w = n % 3
+      // A line past the pooled buffer's size now and then, and text of 3 UTF-8 bytes a unit.
+      const line = n % 997 === 0 ? JSON.stringify({ w, n, long: 'é€'.repeat(60_000) }) : JSON.stringify({ w, n, data: noisy[n]!.slice(0, 400), text: '日本語' })
+      expected[w]!.push(line)
+      await writers[w]!.writeLine(line)
+    }
+    const results = await Promise.all(writers.map((w) => w.close()))
+    for (const [i, result] of results.entries()) {
+      const text = encoder.encode(expected[i]!.join('\n') + '\n')
+      expect(result).toMatchObject({ lines: expected[i]!.length, uncompressedBytes: text.byteLength })
+      expect(firstDifference(await readBackText(s3, result.key), text)).toBe(-1)
+    }
+  })
+
   it('refuses a line with a raw newline, and lines after close', async () => {
     const writer = new GzipNdjsonWriter({ storage: s3, key: `${uniquePrefix('gzip')}misuse.json.gz` })
     await expect(writer.writeLine('{"a":\n1}')).rejects.toThrow(TypeError)

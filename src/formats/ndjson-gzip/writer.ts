@@ -17,6 +17,27 @@ const ONE_SHOT_MAX_CHUNK = 16 * 1024
 export const CONTENT_TYPE = 'application/x-ndjson'
 export const CONTENT_ENCODING = 'gzip'
 
+// Encoded text goes to zlib in buffers taken from here and given back once zlib has consumed
+// them, not in a new array per flush: a 1 GiB batch otherwise leaves 1 GiB of dead ArrayBuffers
+// for V8 to collect, which it does late (bench:workerd-memory, 1gib: a peak of 42.2 MB of
+// ArrayBuffers without the pool, 37.7 with it). Shared by every writer of the isolate: a buffer is
+// in use only between a flush and zlib's reading of it, so a few serve any number of open objects.
+const POOLED_BUFFERS = 4
+const POOLED_BUFFER_BYTES = 3 * FLUSH_CHARS + 64 * 1024
+
+const encodeBuffers = {
+  free: [] as Uint8Array[],
+  /** A buffer of at least `bytes` bytes, its contents whatever they were. */
+  take(bytes: number): Uint8Array {
+    if (bytes > POOLED_BUFFER_BYTES) return new Uint8Array(bytes)
+    return this.free.pop() ?? new Uint8Array(POOLED_BUFFER_BYTES)
+  },
+  /** Back to the pool; one of another size (a flush of a very long line) is left to the collector. */
+  give(buffer: Uint8Array): void {
+    if (buffer.byteLength === POOLED_BUFFER_BYTES && this.free.length < POOLED_BUFFERS) this.free.push(buffer)
+  },
+}
+
 export type GzipNdjsonWriterOptions = Omit<ObjectWriterOptions, 'contentType' | 'contentEncoding'> & {
   /** gzip level, 1 (fastest) to 9 (smallest); zlib's default (6) when not given. */
   level?: number
@@ -193,13 +214,16 @@ export class GzipNdjsonWriter implements FormatWriter {
       this.#gzip = undefined
       this.#pump = undefined
     } else {
-      const bytes = encoder.encode(this.#text)
+      const buffer = encodeBuffers.take(3 * this.#text.length)
+      const { written } = encoder.encodeInto(this.#text, buffer)
       this.#text = ''
-      this.uncompressedBytes += bytes.byteLength
+      this.uncompressedBytes += written
       // Output room of about the input (zlib grows it if need be), not 16 KiB for a line or two:
       // the buffer is garbage as soon as the object writer has copied it.
-      const chunkSize = Math.min(ONE_SHOT_MAX_CHUNK, Math.max(ONE_SHOT_MIN_CHUNK, bytes.byteLength + MEMBER_BYTES))
-      await this.#object.write(gzipSync(bytes, { level: this.#level, chunkSize }))
+      const chunkSize = Math.min(ONE_SHOT_MAX_CHUNK, Math.max(ONE_SHOT_MIN_CHUNK, written + MEMBER_BYTES))
+      const compressed = gzipSync(buffer.subarray(0, written), { level: this.#level, chunkSize })
+      encodeBuffers.give(buffer)
+      await this.#object.write(compressed)
     }
     this.#object.trim()
   }
@@ -207,13 +231,14 @@ export class GzipNdjsonWriter implements FormatWriter {
   async #flush(): Promise<void> {
     if (this.#text === '') return
     const gzip = this.#gzip!
-    const bytes = encoder.encode(this.#text)
+    const buffer = encodeBuffers.take(3 * this.#text.length)
+    const { written } = encoder.encodeInto(this.#text, buffer)
     this.#text = ''
-    this.uncompressedBytes += bytes.byteLength
+    this.uncompressedBytes += written
     // false: zlib holds input it has not compressed yet. It compresses only while its output has
     // room, and the pump takes output only as fast as S3 takes parts, so waiting here is the
-    // backpressure of uploads.
-    if (!gzip.write(bytes)) await this.#drained(gzip)
+    // backpressure of uploads. The buffer goes back to the pool once zlib has consumed it.
+    if (!gzip.write(buffer.subarray(0, written), () => encodeBuffers.give(buffer))) await this.#drained(gzip)
   }
 
   // Resolves once zlib has taken the input it holds; throws once the compressor is torn down.
