@@ -217,22 +217,29 @@ describe('GzipNdjsonWriter', () => {
     expect(firstDifference(await readBackText(s3, key), expected)).toBe(-1)
   })
 
-  it('keeps each object its own bytes while writers interleave and reuse encode buffers, long and non-ASCII lines included', async () => {
+  it('keeps each object its own bytes while writers run at once and share encode buffers, long and non-ASCII lines included', async () => {
     const prefix = uniquePrefix('gzip-interleaved')
-    const writers = [0, 1, 2].map((i) => new GzipNdjsonWriter({ storage: s3, key: `${prefix}${i}.json.gz`, ...SMALL_PART }))
-    const expected: string[][] = [[], [], []]
     const noisy = noisyLines()
-    for (let n = 0; n < 3000; n++) {
-      const w = n % 3
-      // A line past the pooled buffer's size now and then, and text of 3 UTF-8 bytes a unit.
-      const line = n % 997 === 0 ? JSON.stringify({ w, n, long: 'é€'.repeat(60_000) }) : JSON.stringify({ w, n, data: noisy[n]!.slice(0, 400), text: '日本語' })
-      expected[w]!.push(line)
-      await writers[w]!.writeLine(line)
-    }
-    const results = await Promise.all(writers.map((w) => w.close()))
+    const objects = [0, 1, 2].map((w) => {
+      // Flushes of ASCII text fit a pooled buffer; multi-byte text and a line past the buffer's
+      // size now and then are encoded partly apart.
+      const lines = Array.from({ length: 1000 }, (_, n) =>
+        n % 331 === 0
+          ? JSON.stringify({ w, n, long: 'é€'.repeat(60_000) })
+          : JSON.stringify({ w, n, data: noisy[n]!.slice(0, 400), text: w === 2 ? '日本語' : 'ascii' }),
+      )
+      return { lines, writer: new GzipNdjsonWriter({ storage: s3, key: `${prefix}${w}.json.gz`, ...SMALL_PART }) }
+    })
+    // All three at once: while one waits on zlib or an upload, the others flush into the pool.
+    const results = await Promise.all(
+      objects.map(async ({ lines, writer }) => {
+        for (const line of lines) await writer.writeLine(line)
+        return writer.close()
+      }),
+    )
     for (const [i, result] of results.entries()) {
-      const text = encoder.encode(expected[i]!.join('\n') + '\n')
-      expect(result).toMatchObject({ lines: expected[i]!.length, uncompressedBytes: text.byteLength })
+      const text = encoder.encode(objects[i]!.lines.join('\n') + '\n')
+      expect(result).toMatchObject({ lines: objects[i]!.lines.length, uncompressedBytes: text.byteLength })
       expect(firstDifference(await readBackText(s3, result.key), text)).toBe(-1)
     }
   })

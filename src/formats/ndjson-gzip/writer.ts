@@ -1,6 +1,7 @@
 import { createGzip, gzipSync } from 'node:zlib'
 import type { Gzip } from 'node:zlib'
 import type { CheckedEvent, FormatWriter } from '../../ports'
+import { concatBytes } from '../../utils/bytes'
 import { ObjectWriter } from '../../storage/object-writer'
 import type { ObjectWriterOptions, ObjectWriterResult } from '../../storage/object-writer'
 
@@ -17,25 +18,30 @@ const ONE_SHOT_MAX_CHUNK = 16 * 1024
 export const CONTENT_TYPE = 'application/x-ndjson'
 export const CONTENT_ENCODING = 'gzip'
 
-// Encoded text goes to zlib in buffers taken from here and given back once zlib has consumed
-// them, not in a new array per flush: a 1 GiB batch otherwise leaves 1 GiB of dead ArrayBuffers
-// for V8 to collect, which it does late (bench:workerd-memory, 1gib: a peak of 42.2 MB of
-// ArrayBuffers without the pool, 37.7 with it). Shared by every writer of the isolate: a buffer is
-// in use only between a flush and zlib's reading of it, so a few serve any number of open objects.
+// Encoded text goes to zlib in buffers taken from here and given back once zlib has read them,
+// not in a new array per flush: a 1 GiB batch otherwise makes 1 GiB of ArrayBuffers for V8 to
+// collect, which it does late. Shared by every writer of the isolate: a buffer is in use only
+// between a flush and zlib's reading of it, so a few serve any number of open objects. A buffer
+// holds a flush of ASCII text (FLUSH_CHARS and the line that passed it, mostly); what does not fit
+// (multi-byte characters, a very long line) is encoded apart, into an array of its own size.
 const POOLED_BUFFERS = 4
-const POOLED_BUFFER_BYTES = 3 * FLUSH_CHARS + 64 * 1024
+const POOLED_BUFFER_BYTES = FLUSH_CHARS + 16 * 1024
 
 const encodeBuffers = {
   free: [] as Uint8Array[],
-  /** A buffer of at least `bytes` bytes, its contents whatever they were. */
-  take(bytes: number): Uint8Array {
-    if (bytes > POOLED_BUFFER_BYTES) return new Uint8Array(bytes)
+  take(): Uint8Array {
     return this.free.pop() ?? new Uint8Array(POOLED_BUFFER_BYTES)
   },
-  /** Back to the pool; one of another size (a flush of a very long line) is left to the collector. */
   give(buffer: Uint8Array): void {
-    if (buffer.byteLength === POOLED_BUFFER_BYTES && this.free.length < POOLED_BUFFERS) this.free.push(buffer)
+    if (this.free.length < POOLED_BUFFERS) this.free.push(buffer)
   },
+}
+
+/** `text` as UTF-8: its head in a pooled `buffer` (given back once the head is read), the rest, if any, in an array of its own. */
+function encodeText(text: string): { head: Uint8Array; rest: Uint8Array | undefined; buffer: Uint8Array } {
+  const buffer = encodeBuffers.take()
+  const { read, written } = encoder.encodeInto(text, buffer)
+  return { head: buffer.subarray(0, written), rest: read < text.length ? encoder.encode(text.slice(read)) : undefined, buffer }
 }
 
 export type GzipNdjsonWriterOptions = Omit<ObjectWriterOptions, 'contentType' | 'contentEncoding'> & {
@@ -214,14 +220,14 @@ export class GzipNdjsonWriter implements FormatWriter {
       this.#gzip = undefined
       this.#pump = undefined
     } else {
-      const buffer = encodeBuffers.take(3 * this.#text.length)
-      const { written } = encoder.encodeInto(this.#text, buffer)
+      const { head, rest, buffer } = encodeText(this.#text)
       this.#text = ''
-      this.uncompressedBytes += written
+      const bytes = rest ? concatBytes([head, rest], head.byteLength + rest.byteLength) : head
+      this.uncompressedBytes += bytes.byteLength
       // Output room of about the input (zlib grows it if need be), not 16 KiB for a line or two:
       // the buffer is garbage as soon as the object writer has copied it.
-      const chunkSize = Math.min(ONE_SHOT_MAX_CHUNK, Math.max(ONE_SHOT_MIN_CHUNK, written + MEMBER_BYTES))
-      const compressed = gzipSync(buffer.subarray(0, written), { level: this.#level, chunkSize })
+      const chunkSize = Math.min(ONE_SHOT_MAX_CHUNK, Math.max(ONE_SHOT_MIN_CHUNK, bytes.byteLength + MEMBER_BYTES))
+      const compressed = gzipSync(bytes, { level: this.#level, chunkSize })
       encodeBuffers.give(buffer)
       await this.#object.write(compressed)
     }
@@ -231,14 +237,17 @@ export class GzipNdjsonWriter implements FormatWriter {
   async #flush(): Promise<void> {
     if (this.#text === '') return
     const gzip = this.#gzip!
-    const buffer = encodeBuffers.take(3 * this.#text.length)
-    const { written } = encoder.encodeInto(this.#text, buffer)
+    const { head, rest, buffer } = encodeText(this.#text)
     this.#text = ''
-    this.uncompressedBytes += written
+    this.uncompressedBytes += head.byteLength + (rest?.byteLength ?? 0)
+    // zlib's output is the same whichever way its input is cut into writes. The buffer goes back
+    // to the pool once zlib has read it, or once it was torn down (it then reads nothing more).
+    let accepted = gzip.write(head, () => encodeBuffers.give(buffer))
+    if (rest) accepted = gzip.write(rest)
     // false: zlib holds input it has not compressed yet. It compresses only while its output has
     // room, and the pump takes output only as fast as S3 takes parts, so waiting here is the
-    // backpressure of uploads. The buffer goes back to the pool once zlib has consumed it.
-    if (!gzip.write(buffer.subarray(0, written), () => encodeBuffers.give(buffer))) await this.#drained(gzip)
+    // backpressure of uploads.
+    if (!accepted) await this.#drained(gzip)
   }
 
   // Resolves once zlib has taken the input it holds; throws once the compressor is torn down.
