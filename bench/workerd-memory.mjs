@@ -258,7 +258,7 @@ async function startStack({ outputFormat, live, gcLog, control }) {
         () => 0,
       )
       if (status === 200) break
-      if (status) throw new Error(`GET /healthz answered ${status}`)
+      if (status) throw new Error(`GET ${control ? '/' : '/healthz'} answered ${status}`)
       await sleep(300)
     }
     const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`, { headers: { Origin: INSPECTOR_ORIGIN } })).json()
@@ -499,13 +499,11 @@ async function postBatch(stack, dataset, file) {
 async function controlCase(stack, count) {
   const put = async (n) => {
     const r = await fetch(`${stack.url}/?n=${n}`)
-    return r.json()
+    const body = await r.text()
+    return { status: r.status, events: r.ok ? JSON.parse(body).written : 0, detail: r.ok ? undefined : body.slice(0, 300) }
   }
   await put(100)
-  return measured(stack, async () => {
-    const r = await put(count)
-    return { status: r.status, events: r.written }
-  })
+  return measured(stack, () => put(count))
 }
 
 /** CPU ms the process has used (user + system), from /proc: workerd's own, whatever thread. */

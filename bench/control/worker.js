@@ -12,9 +12,10 @@ export default {
       while (next < count) {
         const response = await fetch(`${env.TARGET}/control/${next++}`, { method: 'PUT', body })
         await response.arrayBuffer()
+        if (!response.ok) throw new Error(`PUT answered ${response.status}`)
       }
     }
     await Promise.all(Array.from({ length: 6 }, putAll))
-    return Response.json({ status: 200, written: count })
+    return Response.json({ written: count })
   },
 }
