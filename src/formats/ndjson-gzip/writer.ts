@@ -222,7 +222,7 @@ export class GzipNdjsonWriter implements FormatWriter {
     } else {
       const { head, rest, buffer } = encodeText(this.#text)
       this.#text = ''
-      const bytes = rest ? concatBytes([head, rest], head.byteLength + rest.byteLength) : head
+      const bytes = rest ? concatBytes([head, rest]) : head
       this.uncompressedBytes += bytes.byteLength
       // Output room of about the input (zlib grows it if need be), not 16 KiB for a line or two:
       // the buffer is garbage as soon as the object writer has copied it.
